@@ -1,0 +1,36 @@
+// Lint for every workspace: typescript-eslint's recommended rules plus the few
+// that catch real bugs in async service code.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/src/generated/**',
+      '**/src/db/generated/**',
+      '.hms/**',
+      'coverage/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: { projectService: false },
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-console': ['error', { allow: ['error'] }],
+      eqeqeq: ['error', 'always'],
+      'no-return-await': 'off',
+    },
+  },
+  {
+    files: ['**/*.test.ts', 'e2e/**', 'scripts/**', 'k6/**'],
+    rules: { 'no-console': 'off' },
+  },
+);

@@ -1,0 +1,49 @@
+/**
+ * Three suites, all against the real parts:
+ * - unit: pure logic, `*.test.ts` beside the code;
+ * - integration: `*.int.test.ts`, services started in-process against the
+ *   real PostgreSQL, Redis and Kafka of the test stack;
+ * - e2e: `e2e/*.e2e.test.ts`, through nginx to the running services.
+ * `scripts/hms test` starts the stack and runs them in that order.
+ */
+import { defineConfig } from 'vitest/config';
+
+const ignored = ['**/node_modules/**', '**/dist/**'];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{proto,packages,services,scripts}/**/*.test.ts'],
+          exclude: [...ignored, '**/*.int.test.ts'],
+          setupFiles: ['packages/platform/src/testing/setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['{proto,packages,services}/**/*.int.test.ts'],
+          exclude: ignored,
+          setupFiles: ['packages/platform/src/testing/setup.ts'],
+          // One file at a time: the files share one Kafka and one database.
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.e2e.test.ts'],
+          exclude: ignored,
+          setupFiles: ['packages/platform/src/testing/setup.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
