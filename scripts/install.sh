@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Idempotent installer for everything HMS runs natively on Debian 12:
+#   apt:   PostgreSQL 15 (+contrib), Redis 7, nginx, Prometheus (+promtool)
+#   Maven: Apache Kafka broker + tools jars  -> $HMS_TOOLS/kafka-<version>/libs
+#   Go:    buf, k6                           -> $HMS_TOOLS/bin
+# A warm run only looks (dpkg-query, marker files, Go build info) and takes seconds.
+# Needs root for apt-get (CI and the dev machines run as root).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+# shellcheck source=scripts/lib/common.sh
+source "$HERE/lib/common.sh"
+# shellcheck source=scripts/lib/env.sh
+source "$HERE/lib/env.sh"
+HMS_LOG_PREFIX=install
+started_ms="$(now_ms)"
+
+# --- apt packages -----------------------------------------------------------------------
+# prometheus ships /usr/bin/promtool itself on Debian 12 (there is no separate package).
+# gettext-base: envsubst (config rendering); util-linux: setsid/setpriv/runuser.
+APT_PACKAGES=(postgresql-15 postgresql-contrib redis-server nginx prometheus
+  curl ca-certificates openssl gettext-base procps util-linux)
+command -v java >/dev/null || APT_PACKAGES+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || APT_PACKAGES+=(maven)
+
+missing=()
+installed="$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${APT_PACKAGES[@]}" 2>/dev/null || true)"
+for p in "${APT_PACKAGES[@]}"; do
+  grep -qx "$p installed" <<<"$installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  ((EUID == 0)) || die "missing packages (${missing[*]}) and not root: run as root"
+  log "apt: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # update only when something is to be installed: the package lists may be absent or stale
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's postinst may start system services (nginx :80, redis :6379, prometheus
+  # :9090, postgresql :5432) where the init system allows it. HMS never uses them; it
+  # runs its own instances (scripts/infra.sh). Note prometheus' :9090 is also the dev
+  # profile's port: if the system service runs, stop it or set HMS_PROMETHEUS_PORT.
+else
+  log "apt: all ${#APT_PACKAGES[@]} packages present"
+fi
+for f in "$HMS_PG_BIN/postgres" "$HMS_PG_BIN/initdb" /usr/bin/redis-server /usr/sbin/nginx \
+  /usr/bin/prometheus /usr/bin/promtool \
+  /usr/share/postgresql/15/extension/pg_trgm.control \
+  /usr/share/postgresql/15/extension/btree_gist.control; do
+  [[ -e "$f" ]] || die "expected $f after installing packages"
+done
+
+# --- Apache Kafka (jars from Maven Central) ---------------------------------------------
+# The marker records the pom's checksum: editing the pom (new version) re-assembles libs.
+kafka_pom="$HMS_ROOT/scripts/kafka/pom.xml"
+kafka_marker="$HMS_KAFKA_HOME/.installed"
+kafka_sum="$(sha256sum "$kafka_pom" | cut -d' ' -f1)"
+if [[ -f "$kafka_marker" && "$(cat "$kafka_marker")" == "$kafka_sum" &&
+  -f "$HMS_KAFKA_HOME/libs/kafka_2.13-$HMS_KAFKA_VERSION.jar" ]]; then
+  log "kafka: $HMS_KAFKA_VERSION present in $HMS_KAFKA_HOME"
+else
+  grep -q "<kafka.version>$HMS_KAFKA_VERSION</kafka.version>" "$kafka_pom" ||
+    die "$kafka_pom does not pin Kafka $HMS_KAFKA_VERSION (HMS_KAFKA_VERSION in scripts/lib/env.sh)"
+  command -v mvn >/dev/null || die "mvn not found"
+  log "kafka: downloading $HMS_KAFKA_VERSION jars (Maven Central)"
+  mkdir -p "$HMS_KAFKA_HOME"
+  rm -rf "$HMS_KAFKA_HOME/libs.tmp"
+  mvn -q -B -Dstyle.color=never -f "$kafka_pom" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$HMS_KAFKA_HOME/libs.tmp"
+  for jar in "kafka_2.13-$HMS_KAFKA_VERSION.jar" "kafka-tools-$HMS_KAFKA_VERSION.jar" \
+    "kafka-clients-$HMS_KAFKA_VERSION.jar" slf4j-reload4j-1.7.36.jar; do
+    [[ -f "$HMS_KAFKA_HOME/libs.tmp/$jar" ]] || die "kafka: $jar missing after mvn"
+  done
+  # swap in whole so a broker never sees a half-written libs dir
+  rm -rf "$HMS_KAFKA_HOME/libs"
+  mv "$HMS_KAFKA_HOME/libs.tmp" "$HMS_KAFKA_HOME/libs"
+  echo "$kafka_sum" >"$kafka_marker"
+  log "kafka: $(find "$HMS_KAFKA_HOME/libs" -name '*.jar' | wc -l) jars in $HMS_KAFKA_HOME/libs"
+fi
+
+# --- Go tools (buf, k6) -----------------------------------------------------------------
+# `go version -m` reads the module version from the binary's build info: no need to run it.
+go_tool() { # NAME MODULE_PATH PACKAGE VERSION
+  local name="$1" mod="$2" pkg="$3" version="$4" bin="$HMS_TOOLS/bin/$1"
+  if [[ -x "$bin" ]] && command -v go >/dev/null &&
+    go version -m "$bin" 2>/dev/null | grep -Eq "^[[:space:]]+mod[[:space:]]+${mod}[[:space:]]+${version}([[:space:]]|$)"; then
+    log "$name: $version present"
+    return 0
+  fi
+  command -v go >/dev/null || die "go not found (needed to build $name)"
+  log "$name: building $pkg@$version (go install; a few minutes on a cold cache)"
+  mkdir -p "$HMS_TOOLS/bin"
+  GOBIN="$HMS_TOOLS/bin" CGO_ENABLED=0 go install "$pkg@$version"
+}
+go_tool buf github.com/bufbuild/buf github.com/bufbuild/buf/cmd/buf "$HMS_BUF_VERSION"
+go_tool k6 go.k6.io/k6 go.k6.io/k6 "$HMS_K6_VERSION"
+
+# --- node dependencies and build (owned by the TypeScript side) ---
+# (intentionally empty here; filled in by the TypeScript side)
+
+echo "install: done in $((($(now_ms) - started_ms + 500) / 1000)) s"
