@@ -1,0 +1,135 @@
+/**
+ * Environment configuration: each service declares its keys with zod in its own
+ * config.ts (one `.describe()`d key each) and loads them once at start. A bad or
+ * missing value stops the process with a message naming the key.
+ */
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Parses `env` with `schema`; throws a ConfigError listing every bad key. */
+export function loadConfig<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(root)';
+    const about = describeKey(schema, key);
+    return `  ${key}: ${issue.message}${about ? ` (${about})` : ''}`;
+  });
+  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** Like loadConfig, but prints the problem and exits: for a service's main. */
+export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
+  try {
+    return loadConfig(schema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}
+
+/** The documented keys of an object schema, for `--help` and the docs. */
+export function describeConfig(schema: z.ZodType): { key: string; description: string }[] {
+  if (!(schema instanceof z.ZodObject)) return [];
+  return Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, field]) => ({
+    key,
+    description: field.description ?? '',
+  }));
+}
+
+function describeKey(schema: z.ZodType, key: string): string | undefined {
+  if (!(schema instanceof z.ZodObject)) return undefined;
+  return (schema.shape as Record<string, z.ZodType | undefined>)[key]?.description;
+}
+
+/** Reusable key types; each service gives them its own description and default. */
+export const configTypes = {
+  port: () => z.coerce.number().int().min(0).max(65535),
+  positiveInt: () => z.coerce.number().int().positive(),
+  url: (protocols: string[]) =>
+    z
+      .string()
+      .min(1)
+      .refine(
+        (value) => {
+          try {
+            return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
+          } catch {
+            return false;
+          }
+        },
+        `must be a ${protocols.join(' or ')} URL`,
+      ),
+  list: () =>
+    z
+      .string()
+      .min(1)
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      ),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  boolean: () => z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1'),
+};
+
+/** The keys every HMS service has, with their documentation. */
+export function baseConfigShape(defaults: { opsPort: number }) {
+  return {
+    LOG_LEVEL: configTypes.logLevel().default('info').describe('pino log level'),
+    OPS_PORT: configTypes.port().default(defaults.opsPort).describe('HTTP port of /metrics, /livez and /readyz'),
+    SHUTDOWN_TIMEOUT_MS: configTypes
+      .positiveInt()
+      .default(20_000)
+      .describe('Upper bound for a graceful stop after SIGTERM; keep it below the pod grace period'),
+    SHUTDOWN_DRAIN_DELAY_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Time to keep serving after readiness turns false, so load balancers stop routing first'),
+  };
+}
+
+export function databaseConfigShape() {
+  return {
+    DATABASE_URL: configTypes
+      .url(['postgres', 'postgresql'])
+      .describe("PostgreSQL URL of this service's own role (owner of its schema only)"),
+    DATABASE_POOL_MAX: configTypes.positiveInt().default(10).describe('Connections in the pool'),
+    MIGRATE_ON_START: configTypes
+      .boolean()
+      .default(true)
+      .describe('Apply pending migrations (under an advisory lock) before serving'),
+  };
+}
+
+export function kafkaConfigShape() {
+  return {
+    KAFKA_BROKERS: configTypes.list().describe('Comma-separated Kafka bootstrap brokers, host:port'),
+    OUTBOX_POLL_INTERVAL_MS: configTypes
+      .positiveInt()
+      .default(1_000)
+      .describe('Outbox relay polling fallback when no LISTEN/NOTIFY wake-up arrives'),
+    CONSUMER_MAX_ATTEMPTS: configTypes
+      .positiveInt()
+      .default(5)
+      .describe('Attempts at an event that keeps failing before it goes to the dead-letter topic'),
+  };
+}
+
+export function grpcServerConfigShape(defaults: { port: number }) {
+  return {
+    GRPC_HOST: z.string().default('0.0.0.0').describe('Interface the gRPC server binds'),
+    GRPC_PORT: configTypes.port().default(defaults.port).describe('gRPC server port'),
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * The request context every log line, gRPC call and event carries: who the
+ * tenant and user are and which request this is. Propagated with
+ * AsyncLocalStorage; the trace context travels separately in OpenTelemetry's.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export interface RequestContext {
+  requestId: string;
+  tenantId?: string | undefined;
+  userId?: string | undefined;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export function runWithContext<T>(ctx: RequestContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
+export function currentContext(): RequestContext | undefined {
+  return storage.getStore();
+}

@@ -1,0 +1,121 @@
+/**
+ * gRPC clients with HMS conventions: promise-returning methods, a deadline on
+ * every call, the request context (tenant, user, request id) and the W3C trace
+ * context in metadata, and a client span and latency histogram per call.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { currentContext } from '../context.js';
+import { secondsSince, type Metrics } from '../metrics.js';
+import { injectInto, SpanKind, withSpan } from '../tracing.js';
+import { METADATA_KEYS, metadataSetter } from './metadata.js';
+
+export type { ServiceError } from '@grpc/grpc-js';
+
+type Callback<Res> = (error: grpc.ServiceError | null, response?: Res) => void;
+
+/** The promise form of a generated client: `client.getBill(req)` instead of callbacks. */
+export type AsyncClient<C> = {
+  [K in keyof C as K extends `${Lowercase<string & K>[0]}${string}` ? K : never]: C[K] extends (
+    argument: infer Req,
+    callback: grpc.requestCallback<infer Res>,
+  ) => grpc.ClientUnaryCall
+    ? (request: Req, options?: { deadlineMs?: number }) => Promise<Res>
+    : never;
+};
+
+export interface GrpcClient<C> {
+  call: AsyncClient<C>;
+  /** Waits until the channel is connected, or throws at the deadline. */
+  waitForReady(timeoutMs: number): Promise<void>;
+  close(): void;
+}
+
+type ServiceCtor<C> = (new (
+  address: string,
+  credentials: grpc.ChannelCredentials,
+  options?: grpc.ChannelOptions,
+) => C) & {
+  service: grpc.ServiceDefinition;
+};
+
+export function createGrpcClient<C extends grpc.Client>(
+  Service: ServiceCtor<C>,
+  options: { address: string; defaultDeadlineMs: number; metrics: Metrics },
+): GrpcClient<C> {
+  const client = new Service(options.address, grpc.credentials.createInsecure(), {
+    // Spread calls over every address the name resolves to (headless services in Kubernetes).
+    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+  });
+  const call: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(Service.service)) {
+    const serviceName = method.path.split('/')[1] ?? '';
+    const methodName = method.path.split('/')[2] ?? name;
+    const lower = methodName.charAt(0).toLowerCase() + methodName.slice(1);
+    type Invoke = (
+      request: unknown,
+      metadata: grpc.Metadata,
+      callOptions: grpc.CallOptions,
+      callback: Callback<unknown>,
+    ) => grpc.ClientUnaryCall;
+    const invoke = (client as unknown as Record<string, Invoke>)[lower]!.bind(client);
+    call[lower] = (request: unknown, callOptions?: { deadlineMs?: number }) =>
+      withSpan(
+        `${serviceName}/${methodName}`,
+        {
+          kind: SpanKind.CLIENT,
+          attributes: { 'rpc.system': 'grpc', 'rpc.service': serviceName, 'rpc.method': methodName },
+        },
+        () =>
+          new Promise((resolve, reject) => {
+            const started = process.hrtime.bigint();
+            const metadata = new grpc.Metadata();
+            const ctx = currentContext();
+            if (ctx?.tenantId) metadata.set(METADATA_KEYS.tenantId, ctx.tenantId);
+            if (ctx?.userId) metadata.set(METADATA_KEYS.userId, ctx.userId);
+            if (ctx?.requestId) metadata.set(METADATA_KEYS.requestId, ctx.requestId);
+            injectInto(metadata, metadataSetter);
+            const deadline = new Date(Date.now() + (callOptions?.deadlineMs ?? options.defaultDeadlineMs));
+            invoke(request, metadata, { deadline }, (error, response) => {
+              options.metrics.grpcClientDuration.observe(
+                {
+                  grpc_service: serviceName,
+                  grpc_method: methodName,
+                  grpc_code: grpc.status[error?.code ?? grpc.status.OK],
+                },
+                secondsSince(started),
+              );
+              if (error) reject(error);
+              else resolve(response);
+            });
+          }),
+      );
+  }
+  return {
+    call: call as AsyncClient<C>,
+    waitForReady: (timeoutMs) =>
+      new Promise((resolve, reject) =>
+        client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve())),
+      ),
+    close: () => client.close(),
+  };
+}
+
+/** The field violations a server attached to an INVALID_ARGUMENT (or other) status. */
+export function fieldViolationsOf(error: grpc.ServiceError): { field: string; message: string }[] {
+  const raw = error.metadata?.get('x-field-violations-bin')[0];
+  if (!raw) return [];
+  try {
+    return JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw)) as {
+      field: string;
+      message: string;
+    }[];
+  } catch {
+    return [];
+  }
+}
+
+export function isServiceError(error: unknown): error is grpc.ServiceError {
+  return typeof error === 'object' && error !== null && 'code' in error && 'metadata' in error && 'details' in error;
+}

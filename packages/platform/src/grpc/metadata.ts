@@ -1,0 +1,26 @@
+/** The gRPC metadata keys that carry the request context between services. */
+import type { Metadata } from '@grpc/grpc-js';
+import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
+
+export const METADATA_KEYS = {
+  tenantId: 'x-tenant-id',
+  userId: 'x-user-id',
+  requestId: 'x-request-id',
+} as const;
+
+export const metadataGetter: TextMapGetter<Metadata> = {
+  keys: (md) => Object.keys(md.getMap()),
+  get: (md, key) => {
+    const values = md.get(key).map(String);
+    return values.length > 1 ? values : values[0];
+  },
+};
+
+export const metadataSetter: TextMapSetter<Metadata> = {
+  set: (md, key, value) => md.set(key, value),
+};
+
+export function metadataValue(md: Metadata, key: string): string | undefined {
+  const value = md.get(key)[0];
+  return value === undefined ? undefined : String(value);
+}

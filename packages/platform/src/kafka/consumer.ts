@@ -1,0 +1,318 @@
+/**
+ * The idempotent event consumer. For each event: decode the envelope, find the
+ * handler for its type, and in ONE database transaction record the event as
+ * processed and apply the handler's effect; a redelivered event finds its
+ * record and changes nothing. Passing faults (database or broker away) are
+ * retried without limit, holding the partition so order is kept; an event that
+ * fails for good is retried a bounded number of times and then parked on the
+ * group's dead-letter topic with the reason, and consumption goes on.
+ */
+import { decodeEnvelope, decodeEventData, type DecodedEvent, type Envelope, type EventDefinition } from '@hms/proto';
+import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
+import { Gauge } from 'prom-client';
+import { runWithContext } from '../context.js';
+import { messagingSchemaOf, quoteIdent, type SqlTx, type TransactionRunner } from '../db/sql.js';
+import type { Logger } from '../logger.js';
+import { secondsSince, type Metrics } from '../metrics.js';
+import type { HealthCheck } from '../ops-server.js';
+import { contextFromCarrier, recordGetter, SpanKind, withSpan } from '../tracing.js';
+import { backoffDelay, isTransientError, sleep } from '../transient.js';
+import { deadLetterTopic } from './kafka.js';
+
+/** Applies one event inside the consumer's transaction; `envelope` is the event as received, payload still encoded. */
+export type EventHandler<D extends EventDefinition, Tx> = (
+  event: DecodedEvent<D>,
+  tx: Tx,
+  envelope: Envelope,
+) => Promise<void>;
+
+/** Thrown by a handler for an event that can never succeed: dead-lettered at once. */
+export class PoisonEventError extends Error {
+  override readonly name = 'PoisonEventError';
+}
+
+export interface EventConsumerOptions<Tx extends SqlTx> {
+  kafka: Kafka;
+  /** Producer for the dead-letter topic. */
+  producer: Producer;
+  /** For lag and health. */
+  admin: Admin;
+  groupId: string;
+  /** The service schema; processed events are recorded in `<schema>_messaging`. */
+  schema: string;
+  transaction: TransactionRunner<Tx>;
+  logger: Logger;
+  metrics: Metrics;
+  /** Attempts at an event failing for good before it is dead-lettered. */
+  maxAttempts: number;
+  /** Where a new group starts; HMS consumers want the whole history. */
+  fromBeginning?: boolean;
+  lagIntervalMs?: number;
+}
+
+export interface EventConsumer<Tx> {
+  on<D extends EventDefinition>(def: D, handler: EventHandler<D, Tx>): EventConsumer<Tx>;
+  start(): Promise<void>;
+  /** Finishes the event in hand, commits offsets and leaves the group. */
+  stop(): Promise<void>;
+  healthCheck(): HealthCheck;
+}
+
+type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead_lettered';
+
+export function createEventConsumer<Tx extends SqlTx>(options: EventConsumerOptions<Tx>): EventConsumer<Tx> {
+  const handlers = new Map<string, { def: EventDefinition; handler: EventHandler<EventDefinition, Tx> }>();
+  const processedTable = `${quoteIdent(messagingSchemaOf(options.schema))}.processed_event`;
+  const log = options.logger.child({ component: 'event-consumer', groupId: options.groupId });
+  const stopping = new AbortController();
+  let consumer: Consumer | undefined;
+  let joined = false;
+  let lagTimer: NodeJS.Timeout | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let restarts = 0;
+
+  const lag = new Gauge({
+    name: 'hms_kafka_consumer_lag',
+    help: 'Messages in a partition not yet consumed by the group (high watermark minus committed offset)',
+    labelNames: ['group', 'topic', 'partition'],
+    registers: [options.metrics.registry],
+  });
+
+  function topics(): string[] {
+    return [...new Set([...handlers.values()].map((h) => h.def.topic))];
+  }
+
+  async function applyOnce(
+    envelope: Envelope,
+    entry: { def: EventDefinition; handler: EventHandler<EventDefinition, Tx> },
+  ): Promise<'processed' | 'duplicate'> {
+    return options.transaction(async (tx) => {
+      const inserted = await tx.$queryRawUnsafe<{ event_id: string }[]>(
+        `INSERT INTO ${processedTable} (consumer, event_id, event_type) VALUES ($1, $2::uuid, $3) ON CONFLICT DO NOTHING RETURNING event_id::text`,
+        options.groupId,
+        envelope.id,
+        envelope.type,
+      );
+      if (inserted.length === 0) return 'duplicate';
+      let data: unknown;
+      try {
+        data = decodeEventData(entry.def, envelope);
+      } catch (error) {
+        throw new PoisonEventError(`payload does not decode: ${(error as Error).message}`);
+      }
+      await entry.handler({ ...envelope, data } as DecodedEvent<EventDefinition>, tx, envelope);
+      return 'processed';
+    });
+  }
+
+  async function deadLetter(
+    payload: EachMessagePayload,
+    reason: string,
+    attempts: number,
+    eventType: string,
+  ): Promise<void> {
+    const { topic, partition, message } = payload;
+    const headers: IHeaders = {
+      ...message.headers,
+      'x-dlq-reason': reason.slice(0, 2_000),
+      'x-dlq-original-topic': topic,
+      'x-dlq-original-partition': String(partition),
+      'x-dlq-original-offset': message.offset,
+      'x-dlq-consumer-group': options.groupId,
+      'x-dlq-attempts': String(attempts),
+      'x-dlq-failed-at': new Date().toISOString(),
+    };
+    // Publishing the dead letter is itself retried like any passing fault.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await options.producer.send({
+          topic: deadLetterTopic(options.groupId),
+          acks: -1,
+          messages: [{ key: message.key, value: message.value, headers }],
+        });
+        break;
+      } catch (error) {
+        if (stopping.signal.aborted) throw error;
+        log.warn({ err: error, attempt }, 'could not publish to the dead-letter topic; retrying');
+        await sleep(backoffDelay(attempt, 200, 5_000), stopping.signal);
+        await payload.heartbeat().catch(() => undefined);
+      }
+    }
+    options.metrics.deadLetters.inc({ topic, event_type: eventType });
+    log.error({ topic, partition, offset: message.offset, eventType, reason, attempts }, 'event dead-lettered');
+  }
+
+  async function handleMessage(payload: EachMessagePayload): Promise<{ outcome: Outcome; eventType: string }> {
+    const { message } = payload;
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(message.value ?? Buffer.alloc(0));
+    } catch (error) {
+      await deadLetter(payload, `undecodable envelope: ${(error as Error).message}`, 1, 'unknown');
+      return { outcome: 'dead_lettered', eventType: 'unknown' };
+    }
+    const entry = handlers.get(envelope.type);
+    if (!entry) return { outcome: 'ignored', eventType: envelope.type };
+    return { outcome: await handleEvent(payload, envelope, entry), eventType: envelope.type };
+  }
+
+  async function handleEvent(
+    payload: EachMessagePayload,
+    envelope: Envelope,
+    entry: { def: EventDefinition; handler: EventHandler<EventDefinition, Tx> },
+  ): Promise<Outcome> {
+    const parent = contextFromCarrier({ traceparent: envelope.traceparent }, recordGetter);
+    return withSpan(
+      `${payload.topic} process ${envelope.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': payload.topic,
+          'messaging.message.id': envelope.id,
+          'messaging.consumer.group.name': options.groupId,
+        },
+      },
+      () =>
+        runWithContext({ requestId: envelope.id, tenantId: envelope.tenantId }, async () => {
+          let permanentFailures = 0;
+          for (let attempt = 1; ; attempt += 1) {
+            try {
+              return await applyOnce(envelope, entry);
+            } catch (error) {
+              if (stopping.signal.aborted) throw error;
+              if (error instanceof PoisonEventError) {
+                await deadLetter(payload, error.message, attempt, envelope.type);
+                return 'dead_lettered';
+              }
+              if (!isTransientError(error)) {
+                permanentFailures += 1;
+                if (permanentFailures >= options.maxAttempts) {
+                  await deadLetter(payload, (error as Error).message || String(error), attempt, envelope.type);
+                  return 'dead_lettered';
+                }
+              }
+              const delay = backoffDelay(attempt, 100, 10_000);
+              log.warn(
+                {
+                  err: error,
+                  eventId: envelope.id,
+                  eventType: envelope.type,
+                  attempt,
+                  transient: isTransientError(error),
+                  retryInMs: delay,
+                },
+                'event handling failed; retrying',
+              );
+              await sleep(delay, stopping.signal);
+              await payload.heartbeat().catch(() => undefined);
+            }
+          }
+        }),
+    );
+  }
+
+  async function updateLag(): Promise<void> {
+    const committed = await options.admin.fetchOffsets({ groupId: options.groupId, topics: topics() });
+    for (const { topic, partitions } of committed) {
+      const ends = await options.admin.fetchTopicOffsets(topic);
+      for (const end of ends) {
+        const done = partitions.find((p) => p.partition === end.partition);
+        const offset = Number(done?.offset ?? -1);
+        const high = Number(end.high);
+        const low = Number(end.low);
+        lag.set(
+          { group: options.groupId, topic, partition: String(end.partition) },
+          Math.max(0, high - (offset >= 0 ? offset : low)),
+        );
+      }
+    }
+  }
+
+  async function run(): Promise<void> {
+    const c = options.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 10 },
+    });
+    consumer = c;
+    c.on(c.events.GROUP_JOIN, () => {
+      joined = true;
+      restarts = 0;
+    });
+    c.on(c.events.DISCONNECT, () => {
+      joined = false;
+    });
+    c.on(c.events.CRASH, (event) => {
+      joined = false;
+      const { error, restart } = event.payload;
+      log.error({ err: error, restart }, 'consumer crashed');
+      // kafkajs restarts by itself after retriable errors; after others, start over here.
+      if (!restart && !stopping.signal.aborted) {
+        restarts += 1;
+        restartTimer = setTimeout(
+          () => {
+            void c
+              .disconnect()
+              .catch(() => undefined)
+              .then(() => (stopping.signal.aborted ? undefined : run()))
+              .catch((err: unknown) => log.error({ err }, 'consumer restart failed'));
+          },
+          backoffDelay(restarts, 1_000, 30_000),
+        );
+      }
+    });
+    try {
+      await c.connect();
+      await c.subscribe({ topics: topics(), fromBeginning: options.fromBeginning ?? true });
+    } catch (error) {
+      await c.disconnect().catch(() => undefined);
+      throw error;
+    }
+    await c.run({
+      autoCommit: true,
+      eachMessage: async (payload) => {
+        const started = process.hrtime.bigint();
+        const { outcome, eventType } = await handleMessage(payload);
+        options.metrics.kafkaHandleDuration.observe(
+          { topic: payload.topic, event_type: eventType, outcome },
+          secondsSince(started),
+        );
+      },
+    });
+  }
+
+  const self: EventConsumer<Tx> = {
+    on(def, handler) {
+      handlers.set(def.type, { def, handler: handler as unknown as EventHandler<EventDefinition, Tx> });
+      return self;
+    },
+    async start() {
+      if (handlers.size === 0) throw new Error('no event handlers registered');
+      await run();
+      lagTimer = setInterval(() => {
+        updateLag().catch((error: unknown) => log.debug({ err: error }, 'lag update failed'));
+      }, options.lagIntervalMs ?? 10_000);
+      lagTimer.unref();
+    },
+    async stop() {
+      stopping.abort();
+      clearInterval(lagTimer);
+      clearTimeout(restartTimer);
+      await consumer?.disconnect();
+    },
+    healthCheck() {
+      return {
+        name: `kafka-consumer:${options.groupId}`,
+        critical: false,
+        check: async () => {
+          if (!joined) throw new Error('not a member of its consumer group');
+        },
+      };
+    },
+  };
+  return self;
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { loadConfig } from '../config.js';
+
+/** What `scripts/hms test` exports for the test processes (see scripts/lib/env.sh). */
+const testEnvSchema = z.object({
+  HMS_PG_ADMIN_URL: z.string().min(1).describe('Administrator URL of the test database'),
+  HMS_PG_PORT: z.coerce.number().int().describe('Port of the test PostgreSQL'),
+  HMS_KAFKA_BROKERS: z.string().min(1).describe('Bootstrap brokers of the test Kafka'),
+  HMS_REDIS_URL: z.string().min(1).describe('URL of the test Redis'),
+  HMS_NGINX_PORT: z.coerce.number().int().optional().describe('Port of nginx in front of the gateways'),
+  HMS_JWT_SECRET: z.string().min(1).optional().describe('Secret the gateways verify development tokens with'),
+  HMS_DB_PASSWORD_APPOINTMENTS: z.string().min(1),
+  HMS_DB_PASSWORD_BILLING: z.string().min(1),
+  HMS_DB_PASSWORD_QUEUE: z.string().min(1),
+  HMS_DB_PASSWORD_AUDIT: z.string().min(1),
+  HMS_DB_PASSWORD_GATEWAY: z.string().min(1),
+});
+
+export type TestEnv = z.infer<typeof testEnvSchema>;
+
+let cached: TestEnv | undefined;
+
+export function testEnv(): TestEnv {
+  cached ??= loadConfig(testEnvSchema, process.env);
+  return cached;
+}
+
+const ROLES = {
+  appointments: 'HMS_DB_PASSWORD_APPOINTMENTS',
+  billing: 'HMS_DB_PASSWORD_BILLING',
+  queue: 'HMS_DB_PASSWORD_QUEUE',
+  audit: 'HMS_DB_PASSWORD_AUDIT',
+  gateway: 'HMS_DB_PASSWORD_GATEWAY',
+} as const;
+
+/** The DATABASE_URL a service uses: its own role, on the test database. */
+export function serviceDatabaseUrl(service: keyof typeof ROLES): string {
+  const env = testEnv();
+  const url = new URL(env.HMS_PG_ADMIN_URL);
+  url.username = `hms_${service}`;
+  url.password = env[ROLES[service]];
+  return url.toString();
+}

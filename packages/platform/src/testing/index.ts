@@ -1,0 +1,11 @@
+/**
+ * Helpers for HMS tests against the real stack started by `scripts/hms test`
+ * (PostgreSQL, Redis, Kafka): where the parts are, fresh tenants, polling for
+ * eventually-consistent results. No mocks of anything that can run for real.
+ */
+export { testEnv, serviceDatabaseUrl, type TestEnv } from './env.js';
+export { eventually } from './eventually.js';
+export { checkSchemaDrift, type DriftReport } from './schema-drift.js';
+export { tapEvents, type EventTap, type ReceivedEvent } from './kafka.js';
+export { publishTestEvent, publishRaw, closeTestPublisher } from './publish.js';
+export { pgTransactions } from './pg.js';
