@@ -1,0 +1,274 @@
+/**
+ * The appointments service in-process against the test stack's real
+ * PostgreSQL and Kafka: gRPC in, rows and outbox events out.
+ */
+import { fileURLToPath } from 'node:url';
+import { status } from '@grpc/grpc-js';
+import {
+  createGrpcClient,
+  createMetrics,
+  newId,
+  runWithContext,
+  type GrpcClient,
+  type ServiceError,
+} from '@hms/platform';
+import { checkSchemaDrift, serviceDatabaseUrl, tapEvents, testEnv, type EventTap } from '@hms/platform/testing';
+import {
+  EVENTS,
+  TOPICS,
+  decodeEventData,
+  loadContracts,
+  toTimestamp,
+  type AppointmentsServiceClient,
+} from '@hms/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo, type DemoSeed } from './db/seed-demo.js';
+import { startAppointments } from './main.js';
+
+type Client = GrpcClient<AppointmentsServiceClient>;
+
+let service: Awaited<ReturnType<typeof startAppointments>>;
+let client: Client;
+let seed: DemoSeed;
+let tap: EventTap;
+const tenantId = newId();
+
+/** The next free slots of the round-the-clock demo doctor, from now on. */
+function nextSlot(n: number): Date {
+  const quarter = 15 * 60_000;
+  return new Date((Math.floor(Date.now() / quarter) + 1 + n) * quarter);
+}
+
+function asTenant<T>(fn: () => Promise<T>, tenant = tenantId): Promise<T> {
+  return runWithContext({ requestId: newId(), tenantId: tenant, userId: 'test-user' }, fn);
+}
+
+async function grpcError(promise: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ServiceError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+beforeAll(async () => {
+  service = await startAppointments(
+    {
+      DATABASE_URL: serviceDatabaseUrl('appointments'),
+      KAFKA_BROKERS: testEnv().HMS_KAFKA_BROKERS,
+      GRPC_PORT: '0',
+      OPS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      OUTBOX_POLL_INTERVAL_MS: '200',
+    },
+    { inProcess: true },
+  );
+  seed = await seedDemo(service.prisma, tenantId);
+  client = createGrpcClient(loadContracts().hms.appointments.v1.AppointmentsService, {
+    address: `127.0.0.1:${service.grpcPort}`,
+    defaultDeadlineMs: 5_000,
+    metrics: createMetrics('test', { defaultMetrics: false }),
+  });
+  tap = await tapEvents([TOPICS.appointments]);
+});
+
+afterAll(async () => {
+  client?.close();
+  await tap?.stop();
+  await service?.runtime.lifecycle.shutdown('test done');
+});
+
+const nightDoctor = () => seed.doctors.find((d) => d.fullName === 'Dr. Night Desk')!;
+
+describe('appointments service', () => {
+  it('books a slot, stores it, and publishes appointment.booked with the fees', async () => {
+    const startsAt = nextSlot(1);
+    const { appointment, replayed } = await asTenant(() =>
+      client.call.bookAppointment({
+        patientId: seed.patients[0]!.id,
+        doctorId: nightDoctor().id,
+        startsAt: toTimestamp(startsAt),
+        reason: 'fever',
+        idempotencyKey: '',
+      }),
+    );
+    expect(replayed).toBe(false);
+    expect(appointment?.status).toBe('APPOINTMENT_STATUS_BOOKED');
+    expect(appointment?.consultationFeeMinor).toBe(70_000);
+    expect(appointment?.hospitalFeeMinor).toBe(20_000);
+
+    const stored = await service.prisma.appointment.findUniqueOrThrow({ where: { id: appointment!.id } });
+    expect(stored.tenantId).toBe(tenantId);
+    expect(stored.startsAt.toISOString()).toBe(startsAt.toISOString());
+
+    const event = await tap.waitFor((e) => e.envelope.subject === `appointment/${appointment!.id}`);
+    expect(event.envelope.type).toBe('appointment.booked');
+    expect(event.envelope.tenantId).toBe(tenantId);
+    expect(event.envelope.source).toBe('appointments');
+    expect(event.key).toBe(`${tenantId}:${nightDoctor().id}:${appointment!.serviceDate}`);
+    const data = decodeEventData(EVENTS.appointmentBooked, event.envelope);
+    expect(data).toMatchObject({
+      appointmentId: appointment!.id,
+      consultationFeeMinor: 70_000,
+      hospitalFeeMinor: 20_000,
+      currency: 'INR',
+    });
+    const outbox = await service.runtime
+      .pool()
+      .query('SELECT published_at FROM appointments_messaging.outbox WHERE id = $1', [event.envelope.id]);
+    expect(outbox.rows[0]?.published_at).toBeInstanceOf(Date);
+  });
+
+  it('answers a retried booking with the first result and books nothing twice', async () => {
+    const request = {
+      patientId: seed.patients[1]!.id,
+      doctorId: nightDoctor().id,
+      startsAt: toTimestamp(nextSlot(2)),
+      reason: '',
+      idempotencyKey: `retry-${newId()}`,
+    };
+    const [first, second] = await asTenant(() =>
+      Promise.all([client.call.bookAppointment(request), client.call.bookAppointment(request)]),
+    );
+    expect(first.appointment?.id).toBe(second.appointment?.id);
+    expect([first.replayed, second.replayed].sort()).toEqual([false, true]);
+    const count = await service.prisma.appointment.count({
+      where: { tenantId, idempotencyKey: request.idempotencyKey },
+    });
+    expect(count).toBe(1);
+
+    const reused = await grpcError(
+      asTenant(() => client.call.bookAppointment({ ...request, startsAt: toTimestamp(nextSlot(3)) })),
+    );
+    expect(reused.code).toBe(status.INVALID_ARGUMENT);
+  });
+
+  it('refuses a taken slot, unknown doctors and malformed requests with proper codes', async () => {
+    const startsAt = toTimestamp(nextSlot(4));
+    await asTenant(() =>
+      client.call.bookAppointment({
+        patientId: seed.patients[2]!.id,
+        doctorId: nightDoctor().id,
+        startsAt,
+        reason: '',
+        idempotencyKey: '',
+      }),
+    );
+    const taken = await grpcError(
+      asTenant(() =>
+        client.call.bookAppointment({
+          patientId: seed.patients[3]!.id,
+          doctorId: nightDoctor().id,
+          startsAt,
+          reason: '',
+          idempotencyKey: '',
+        }),
+      ),
+    );
+    expect(taken.code).toBe(status.ALREADY_EXISTS);
+
+    const unknownDoctor = await grpcError(
+      asTenant(() =>
+        client.call.bookAppointment({
+          patientId: seed.patients[3]!.id,
+          doctorId: newId(),
+          startsAt,
+          reason: '',
+          idempotencyKey: '',
+        }),
+      ),
+    );
+    expect(unknownDoctor.code).toBe(status.FAILED_PRECONDITION);
+
+    const malformed = await grpcError(
+      asTenant(() =>
+        client.call.bookAppointment({ patientId: 'nope', doctorId: nightDoctor().id, reason: '', idempotencyKey: '' }),
+      ),
+    );
+    expect(malformed.code).toBe(status.INVALID_ARGUMENT);
+
+    // Another tenant cannot see or book this tenant's doctor.
+    const otherTenant = await grpcError(
+      asTenant(
+        () =>
+          client.call.bookAppointment({
+            patientId: seed.patients[3]!.id,
+            doctorId: nightDoctor().id,
+            startsAt: toTimestamp(nextSlot(5)),
+            reason: '',
+            idempotencyKey: '',
+          }),
+        newId(),
+      ),
+    );
+    expect(otherTenant.code).toBe(status.FAILED_PRECONDITION);
+  });
+
+  it('checks in once, publishes appointment.checked_in once, and tolerates a retry', async () => {
+    const { appointment } = await asTenant(() =>
+      client.call.bookAppointment({
+        patientId: seed.patients[4]!.id,
+        doctorId: nightDoctor().id,
+        startsAt: toTimestamp(nextSlot(6)),
+        reason: '',
+        idempotencyKey: '',
+      }),
+    );
+    const [a, b] = await asTenant(() =>
+      Promise.all([
+        client.call.checkInAppointment({ id: appointment!.id }),
+        client.call.checkInAppointment({ id: appointment!.id }),
+      ]),
+    );
+    expect(a.appointment?.status).toBe('APPOINTMENT_STATUS_CHECKED_IN');
+    expect(b.appointment?.status).toBe('APPOINTMENT_STATUS_CHECKED_IN');
+    await tap.waitFor(
+      (e) => e.envelope.subject === `appointment/${appointment!.id}` && e.envelope.type === 'appointment.checked_in',
+    );
+    const events = await service.runtime
+      .pool()
+      .query(
+        `SELECT count(*)::int AS n FROM appointments_messaging.outbox WHERE event_type = 'appointment.checked_in' AND key LIKE $1 || '%' AND payload IS NOT NULL AND headers->>'ce-tenant' = $2`,
+        [tenantId, tenantId],
+      );
+    expect(events.rows[0].n).toBe(1);
+    const history = await service.prisma.appointmentHistory.findMany({
+      where: { appointmentId: appointment!.id },
+      orderBy: { changedAt: 'asc' },
+    });
+    expect(history.map((h) => h.toStatus)).toEqual(['BOOKED', 'CHECKED_IN']);
+  });
+
+  it('keeps tenants apart when reading', async () => {
+    const { appointment } = await asTenant(() =>
+      client.call.bookAppointment({
+        patientId: seed.patients[5]!.id,
+        doctorId: nightDoctor().id,
+        startsAt: toTimestamp(nextSlot(7)),
+        reason: '',
+        idempotencyKey: '',
+      }),
+    );
+    const found = await asTenant(() => client.call.getAppointment({ id: appointment!.id }));
+    expect(found.appointment?.id).toBe(appointment!.id);
+    const hidden = await grpcError(asTenant(() => client.call.getAppointment({ id: appointment!.id }), newId()));
+    expect(hidden.code).toBe(status.NOT_FOUND);
+  });
+
+  it('refuses calls without a tenant', async () => {
+    const error = await grpcError(
+      runWithContext({ requestId: newId() }, () => client.call.getAppointment({ id: newId() })),
+    );
+    expect(error.code).toBe(status.UNAUTHENTICATED);
+  });
+
+  it('has no drift between schema.prisma and its migrations', async () => {
+    const drift = await checkSchemaDrift({
+      connectionString: serviceDatabaseUrl('appointments'),
+      schema: 'appointments',
+      prismaSchemaPath: fileURLToPath(new URL('../prisma/schema.prisma', import.meta.url)),
+    });
+    expect(drift).toEqual([]);
+  });
+});
