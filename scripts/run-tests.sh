@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Every check and every test suite of HMS, against a fresh test stack (profile
+# "test": its own ports and data, so a running dev stack is left alone):
+#   1. install what is missing, build
+#   2. static checks: lint, format, import cycles, test type-check, buf lint, shellcheck
+#   3. PostgreSQL, Redis, Kafka, nginx, Prometheus from empty data; roles, schemas, topics
+#   4. unit and integration suites (services in-process against the real parts)
+#   5. the services as processes behind nginx; end-to-end and fault suites
+# It always tears the test stack down, and ends with the line "N passed, N failed",
+# where a check counts as one and a suite contributes each of its tests.
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+export HMS_PROFILE=test
+# shellcheck source=lib/env.sh
+source "$here/lib/env.sh"
+# shellcheck source=lib/common.sh
+source "$here/lib/common.sh"
+export HMS_LOG_PREFIX="test"
+cd "$HMS_ROOT" || exit 1
+
+passed=0
+failed=0
+failures=()
+report_dir="$HMS_HOME/test-reports"
+started="$(now_ms)"
+
+stage() { log "== $* ($((($(now_ms) - started) / 1000)) s)"; }
+
+# check NAME CMD...: one check, counted once; its output is shown only when it fails.
+check() {
+  local name="$1" out
+  shift
+  out="$report_dir/check-$name.log"
+  if "$@" >"$out" 2>&1; then
+    passed=$((passed + 1))
+    log "ok   $name"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    log "FAIL $name (output: $out)"
+    tail -n 60 "$out" | sed 's/^/    /' >&2
+  fi
+}
+
+# suite NAME VITEST-ARGS...: a vitest run whose tests are counted one by one.
+suite() {
+  local name="$1" json counts
+  shift
+  json="$report_dir/$name.json"
+  rm -f "$json"
+  npx vitest run "$@" --reporter=default --reporter=json --outputFile.json="$json"
+  if [[ -f "$json" ]]; then
+    counts="$(node -e '
+      const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      // A file that fails to load has no tests but is a failure all the same.
+      const broken = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+      console.log(r.numPassedTests, r.numFailedTests + broken, r.numPendingTests + r.numTodoTests);' "$json")"
+    read -r p f s <<<"$counts"
+  else
+    p=0 f=1 s=0
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  ((f > 0)) && failures+=("$name suite ($f)")
+  ((s > 0)) && log "$name: $s skipped"
+  log "$name: $p passed, $f failed"
+}
+
+teardown() {
+  stage "tearing the test stack down"
+  "$here/hms" services down --profile test >/dev/null 2>&1 || true
+  "$here/infra.sh" down >/dev/null 2>&1 || true
+}
+
+summary() {
+  teardown
+  log "finished in $((($(now_ms) - started) / 1000)) s"
+  if ((${#failures[@]})); then log "failed: ${failures[*]}"; fi
+  echo "$passed passed, $failed failed"
+  ((failed == 0))
+}
+trap 'summary; exit $?' EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$report_dir"
+
+stage "install and build"
+"$here/install.sh" || { failed=$((failed + 1)); failures+=(install); exit 1; }
+check build npm run --silent build
+
+stage "static checks"
+check lint npx eslint . --max-warnings 0
+check format npx prettier --check .
+check import-cycles npm run --silent cycles
+check typecheck-tests npx tsc -p tsconfig.test.json
+check buf-lint bash -c 'cd proto && buf lint'
+check shellcheck bash -c 'shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/hms scripts/with-test-env .ci/run'
+
+stage "test stack from empty data"
+"$here/hms" services down --profile test >/dev/null 2>&1 || true
+"$here/infra.sh" down --wipe >/dev/null 2>&1 || true
+check infra-up "$here/infra.sh" up postgres redis kafka
+check bootstrap node --import tsx scripts/bootstrap.ts
+
+stage "unit and integration suites"
+suite unit --project unit
+suite integration --project integration
+
+stage "services behind nginx; end-to-end and fault suites"
+check services-up "$here/hms" services up --profile test
+check edge-up "$here/infra.sh" up nginx prometheus
+suite e2e --project e2e
