@@ -18,8 +18,9 @@ started_ms="$(now_ms)"
 # --- apt packages -----------------------------------------------------------------------
 # prometheus ships /usr/bin/promtool itself on Debian 12 (there is no separate package).
 # gettext-base: envsubst (config rendering); util-linux: setsid/setpriv/runuser.
+# The shellcheck package lints these scripts in CI.
 APT_PACKAGES=(postgresql-15 postgresql-contrib redis-server nginx prometheus
-  curl ca-certificates openssl gettext-base procps util-linux)
+  curl ca-certificates openssl gettext-base procps util-linux shellcheck)
 command -v java >/dev/null || APT_PACKAGES+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || APT_PACKAGES+=(maven)
 
@@ -94,7 +95,19 @@ go_tool() { # NAME MODULE_PATH PACKAGE VERSION
 go_tool buf github.com/bufbuild/buf github.com/bufbuild/buf/cmd/buf "$HMS_BUF_VERSION"
 go_tool k6 go.k6.io/k6 go.k6.io/k6 "$HMS_K6_VERSION"
 
-# --- node dependencies and build (owned by the TypeScript side) ---
-# (intentionally empty here; filled in by the TypeScript side)
+# --- node dependencies -----------------------------------------------------------------
+# npm ci only when package-lock.json changed since the last install into this checkout.
+# npm 11 runs no install scripts unless package.json's allowScripts allows them; none is
+# needed (Prisma's engines download is denied: its client needs no native engine).
+command -v node >/dev/null || die "node not found (Node 20 is part of the machine image)"
+lock_sum="$(sha256sum "$HMS_ROOT/package-lock.json" | cut -d' ' -f1)"
+npm_marker="$HMS_ROOT/node_modules/.hms-installed"
+if [[ -f "$npm_marker" && "$(cat "$npm_marker")" == "$lock_sum" ]]; then
+  log "npm: dependencies present"
+else
+  log "npm: installing dependencies (npm ci)"
+  (cd "$HMS_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" >"$npm_marker"
+fi
 
 echo "install: done in $((($(now_ms) - started_ms + 500) / 1000)) s"
