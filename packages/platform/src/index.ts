@@ -22,3 +22,5 @@ export * from './kafka/outbox.js';
 export * from './kafka/relay.js';
 export * from './time.js';
 export * from './service.js';
+export * from './validation.js';
+export * from './paging.js';

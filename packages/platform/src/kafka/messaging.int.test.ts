@@ -140,7 +140,10 @@ describe('outbox and relay', () => {
     const [leader, follower] = a.isLeader() ? [a, b] : [b, a];
     await leader.stop();
     // The follower checks every 5 polling intervals.
-    await eventually(async () => (follower.isLeader() ? true : undefined), { what: 'the follower to take over', timeoutMs: 5_000 });
+    await eventually(async () => (follower.isLeader() ? true : undefined), {
+      what: 'the follower to take over',
+      timeoutMs: 5_000,
+    });
     await pgTransactions(pool)((tx) => writeBill(tx, newId(), 2_000));
     await tap.waitFor((e) => e.envelope.subject === 'bill/2000' && e.envelope.tenantId === tenantId, 10_000);
   });

@@ -8,6 +8,7 @@ const testEnvSchema = z.object({
   HMS_KAFKA_BROKERS: z.string().min(1).describe('Bootstrap brokers of the test Kafka'),
   HMS_REDIS_URL: z.string().min(1).describe('URL of the test Redis'),
   HMS_NGINX_PORT: z.coerce.number().int().optional().describe('Port of nginx in front of the gateways'),
+  HMS_GATEWAY_OPS_PORTS: z.string().optional().describe('Space-separated ops ports of the gateway processes'),
   HMS_JWT_SECRET: z.string().min(1).optional().describe('Secret the gateways verify development tokens with'),
   HMS_DB_PASSWORD_APPOINTMENTS: z.string().min(1),
   HMS_DB_PASSWORD_BILLING: z.string().min(1),

@@ -1,5 +1,5 @@
 /** gRPC AppointmentsService: translates proto messages to use-case calls and back. */
-import { InvalidArgumentError, NotFoundError, currentTraceId, type UnaryImplementation } from '@hms/platform';
+import { NotFoundError, currentTraceId, parseRequest, type UnaryImplementation } from '@hms/platform';
 import {
   fromTimestamp,
   toTimestamp,
@@ -23,7 +23,7 @@ const bookRequest = z.object({
 export function appointmentsHandlers(deps: BookingDeps): UnaryImplementation<AppointmentsServiceHandlers> {
   return {
     async BookAppointment(request, ctx) {
-      const input = parse(bookRequest, { ...request, startsAt: fromTimestamp(request.startsAt) });
+      const input = parseRequest(bookRequest, { ...request, startsAt: fromTimestamp(request.startsAt) });
       const { appointment, replayed } = await bookAppointment(deps, {
         tenantId: ctx.tenantId,
         actorId: ctx.userId ?? '',
@@ -37,13 +37,13 @@ export function appointmentsHandlers(deps: BookingDeps): UnaryImplementation<App
       return { appointment: toMessage(appointment), replayed };
     },
     async GetAppointment(request, ctx) {
-      const id = parse(uuid, request.id, 'id');
+      const id = parseRequest(uuid, request.id, 'id');
       const appointment = await deps.store.findAppointment(ctx.tenantId, id);
       if (!appointment) throw new NotFoundError(`appointment ${id} not found`);
       return { appointment: toMessage(appointment) };
     },
     async CheckInAppointment(request, ctx) {
-      const id = parse(uuid, request.id, 'id');
+      const id = parseRequest(uuid, request.id, 'id');
       const appointment = await checkInAppointment(deps, {
         tenantId: ctx.tenantId,
         appointmentId: id,
@@ -54,14 +54,6 @@ export function appointmentsHandlers(deps: BookingDeps): UnaryImplementation<App
   };
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, field?: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new InvalidArgumentError(
-    'invalid request',
-    result.error.issues.map((issue) => ({ field: field ?? issue.path.join('.'), message: issue.message })),
-  );
-}
 
 export function toMessage(a: Appointment): AppointmentMessage {
   return {

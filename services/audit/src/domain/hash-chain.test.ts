@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import {
+  appendToChain,
+  canonicalJson,
+  CHAIN_START,
+  chainHash,
+  checkChainHead,
+  GENESIS_HASH,
+  verifyChain,
+} from './hash-chain.js';
+import type { AuditEntry, ChainedEntry } from './types.js';
+
+const tenantId = '0192f0a0-0000-7000-8000-000000000001';
+
+function entry(n: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    tenantId,
+    eventId: `0192f0a0-0000-7000-8000-${String(100 + n).padStart(12, '0')}`,
+    eventType: 'appointment.booked',
+    source: 'appointments',
+    entityType: 'appointment',
+    entityId: `0192f0a0-0000-7000-9000-${String(n).padStart(12, '0')}`,
+    actorKind: 'user',
+    actorId: 'nurse-1',
+    patientId: '0192f0a0-0000-7000-a000-000000000001',
+    occurredAt: new Date(Date.UTC(2030, 0, 7, 5, n)),
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    data: { appointmentId: 'a', startsAt: '2030-01-07T05:00:00.000Z', fees: { consultation: 50_000, hospital: n } },
+    ...overrides,
+  };
+}
+
+function chainOf(count: number): ChainedEntry[] {
+  const records: ChainedEntry[] = [];
+  let end = CHAIN_START;
+  for (let n = 1; n <= count; n += 1) {
+    const record = appendToChain(end, entry(n));
+    records.push(record);
+    end = { seq: record.seq, hash: record.hash };
+  }
+  return records;
+}
+
+describe('canonicalJson', () => {
+  it('orders keys at every depth and leaves out undefined members', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { f: true, e: null }], c: 'x' }, z: undefined })).toBe(
+      '{"a":{"c":"x","d":[2,{"e":null,"f":true}]},"b":1}',
+    );
+    expect(canonicalJson({ b: 1, a: 2 })).toBe(canonicalJson({ a: 2, b: 1 }));
+  });
+
+  it('refuses what JSON cannot carry', () => {
+    expect(() => canonicalJson({ n: Number.NaN })).toThrow(TypeError);
+    expect(() => canonicalJson({ n: 1n })).toThrow(TypeError);
+  });
+});
+
+describe('appendToChain', () => {
+  it('starts at seq 1 from the genesis hash and links each record to the one before', () => {
+    const [first, second] = chainOf(2);
+    expect(first!.seq).toBe(1);
+    expect(first!.prevHash).toBe(GENESIS_HASH);
+    expect(first!.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(second!.seq).toBe(2);
+    expect(second!.prevHash).toBe(first!.hash);
+    expect(second!.hash).toBe(chainHash(first!.hash, 2, entry(2)));
+  });
+
+  it('hashes the same content the same whatever the key order of its data', () => {
+    const a = appendToChain(CHAIN_START, entry(1, { data: { x: 1, y: { p: 'q', r: 's' } } }));
+    const b = appendToChain(CHAIN_START, entry(1, { data: { y: { r: 's', p: 'q' }, x: 1 } }));
+    expect(a.hash).toBe(b.hash);
+  });
+});
+
+describe('verifyChain', () => {
+  it('accepts an intact chain and reports its end', () => {
+    const records = chainOf(5);
+    expect(verifyChain(records)).toEqual({ intact: true, end: { seq: 5, hash: records[4]!.hash } });
+    expect(verifyChain([])).toEqual({ intact: true, end: CHAIN_START });
+  });
+
+  it('continues from where an earlier batch ended', () => {
+    const records = chainOf(6);
+    const head = verifyChain(records.slice(0, 3));
+    expect(head.intact).toBe(true);
+    if (!head.intact) return;
+    expect(verifyChain(records.slice(3), head.end)).toEqual({ intact: true, end: { seq: 6, hash: records[5]!.hash } });
+    // The second half on its own does not start a chain.
+    expect(verifyChain(records.slice(3))).toMatchObject({ intact: false, brokenSeq: 1 });
+  });
+
+  const changes: [string, (r: ChainedEntry) => ChainedEntry][] = [
+    ['tenantId', (r) => ({ ...r, tenantId: '0192f0a0-0000-7000-8000-000000000002' })],
+    ['eventId', (r) => ({ ...r, eventId: '0192f0a0-0000-7000-8000-000000000999' })],
+    ['eventType', (r) => ({ ...r, eventType: 'appointment.cancelled' })],
+    ['source', (r) => ({ ...r, source: 'billing' })],
+    ['entityType', (r) => ({ ...r, entityType: 'bill' })],
+    ['entityId', (r) => ({ ...r, entityId: 'other' })],
+    ['actorKind', (r) => ({ ...r, actorKind: 'system' })],
+    ['actorId', (r) => ({ ...r, actorId: 'nurse-2' })],
+    ['patientId', (r) => ({ ...r, patientId: null })],
+    ['occurredAt', (r) => ({ ...r, occurredAt: new Date(r.occurredAt.getTime() + 1) })],
+    ['traceId', (r) => ({ ...r, traceId: '' })],
+    ['data (nested value)', (r) => ({ ...r, data: { ...r.data, fees: { consultation: 1, hospital: 3 } } })],
+    ['data (added member)', (r) => ({ ...r, data: { ...r.data, note: 'x' } })],
+    ['seq', (r) => ({ ...r, seq: r.seq + 10 })],
+    ['prevHash', (r) => ({ ...r, prevHash: 'f'.repeat(64) })],
+    ['hash', (r) => ({ ...r, hash: 'e'.repeat(64) })],
+  ];
+  it.each(changes)('reports the record whose %s was changed', (_field, change) => {
+    const records = chainOf(5);
+    records[2] = change(records[2]!);
+    expect(verifyChain(records)).toMatchObject({ intact: false, brokenSeq: 3 });
+  });
+
+  it('reports a record whose content and hash were both rewritten at the next record', () => {
+    const records = chainOf(5);
+    const forged = { ...records[2]!, actorId: 'intruder' };
+    records[2] = { ...forged, hash: chainHash(forged.prevHash, forged.seq, forged) };
+    expect(verifyChain(records)).toMatchObject({ intact: false, brokenSeq: 4 });
+  });
+
+  it('reports reordered, missing and repeated records', () => {
+    const records = chainOf(5);
+    expect(verifyChain([records[0]!, records[2]!, records[1]!, records[3]!, records[4]!])).toMatchObject({
+      intact: false,
+      brokenSeq: 2,
+    });
+    expect(verifyChain([records[0]!, records[1]!, records[3]!, records[4]!])).toMatchObject({
+      intact: false,
+      brokenSeq: 3,
+    });
+    expect(verifyChain([records[0]!, records[1]!, records[1]!, records[2]!])).toMatchObject({
+      intact: false,
+      brokenSeq: 3,
+    });
+  });
+
+  it('reports contents swapped between two records that kept their seqs', () => {
+    const records = chainOf(4);
+    const [second, third] = [records[1]!, records[2]!];
+    records[1] = { ...third, seq: 2, prevHash: second.prevHash, hash: second.hash };
+    records[2] = { ...second, seq: 3, prevHash: third.prevHash, hash: third.hash };
+    expect(verifyChain(records)).toMatchObject({ intact: false, brokenSeq: 2 });
+  });
+});
+
+describe('checkChainHead', () => {
+  const records = chainOf(3);
+  const end = { seq: 3, hash: records[2]!.hash };
+
+  it('accepts a chain that ends at its head, and an empty chain without one', () => {
+    expect(checkChainHead(end, end)).toEqual({ intact: true, end });
+    expect(checkChainHead(CHAIN_START, undefined)).toEqual({ intact: true, end: CHAIN_START });
+  });
+
+  it('reports records cut off the end, records past the head and a head that does not match', () => {
+    expect(checkChainHead({ seq: 2, hash: records[1]!.hash }, end)).toMatchObject({ intact: false, brokenSeq: 3 });
+    expect(checkChainHead(end, { seq: 2, hash: records[1]!.hash })).toMatchObject({ intact: false, brokenSeq: 3 });
+    expect(checkChainHead(end, undefined)).toMatchObject({ intact: false, brokenSeq: 1 });
+    expect(checkChainHead(end, { seq: 3, hash: 'a'.repeat(64) })).toMatchObject({ intact: false, brokenSeq: 3 });
+  });
+});

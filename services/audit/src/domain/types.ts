@@ -1,0 +1,57 @@
+/** The audit domain as plain data; the repository maps rows to these. */
+
+/** What one event says, as the trail keeps it. */
+export interface AuditEntry {
+  tenantId: string;
+  eventId: string;
+  eventType: string;
+  /** The producing service. */
+  source: string;
+  entityType: string;
+  entityId: string;
+  /** "user", "service" or "system". */
+  actorKind: string;
+  actorId: string;
+  patientId: string | null;
+  occurredAt: Date;
+  traceId: string;
+  /** The event payload, JSON-ready (timestamps as ISO-8601 strings). */
+  data: Readonly<Record<string, unknown>>;
+}
+
+/** An entry with its place in the tenant's hash chain. */
+export interface ChainedEntry extends AuditEntry {
+  /** 1..n per tenant, without gaps. */
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditRecord extends ChainedEntry {
+  id: string;
+  recordedAt: Date;
+}
+
+/** A search of one tenant's trail; at least one of the filters is set. */
+export interface AuditFilter {
+  tenantId: string;
+  entityId?: string | undefined;
+  actorId?: string | undefined;
+  patientId?: string | undefined;
+  /** Inclusive. */
+  from?: Date | undefined;
+  /** Exclusive. */
+  to?: Date | undefined;
+}
+
+/** A position in the newest-first order (occurred_at, id), for keyset pagination. */
+export interface AuditCursor {
+  occurredAt: Date;
+  id: string;
+}
+
+export interface AuditPage {
+  records: AuditRecord[];
+  /** Where the next page starts; absent on the last page. */
+  next?: AuditCursor | undefined;
+}

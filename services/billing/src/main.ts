@@ -1,0 +1,42 @@
+/** Wires and starts the billing service. */
+import { fileURLToPath } from 'node:url';
+import { loadConfigOrExit, startRuntime } from '@hms/platform';
+import { loadContracts, type BillingServiceHandlers } from '@hms/proto';
+import { configSchema } from './config.js';
+import { createBillRepository } from './db/bill.repository.js';
+import { createPrisma, type Tx } from './db/prisma.js';
+import { onAppointmentBooked } from './events/appointment-booked.consumer.js';
+import { billingHandlers } from './grpc/billing.handlers.js';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
+
+export async function startBilling(env: Record<string, string | undefined>, options: { inProcess?: boolean } = {}) {
+  const config = loadConfigOrExit(configSchema, env);
+  const runtime = await startRuntime({
+    name: 'billing',
+    config,
+    migrationsDir: MIGRATIONS_DIR,
+    handleSignals: !options.inProcess,
+    tracing: !options.inProcess,
+  });
+  const prisma = createPrisma(runtime.pool());
+  runtime.lifecycle.onShutdown('prisma', () => prisma.$disconnect());
+  const bills = createBillRepository(prisma);
+  onAppointmentBooked(
+    runtime.consumer<Tx>('hms.billing', (fn) => prisma.$transaction(fn)),
+    bills,
+    runtime.outbox(),
+  );
+  runtime
+    .grpcServer()
+    .addService<BillingServiceHandlers>(loadContracts().hms.billing.v1.BillingService.service, billingHandlers(bills));
+  const ports = await runtime.serve();
+  return { runtime, prisma, ...ports };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  startBilling(process.env).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

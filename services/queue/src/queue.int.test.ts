@@ -1,0 +1,338 @@
+/**
+ * The queue service in-process against the test stack's real PostgreSQL and
+ * Kafka: appointment.checked_in in, tokens, queue entries and
+ * queue.token_issued out, queues read back over gRPC.
+ */
+import { fileURLToPath } from 'node:url';
+import { status } from '@grpc/grpc-js';
+import {
+  createGrpcClient,
+  createMetrics,
+  dateOnly,
+  localParts,
+  newId,
+  runWithContext,
+  type GrpcClient,
+  type ServiceError,
+} from '@hms/platform';
+import {
+  checkSchemaDrift,
+  closeTestPublisher,
+  eventually,
+  publishTestEvent,
+  serviceDatabaseUrl,
+  tapEvents,
+  testEnv,
+  type EventTap,
+} from '@hms/platform/testing';
+import { decodeEventData, EVENTS, loadContracts, toTimestamp, TOPICS, type QueueServiceClient } from '@hms/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { takeNextToken } from './db/queue.repository.js';
+import { startQueue } from './main.js';
+
+type Client = GrpcClient<QueueServiceClient>;
+type QueueResponse = Awaited<ReturnType<Client['call']['getQueue']>>;
+
+let service: Awaited<ReturnType<typeof startQueue>>;
+let client: Client;
+let tap: EventTap;
+const tenantId = newId();
+const DAY = '2030-01-07';
+const NEXT_DAY = '2030-01-08';
+
+function asTenant<T>(fn: () => Promise<T>, tenant = tenantId): Promise<T> {
+  return runWithContext({ requestId: newId(), tenantId: tenant, userId: 'test-user' }, fn);
+}
+
+async function grpcError(promise: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ServiceError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+function violatedFields(error: ServiceError): string[] {
+  const [raw] = error.metadata?.get('x-field-violations-bin') ?? [];
+  if (!raw) return [];
+  return (JSON.parse(raw.toString()) as { field: string }[]).map((v) => v.field);
+}
+
+interface CheckIn {
+  doctorId: string;
+  serviceDate?: string;
+  timeZone?: string;
+  appointmentId?: string;
+  patientId?: string;
+  tenant?: string;
+  /** Envelope id; the same id twice is a redelivery. */
+  id?: string;
+  traceparent?: string;
+}
+
+/** Publishes appointment.checked_in as the appointments service would; returns the appointment id. */
+async function checkIn(c: CheckIn): Promise<string> {
+  const tenant = c.tenant ?? tenantId;
+  const serviceDate = c.serviceDate ?? DAY;
+  const appointmentId = c.appointmentId ?? newId();
+  await publishTestEvent(EVENTS.appointmentCheckedIn, {
+    tenantId: tenant,
+    key: `${tenant}:${c.doctorId}:${serviceDate}`,
+    subject: `appointment/${appointmentId}`,
+    source: 'appointments',
+    ...(c.id ? { id: c.id } : {}),
+    ...(c.traceparent ? { traceparent: c.traceparent } : {}),
+    data: {
+      appointmentId,
+      patientId: c.patientId ?? newId(),
+      doctorId: c.doctorId,
+      startsAt: toTimestamp(new Date(`${serviceDate}T10:00:00Z`)),
+      serviceDate,
+      checkedInAt: toTimestamp(new Date()),
+      timeZone: c.timeZone ?? 'UTC',
+    },
+  });
+  return appointmentId;
+}
+
+function getQueue(doctorId: string, serviceDate: string, tenant = tenantId): Promise<QueueResponse> {
+  return asTenant(() => client.call.getQueue({ doctorId, serviceDate }), tenant);
+}
+
+/** The queue once it holds `count` entries (they arrive through Kafka). */
+function queueOf(doctorId: string, serviceDate: string, count: number): Promise<QueueResponse> {
+  return eventually(
+    async () => {
+      const queue = await getQueue(doctorId, serviceDate);
+      return (queue.entries?.length ?? 0) >= count ? queue : undefined;
+    },
+    { timeoutMs: 60_000, what: `${count} entries in the queue of ${doctorId} on ${serviceDate}` },
+  );
+}
+
+function tokensOf(queue: QueueResponse): number[][] {
+  return (queue.entries ?? []).map((e) => [e.tokenNumber, e.position]);
+}
+
+beforeAll(async () => {
+  service = await startQueue(
+    {
+      DATABASE_URL: serviceDatabaseUrl('queue'),
+      KAFKA_BROKERS: testEnv().HMS_KAFKA_BROKERS,
+      GRPC_PORT: '0',
+      OPS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      OUTBOX_POLL_INTERVAL_MS: '200',
+    },
+    { inProcess: true },
+  );
+  client = createGrpcClient(loadContracts().hms.queue.v1.QueueService, {
+    address: `127.0.0.1:${service.grpcPort}`,
+    defaultDeadlineMs: 5_000,
+    metrics: createMetrics('test', { defaultMetrics: false }),
+  });
+  tap = await tapEvents([TOPICS.queue]);
+});
+
+afterAll(async () => {
+  client?.close();
+  await tap?.stop();
+  await closeTestPublisher();
+  await service?.runtime.lifecycle.shutdown('test done');
+});
+
+describe('queue service', () => {
+  it('gives checked-in patients tokens 1, 2, 3 of their doctor and day, each queue counting from 1', async () => {
+    const doctorId = newId();
+    const appointments: string[] = [];
+    // One key, so one partition: the events are applied in this order.
+    for (let i = 0; i < 3; i += 1) appointments.push(await checkIn({ doctorId }));
+    const queue = await queueOf(doctorId, DAY, 3);
+    expect(queue.doctorId).toBe(doctorId);
+    expect(queue.serviceDate).toBe(DAY);
+    expect(queue.entries?.map((e) => e.appointmentId)).toEqual(appointments);
+    expect(tokensOf(queue)).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+    expect(queue.entries?.every((e) => e.status === 'QUEUE_ENTRY_STATUS_WAITING')).toBe(true);
+
+    const otherDoctor = newId();
+    await checkIn({ doctorId: otherDoctor });
+    await checkIn({ doctorId, serviceDate: NEXT_DAY });
+    expect(tokensOf(await queueOf(otherDoctor, DAY, 1))).toEqual([[1, 1]]);
+    expect(tokensOf(await queueOf(doctorId, NEXT_DAY, 1))).toEqual([[1, 1]]);
+    // The first queue did not move.
+    expect(tokensOf(await getQueue(doctorId, DAY))).toEqual(tokensOf(queue));
+  });
+
+  it('publishes queue.token_issued with the token and position, keyed by doctor and day', async () => {
+    const doctorId = newId();
+    await checkIn({ doctorId });
+    const appointmentId = await checkIn({ doctorId });
+    const event = await tap.waitFor(
+      (e) =>
+        e.envelope.type === EVENTS.queueTokenIssued.type &&
+        decodeEventData(EVENTS.queueTokenIssued, e.envelope).appointmentId === appointmentId,
+      60_000,
+    );
+    const data = decodeEventData(EVENTS.queueTokenIssued, event.envelope);
+    expect(data).toMatchObject({ doctorId, serviceDate: DAY, tokenNumber: 2, position: 2 });
+    expect(event.envelope.tenantId).toBe(tenantId);
+    expect(event.envelope.source).toBe('queue');
+    expect(event.envelope.subject).toBe(`queue-entry/${data.entryId}`);
+    expect(event.key).toBe(`${tenantId}:${doctorId}:${DAY}`);
+    const entry = (await getQueue(doctorId, DAY)).entries?.find((e) => e.appointmentId === appointmentId);
+    expect(entry?.id).toBe(data.entryId);
+  });
+
+  it('applies a redelivered event once and gives an appointment one entry', async () => {
+    const doctorId = newId();
+    const id = newId();
+    const appointmentId = newId();
+    await checkIn({ doctorId, appointmentId, id });
+    await checkIn({ doctorId, appointmentId, id });
+    // The same check-in again under a new event id: still one entry.
+    await checkIn({ doctorId, appointmentId });
+    // Behind them on the same partition: once it is in, the others were handled.
+    const marker = await checkIn({ doctorId });
+    const queue = await queueOf(doctorId, DAY, 2);
+    expect(queue.entries?.map((e) => [e.appointmentId, e.tokenNumber])).toEqual([
+      [appointmentId, 1],
+      [marker, 2],
+    ]);
+    const rows = await service.prisma.queueEntry.count({ where: { tenantId, appointmentId } });
+    expect(rows).toBe(1);
+    const issued = await eventually(
+      async () => {
+        const events = tap.received.filter(
+          (e) => e.key === `${tenantId}:${doctorId}:${DAY}` && e.envelope.type === EVENTS.queueTokenIssued.type,
+        );
+        return events.length >= 2 ? events : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the token_issued events of the redelivery test' },
+    );
+    expect(
+      issued
+        .map((e) => decodeEventData(EVENTS.queueTokenIssued, e.envelope).appointmentId)
+        .filter((a) => a === appointmentId),
+    ).toHaveLength(1);
+  });
+
+  it('issues distinct tokens 1..20 to 20 concurrent takers, and refuses a duplicate token number', async () => {
+    const day = { tenantId, doctorId: newId(), serviceDate: DAY, timeZone: 'Asia/Kolkata' };
+    const tokens = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        service.prisma.$transaction(
+          async (tx) => {
+            const token = await takeNextToken(tx, day);
+            // Keep the transaction open a moment, so the takers really overlap.
+            await tx.$queryRaw`SELECT pg_sleep(0.02)::text`;
+            return token;
+          },
+          { maxWait: 30_000, timeout: 30_000 },
+        ),
+      ),
+    );
+    expect([...tokens].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const stored = await service.prisma.queueDay.findUniqueOrThrow({
+      where: {
+        tenantId_doctorId_serviceDate: { tenantId, doctorId: day.doctorId, serviceDate: dateOnly(DAY) },
+      },
+    });
+    expect(stored.lastToken).toBe(20);
+
+    const entry = (tokenNumber: number) => ({
+      id: newId(),
+      tenantId,
+      doctorId: day.doctorId,
+      serviceDate: dateOnly(DAY),
+      appointmentId: newId(),
+      patientId: newId(),
+      tokenNumber,
+      joinedAt: new Date(),
+    });
+    await service.prisma.queueEntry.create({ data: entry(7) });
+    await expect(service.prisma.queueEntry.create({ data: entry(7) })).rejects.toMatchObject({ code: 'P2002' });
+    await expect(service.prisma.queueEntry.create({ data: entry(0) })).rejects.toThrow(/token_number_check/);
+  });
+
+  it('keeps tenants apart: the same doctor and day are separate queues', async () => {
+    const doctorId = newId();
+    const otherTenant = newId();
+    await checkIn({ doctorId });
+    await checkIn({ doctorId });
+    await checkIn({ doctorId, tenant: otherTenant });
+    expect(tokensOf(await queueOf(doctorId, DAY, 2))).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    const theirs = await eventually(
+      async () => {
+        const queue = await getQueue(doctorId, DAY, otherTenant);
+        return queue.entries?.length ? queue : undefined;
+      },
+      { timeoutMs: 60_000, what: "the other tenant's entry" },
+    );
+    expect(tokensOf(theirs)).toEqual([[1, 1]]);
+    // A tenant that never checked anyone in sees an empty queue, not an error.
+    expect((await getQueue(doctorId, DAY, newId())).entries).toEqual([]);
+  });
+
+  it('refuses a malformed doctor id or date with INVALID_ARGUMENT naming the field', async () => {
+    const badDoctor = await grpcError(getQueue('not-a-uuid', DAY));
+    expect(badDoctor.code).toBe(status.INVALID_ARGUMENT);
+    expect(violatedFields(badDoctor)).toEqual(['doctorId']);
+    for (const date of ['2030-13-01', '2030-02-30', '07/01/2030']) {
+      const badDate = await grpcError(getQueue(newId(), date));
+      expect(badDate.code).toBe(status.INVALID_ARGUMENT);
+      expect(violatedFields(badDate)).toEqual(['serviceDate']);
+    }
+  });
+
+  it("reads today's queue in the doctor's own time zone when no date is given", async () => {
+    const now = new Date();
+    // A zone whose date differs from UTC's right now: Kiritimati (UTC+14) from 10:00 UTC, Pago Pago (UTC-11) before 11:00.
+    const timeZone = now.getUTCHours() >= 10 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+    const today = localParts(now, timeZone).date;
+    const utcToday = localParts(now, 'UTC').date;
+    expect(today).not.toBe(utcToday);
+    const doctorId = newId();
+    const appointmentId = await checkIn({ doctorId, serviceDate: today, timeZone });
+    await queueOf(doctorId, today, 1);
+
+    const queue = await getQueue(doctorId, '');
+    expect(queue.serviceDate).toBe(today);
+    expect(queue.entries?.map((e) => e.appointmentId)).toEqual([appointmentId]);
+    // A doctor nobody checked in to: today in UTC, empty.
+    const unknown = await getQueue(newId(), '');
+    expect(unknown.serviceDate).toBe(localParts(new Date(), 'UTC').date);
+    expect(unknown.entries).toEqual([]);
+  });
+
+  it("stores the trace id of the check-in's traceparent and carries the trace on to token_issued", async () => {
+    const traceId = newId().replaceAll('-', '');
+    const doctorId = newId();
+    const appointmentId = await checkIn({ doctorId, traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    const queue = await queueOf(doctorId, DAY, 1);
+    expect(queue.entries?.[0]?.appointmentId).toBe(appointmentId);
+    expect(queue.entries?.[0]?.traceId).toBe(traceId);
+    const stored = await service.prisma.queueEntry.findUniqueOrThrow({
+      where: { tenantId_appointmentId: { tenantId, appointmentId } },
+    });
+    expect(stored.traceId).toBe(traceId);
+    const event = await tap.waitFor((e) => e.envelope.subject === `queue-entry/${stored.id}`, 30_000);
+    expect(event.envelope.traceparent).toContain(traceId);
+  });
+
+  it('has no drift between schema.prisma and its migrations', async () => {
+    const drift = await checkSchemaDrift({
+      connectionString: serviceDatabaseUrl('queue'),
+      schema: 'queue',
+      prismaSchemaPath: fileURLToPath(new URL('../prisma/schema.prisma', import.meta.url)),
+    });
+    expect(drift).toEqual([]);
+  });
+});
