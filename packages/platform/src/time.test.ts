@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateOnly, isoDateOf, isValidTimeZone, localParts } from './time.js';
+import { dateOnly, isCalendarDate, isoDateOf, isValidTimeZone, localParts } from './time.js';
 
 describe('localParts', () => {
   it('gives the local day, minute and weekday of an instant', () => {
@@ -23,5 +23,9 @@ describe('localParts', () => {
     expect(isValidTimeZone('Asia/Kolkata')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
     expect(isoDateOf(dateOnly('2030-02-28'))).toBe('2030-02-28');
+    expect(isCalendarDate('2028-02-29')).toBe(true);
+    expect(isCalendarDate('2030-02-29')).toBe(false);
+    expect(isCalendarDate('2030-13-01')).toBe(false);
+    expect(isCalendarDate('30-01-01')).toBe(false);
   });
 });

@@ -70,3 +70,8 @@ export function isoDateOf(date: Date): string {
 }
 
 export const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/** True for a YYYY-MM-DD that names a real day (ISO_DATE alone lets 2030-02-31 through). */
+export function isCalendarDate(value: string): boolean {
+  return ISO_DATE.test(value) && isoDateOf(dateOnly(value)) === value;
+}

@@ -3,30 +3,18 @@
  * (occurred_at, id) of the last record served, which the next page starts
  * strictly after.
  */
-import { InvalidArgumentError, isUuid } from '@hms/platform';
+import { decodeCursor as decodePosition, encodeCursor as encodePosition } from '@hms/platform';
+import { z } from 'zod';
 import type { AuditCursor } from './types.js';
 
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 200;
-const MAX_CURSOR_LENGTH = 200;
+const position = z.object({ at: z.iso.datetime({ precision: 3 }), id: z.uuid() });
 
 export function encodeCursor(cursor: AuditCursor): string {
-  return Buffer.from(JSON.stringify({ at: cursor.occurredAt.toISOString(), id: cursor.id })).toString('base64url');
+  return encodePosition({ at: cursor.occurredAt.toISOString(), id: cursor.id });
 }
 
 /** The position a cursor names; anything that is not a cursor of ours is INVALID_ARGUMENT. */
 export function decodeCursor(value: string): AuditCursor {
-  const invalid = () => new InvalidArgumentError('invalid cursor', [{ field: 'cursor', message: 'not a cursor' }]);
-  if (value.length > MAX_CURSOR_LENGTH || !/^[\w-]+$/.test(value)) throw invalid();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  const { at, id } = (parsed ?? {}) as { at?: unknown; id?: unknown };
-  if (typeof at !== 'string' || typeof id !== 'string' || !isUuid(id)) throw invalid();
-  const occurredAt = new Date(at);
-  if (Number.isNaN(occurredAt.getTime()) || occurredAt.toISOString() !== at) throw invalid();
-  return { occurredAt, id };
+  const { at, id } = decodePosition(position, value);
+  return { occurredAt: new Date(at), id };
 }

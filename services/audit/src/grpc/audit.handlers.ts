@@ -1,5 +1,12 @@
 /** gRPC AuditService: translates proto messages to trail searches and back. */
-import { InvalidArgumentError, parseRequest, type FieldViolation, type UnaryImplementation } from '@hms/platform';
+import {
+  InvalidArgumentError,
+  MAX_PAGE_SIZE,
+  pageSizeOf,
+  parseRequest,
+  type FieldViolation,
+  type UnaryImplementation,
+} from '@hms/platform';
 import {
   fromTimestamp,
   toTimestamp,
@@ -7,7 +14,7 @@ import {
   type AuditServiceHandlers,
 } from '@hms/proto';
 import { z } from 'zod';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, MAX_PAGE_SIZE } from '../domain/audit-query.js';
+import { decodeCursor, encodeCursor } from '../domain/audit-query.js';
 import type { AuditStore } from '../domain/audit-store.js';
 import type { AuditRecord } from '../domain/types.js';
 
@@ -51,7 +58,7 @@ export function auditHandlers(deps: { store: AuditStore }): UnaryImplementation<
           to: input.to,
         },
         {
-          size: input.pageSize || DEFAULT_PAGE_SIZE,
+          size: pageSizeOf(input.pageSize),
           after: input.cursor ? decodeCursor(input.cursor) : undefined,
         },
       );

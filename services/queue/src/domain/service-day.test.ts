@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCalendarDate, serviceDayOf } from './service-day.js';
+import { serviceDayOf } from './service-day.js';
 
 describe('serviceDayOf', () => {
   // 2030-01-07 20:00 UTC: already Tuesday in Kolkata and Kiritimati, still Monday in UTC and Pago Pago.
@@ -16,18 +16,5 @@ describe('serviceDayOf', () => {
     // Midnight in Kolkata is 18:30 UTC.
     expect(serviceDayOf(new Date('2030-01-07T18:29:59Z'), 'Asia/Kolkata')).toBe('2030-01-07');
     expect(serviceDayOf(new Date('2030-01-07T18:30:00Z'), 'Asia/Kolkata')).toBe('2030-01-08');
-  });
-});
-
-describe('isCalendarDate', () => {
-  it('accepts real days only', () => {
-    expect(isCalendarDate('2030-01-07')).toBe(true);
-    expect(isCalendarDate('2028-02-29')).toBe(true);
-    expect(isCalendarDate('2030-02-29')).toBe(false);
-    expect(isCalendarDate('2030-04-31')).toBe(false);
-    expect(isCalendarDate('2030-13-01')).toBe(false);
-    expect(isCalendarDate('2030-1-7')).toBe(false);
-    expect(isCalendarDate('2030-01-07T00:00:00Z')).toBe(false);
-    expect(isCalendarDate('')).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import {
   type ServiceRuntime,
 } from '@hms/platform';
 import { EVENTS, fromTimestamp, type DecodedEvent } from '@hms/proto';
-import { isCalendarDate } from '../domain/service-day.js';
+import { isCalendarDate } from '@hms/platform';
 import type { QueueJoin } from '../domain/types.js';
 import type { Db, Tx } from '../db/prisma.js';
 import { joinQueue } from '../db/queue.repository.js';

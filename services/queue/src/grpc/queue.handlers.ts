@@ -1,10 +1,9 @@
 /** gRPC QueueService: translates proto messages to use-case calls and back. */
-import { InvalidArgumentError, type UnaryImplementation } from '@hms/platform';
+import { isCalendarDate, parseRequest, type UnaryImplementation } from '@hms/platform';
 import { toTimestamp, type QueueEntry as QueueEntryMessage, type QueueServiceHandlers } from '@hms/proto';
 import { z } from 'zod';
 import { getQueue } from '../domain/get-queue.js';
 import type { QueueStore } from '../domain/queue-store.js';
-import { isCalendarDate } from '../domain/service-day.js';
 import type { PlacedEntry } from '../domain/types.js';
 
 const getQueueRequest = z.object({
@@ -18,7 +17,7 @@ const getQueueRequest = z.object({
 export function queueHandlers(deps: { store: QueueStore; now: () => Date }): UnaryImplementation<QueueServiceHandlers> {
   return {
     async GetQueue(request, ctx) {
-      const input = parse(getQueueRequest, request);
+      const input = parseRequest(getQueueRequest, request);
       const queue = await getQueue(deps, {
         tenantId: ctx.tenantId,
         doctorId: input.doctorId,
@@ -27,15 +26,6 @@ export function queueHandlers(deps: { store: QueueStore; now: () => Date }): Una
       return { doctorId: queue.doctorId, serviceDate: queue.serviceDate, entries: queue.entries.map(toMessage) };
     },
   };
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new InvalidArgumentError(
-    'invalid request',
-    result.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message })),
-  );
 }
 
 export function toMessage(e: PlacedEntry): QueueEntryMessage {
