@@ -1,0 +1,39 @@
+/** The gateway's environment: every key it reads, documented, checked at start. */
+import { baseConfigShape, configTypes, databaseConfigShape } from '@hms/platform';
+import { z } from 'zod';
+
+const grpcAddress = (service: string) =>
+  z
+    .string()
+    .regex(/^[\w.-]+:\d+$/, 'must be host:port')
+    .describe(`gRPC address (host:port) of the ${service} service`);
+
+export const configSchema = z.object({
+  ...baseConfigShape({ opsPort: 9101 }),
+  ...databaseConfigShape(),
+  HTTP_HOST: z.string().default('0.0.0.0').describe('Interface the REST API binds'),
+  HTTP_PORT: configTypes.port().default(8081).describe('Port of the REST API'),
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .describe("Express 'trust proxy': which hops may set X-Forwarded-For (nginx runs beside us)"),
+  REDIS_URL: configTypes.url(['redis', 'rediss']).describe('Redis for shared rate limits (degrades to in-process)'),
+  JWT_SECRET: z.string().min(32).describe('HS256 secret development tokens are signed with (32+ characters)'),
+  JWT_ISSUER: z.string().min(1).default('hms-dev').describe('Issuer every token must carry'),
+  APPOINTMENTS_GRPC_ADDRESS: grpcAddress('appointments'),
+  BILLING_GRPC_ADDRESS: grpcAddress('billing'),
+  QUEUE_GRPC_ADDRESS: grpcAddress('queue'),
+  AUDIT_GRPC_ADDRESS: grpcAddress('audit'),
+  GRPC_DEADLINE_MS: configTypes.positiveInt().default(3_000).describe('Deadline of every call to a backend service'),
+  RATE_LIMIT_PER_TENANT_PER_MINUTE: configTypes
+    .positiveInt()
+    .default(6_000)
+    .describe('Requests a tenant may make per minute across all gateways'),
+  TENANT_CACHE_TTL_MS: configTypes.positiveInt().default(30_000).describe('How long a tenant look-up is cached'),
+  OTEL_TRACES_EXPORTER: z
+    .string()
+    .optional()
+    .describe('OpenTelemetry trace exporter (otlp, console or none); the other OTEL_* keys are read by the SDK'),
+});
+
+export type Config = z.infer<typeof configSchema>;

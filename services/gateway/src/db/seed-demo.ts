@@ -1,0 +1,45 @@
+/**
+ * Creates (or renames) a tenant: the demo tenant of the first README command,
+ * and a fresh tenant per end-to-end test file.
+ *
+ *   DATABASE_URL=... node dist/db/seed-demo.js --tenant <uuid> --name <name>
+ */
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createLogger, createPool, isUuid, loadConfigOrExit } from '@hms/platform';
+import { z } from 'zod';
+import { configSchema } from '../config.js';
+import { createPrisma } from './prisma.js';
+import { createTenantRepository } from './tenant.repository.js';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(configSchema.pick({ DATABASE_URL: true }), process.env);
+  const { values } = parseArgs({ options: { tenant: { type: 'string' }, name: { type: 'string' } } });
+  const args = z
+    .object({ tenant: z.string().refine(isUuid, 'must be a UUID'), name: z.string().min(1).max(200) })
+    .safeParse(values);
+  if (!args.success) {
+    process.stderr.write(`usage: seed-demo --tenant <uuid> --name <name>\n${args.error.message}\n`);
+    process.exit(64);
+  }
+  const logger = createLogger({ service: 'gateway-seed', level: 'warn' });
+  const pool = createPool({ connectionString: config.DATABASE_URL, max: 2, applicationName: 'gateway-seed', logger });
+  const db = createPrisma(pool);
+  try {
+    const tenant = await createTenantRepository(db).upsert({
+      id: args.data.tenant.toLowerCase(),
+      name: args.data.name,
+    });
+    process.stdout.write(`${JSON.stringify(tenant)}\n`);
+  } finally {
+    await db.$disconnect();
+    await pool.end();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

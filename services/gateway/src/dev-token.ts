@@ -1,0 +1,47 @@
+/**
+ * Prints a development token for a tenant: what the stack scripts hand to a
+ * newcomer and what the end-to-end tests authenticate with, until the auth
+ * work brings real logins.
+ *
+ *   JWT_SECRET=... node dist/dev-token.js --tenant <uuid> [--user <id>] [--ttl 12h]
+ */
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { isUuid, loadConfigOrExit } from '@hms/platform';
+import { z } from 'zod';
+import { configSchema } from './config.js';
+import { signDevelopmentToken } from './http/auth.js';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(configSchema.pick({ JWT_SECRET: true, JWT_ISSUER: true }), process.env);
+  const { values } = parseArgs({
+    options: {
+      tenant: { type: 'string' },
+      user: { type: 'string', default: 'dev-user' },
+      ttl: { type: 'string', default: '12h' },
+    },
+  });
+  const args = z
+    .object({
+      tenant: z.string().refine(isUuid, 'must be a UUID'),
+      user: z.string().min(1).max(200),
+      ttl: z.string().regex(/^\d+[smhd]$/, 'like 30m, 12h or 7d'),
+    })
+    .safeParse(values);
+  if (!args.success) {
+    process.stderr.write(`usage: dev-token --tenant <uuid> [--user <id>] [--ttl 12h]\n${args.error.message}\n`);
+    process.exit(64);
+  }
+  const token = await signDevelopmentToken(
+    { tenantId: args.data.tenant, userId: args.data.user },
+    { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttl: args.data.ttl },
+  );
+  process.stdout.write(`${token}\n`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * The REST API as an Express app: observability first (so every response,
+ * errors included, has a request id, a trace and a metric), then
+ * authentication, the tenant's rate limit, JSON bodies, the routes, and
+ * problem+json for everything that goes wrong.
+ */
+import express, { type RequestHandler } from 'express';
+import type { Logger, Metrics, Redis } from '@hms/platform';
+import type { TenantRepository } from '../db/tenant.repository.js';
+import { API_PREFIX } from './api-prefix.js';
+import { authenticate } from './auth.js';
+import type { Backends } from './backends.js';
+import { observe } from './observability.js';
+import { HttpProblem, problemHandler } from './problem.js';
+import { rateLimitPerTenant } from './rate-limit.js';
+import { appointmentRoutes } from './routes/appointments.js';
+import { auditRoutes } from './routes/audit.js';
+import { billRoutes } from './routes/bills.js';
+import { queueRoutes } from './routes/queues.js';
+
+export interface AppDeps {
+  logger: Logger;
+  metrics: Metrics;
+  backends: Backends;
+  tenants: TenantRepository;
+  redis: Redis;
+  jwt: { secret: string; issuer: string };
+  rateLimitPerMinute: number;
+  tenantCacheTtlMs: number;
+  trustProxy: string;
+}
+
+/** A body that is there must be JSON; no body at all is fine (e.g. check-in). */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+    throw new HttpProblem(415, 'unsupported-media-type', 'the request body must be application/json');
+  }
+  next();
+};
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
+  app.set('json spaces', 0);
+  app.use(observe(deps.metrics));
+
+  // Who is asking, and whether they may, before any work on what they sent.
+  app.use(
+    API_PREFIX,
+    authenticate({ ...deps.jwt, tenants: deps.tenants, cacheTtlMs: deps.tenantCacheTtlMs }),
+    rateLimitPerTenant({ redis: deps.redis, perMinute: deps.rateLimitPerMinute }),
+    requireJsonBody,
+    express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }),
+  );
+  // Routes carry their full path, so the route template of a metric is whole
+  // even when the response is an error sent after Express left the router.
+  app.use(appointmentRoutes(deps.backends));
+  app.use(queueRoutes(deps.backends));
+  app.use(billRoutes(deps.backends));
+  app.use(auditRoutes(deps.backends));
+
+  app.use(() => {
+    throw new HttpProblem(404, 'not-found', 'no such resource');
+  });
+  app.use(problemHandler(deps.logger));
+  return app;
+}

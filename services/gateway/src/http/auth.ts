@@ -1,0 +1,85 @@
+/**
+ * Authentication with development tokens: an HS256 JWT whose `tid` claim names
+ * the tenant and `sub` the user. The tenant is taken from the verified token
+ * only, never from the URL, body or query, and must exist and be active.
+ * Full auth (login, refresh tokens, RBAC) replaces the token source later; the
+ * rest of the gateway only sees the request context this sets.
+ */
+import type { RequestHandler } from 'express';
+import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { currentContext, isUuid, runWithContext } from '@hms/platform';
+import type { Tenant, TenantRepository } from '../db/tenant.repository.js';
+import { HttpProblem } from './problem.js';
+
+export interface TokenClaims {
+  tenantId: string;
+  userId: string;
+}
+
+export interface TokenOptions {
+  secret: string;
+  issuer: string;
+}
+
+const key = (secret: string) => new TextEncoder().encode(secret);
+
+export async function verifyToken(token: string, options: TokenOptions): Promise<TokenClaims> {
+  try {
+    const { payload } = await jwtVerify(token, key(options.secret), {
+      issuer: options.issuer,
+      algorithms: ['HS256'],
+      requiredClaims: ['exp', 'sub'],
+    });
+    const tid = payload.tid;
+    if (typeof tid !== 'string' || !isUuid(tid)) throw new Error('the token names no tenant');
+    return { tenantId: tid.toLowerCase(), userId: String(payload.sub) };
+  } catch (error) {
+    const detail = error instanceof joseErrors.JWTExpired ? 'the token has expired' : 'the token is not valid';
+    throw unauthorized(detail);
+  }
+}
+
+export async function signDevelopmentToken(
+  claims: TokenClaims,
+  options: TokenOptions & { ttl: string },
+): Promise<string> {
+  return new SignJWT({ tid: claims.tenantId })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.userId)
+    .setIssuer(options.issuer)
+    .setIssuedAt()
+    .setExpirationTime(options.ttl)
+    .sign(key(options.secret));
+}
+
+function unauthorized(detail: string): HttpProblem {
+  return new HttpProblem(401, 'unauthenticated', detail, [], { 'www-authenticate': 'Bearer realm="hms"' });
+}
+
+export function authenticate(
+  options: TokenOptions & { tenants: TenantRepository; cacheTtlMs: number },
+): RequestHandler {
+  // Unknown tenants are cached too (as null), so a flood of bad tokens cannot flood the database.
+  const cache = new LRUCache<string, Tenant | 'unknown'>({ max: 10_000, ttl: options.cacheTtlMs });
+  async function tenantOf(id: string): Promise<Tenant | undefined> {
+    let hit = cache.get(id);
+    if (hit === undefined) {
+      hit = (await options.tenants.find(id)) ?? 'unknown';
+      cache.set(id, hit);
+    }
+    return hit === 'unknown' ? undefined : hit;
+  }
+  return async (req, _res, next) => {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw unauthorized('a bearer token is required');
+    const claims = await verifyToken(match[1]!, options);
+    const tenant = await tenantOf(claims.tenantId);
+    if (!tenant) throw new HttpProblem(403, 'unknown-tenant', 'the tenant of this token does not exist');
+    if (tenant.status !== 'ACTIVE')
+      throw new HttpProblem(403, 'tenant-suspended', 'the tenant of this token is suspended');
+    const ctx = currentContext();
+    runWithContext({ requestId: ctx?.requestId ?? '', tenantId: tenant.id, userId: claims.userId }, () => next());
+  };
+}

@@ -1,0 +1,38 @@
+/** The gRPC clients of the four backend services, each with a deadline on every call. */
+import { createGrpcClient, type GrpcClient, type Metrics } from '@hms/platform';
+import {
+  loadContracts,
+  type AppointmentsServiceClient,
+  type AuditServiceClient,
+  type BillingServiceClient,
+  type QueueServiceClient,
+} from '@hms/proto';
+
+export interface Backends {
+  appointments: GrpcClient<AppointmentsServiceClient>;
+  billing: GrpcClient<BillingServiceClient>;
+  queue: GrpcClient<QueueServiceClient>;
+  audit: GrpcClient<AuditServiceClient>;
+}
+
+export function createBackends(options: {
+  addresses: { appointments: string; billing: string; queue: string; audit: string };
+  deadlineMs: number;
+  metrics: Metrics;
+}): Backends {
+  const v1 = loadContracts().hms;
+  const common = { defaultDeadlineMs: options.deadlineMs, metrics: options.metrics };
+  return {
+    appointments: createGrpcClient(v1.appointments.v1.AppointmentsService, {
+      ...common,
+      address: options.addresses.appointments,
+    }),
+    billing: createGrpcClient(v1.billing.v1.BillingService, { ...common, address: options.addresses.billing }),
+    queue: createGrpcClient(v1.queue.v1.QueueService, { ...common, address: options.addresses.queue }),
+    audit: createGrpcClient(v1.audit.v1.AuditService, { ...common, address: options.addresses.audit }),
+  };
+}
+
+export function closeBackends(backends: Backends): void {
+  for (const client of Object.values(backends)) client.close();
+}

@@ -1,0 +1,55 @@
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { HttpProblem, problemOf } from './problem.js';
+
+function grpcError(code: status, details: string, violations?: unknown): ServiceError {
+  const metadata = new Metadata();
+  if (violations) metadata.set('x-field-violations-bin', Buffer.from(JSON.stringify(violations)));
+  return Object.assign(new Error(details), { code, details, metadata });
+}
+
+describe('problemOf', () => {
+  it('maps backend statuses to HTTP with their field violations', () => {
+    const invalid = problemOf(
+      grpcError(status.INVALID_ARGUMENT, 'invalid request', [{ field: 'id', message: 'must be a UUID' }]),
+    );
+    expect(invalid).toMatchObject({
+      status: 400,
+      detail: 'invalid request',
+      errors: [{ field: 'id', message: 'must be a UUID' }],
+    });
+    expect(problemOf(grpcError(status.NOT_FOUND, 'appointment x not found')).status).toBe(404);
+    expect(problemOf(grpcError(status.ALREADY_EXISTS, 'slot taken')).status).toBe(409);
+    expect(problemOf(grpcError(status.FAILED_PRECONDITION, 'unknown doctor')).status).toBe(422);
+  });
+
+  it('turns outages into retryable 503/504 and hides internal errors', () => {
+    expect(problemOf(grpcError(status.UNAVAILABLE, 'connect ECONNREFUSED 127.0.0.1:1'))).toMatchObject({
+      status: 503,
+      headers: { 'retry-after': '1' },
+      detail: 'a service is unavailable; retry shortly',
+    });
+    expect(problemOf(grpcError(status.DEADLINE_EXCEEDED, 'deadline')).status).toBe(504);
+    const internal = problemOf(grpcError(status.INTERNAL, 'relation "secret_table" does not exist'));
+    expect(internal).toMatchObject({ status: 500, detail: 'an internal error occurred' });
+    expect(problemOf(new TypeError('x is undefined'))).toMatchObject({
+      status: 500,
+      detail: 'an internal error occurred',
+    });
+  });
+
+  it('names every invalid field of a zod failure', () => {
+    const result = z.object({ a: z.uuid(), b: z.number() }).safeParse({ a: 'x', b: 'y' });
+    const problem = problemOf(result.error);
+    expect(problem.status).toBe(400);
+    expect(problem.errors.map((e) => e.field)).toEqual(['a', 'b']);
+  });
+
+  it('maps body-parser failures and passes its own problems through', () => {
+    expect(problemOf(Object.assign(new SyntaxError('x'), { type: 'entity.parse.failed' })).status).toBe(400);
+    expect(problemOf(Object.assign(new Error('x'), { type: 'entity.too.large' })).status).toBe(413);
+    const own = new HttpProblem(429, 'rate-limited', 'slow down', [], { 'retry-after': '3' });
+    expect(problemOf(own)).toMatchObject({ status: 429, slug: 'rate-limited', headers: { 'retry-after': '3' } });
+  });
+});
