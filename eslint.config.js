@@ -30,7 +30,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'e2e/**', 'scripts/**', 'k6/**'],
+    files: ['**/*.test.ts', 'e2e/**', 'scripts/**', 'bench/**', 'k6/**'],
     rules: { 'no-console': 'off' },
   },
 );
