@@ -8,7 +8,8 @@
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { createLogger, createPool, isUuid, newId } from '@hms/platform';
+import { createLogger, createPool, isUuid, loadConfigOrExit, newId } from '@hms/platform';
+import { configSchema } from '../config.js';
 import { createPrisma, type Db } from './prisma.js';
 
 export interface DemoSeed {
@@ -94,15 +95,20 @@ export async function seedDemo(db: Db, tenantId: string): Promise<DemoSeed> {
 }
 
 async function main(): Promise<void> {
+  const config = loadConfigOrExit(configSchema.pick({ DATABASE_URL: true }), process.env);
   const { values } = parseArgs({ options: { tenant: { type: 'string' } } });
-  const tenantId = values.tenant ?? '';
-  const url = process.env.DATABASE_URL;
-  if (!isUuid(tenantId) || !url) {
+  const tenantId = (values.tenant ?? '').toLowerCase();
+  if (!isUuid(tenantId)) {
     process.stderr.write('usage: DATABASE_URL=... seed-demo --tenant <uuid>\n');
     process.exit(64);
   }
   const logger = createLogger({ service: 'appointments-seed', level: 'warn' });
-  const pool = createPool({ connectionString: url, max: 2, applicationName: 'appointments-seed', logger });
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    max: 2,
+    applicationName: 'appointments-seed',
+    logger,
+  });
   const db = createPrisma(pool);
   try {
     process.stdout.write(`${JSON.stringify(await seedDemo(db, tenantId))}\n`);

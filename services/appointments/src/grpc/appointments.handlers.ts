@@ -54,7 +54,6 @@ export function appointmentsHandlers(deps: BookingDeps): UnaryImplementation<App
   };
 }
 
-
 export function toMessage(a: Appointment): AppointmentMessage {
   return {
     id: a.id,
