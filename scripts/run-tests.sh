@@ -23,7 +23,8 @@ cd "$HMS_ROOT" || exit 1
 passed=0
 failed=0
 failures=()
-report_dir="$HMS_HOME/test-reports"
+# Outside $HMS_HOME, which the fresh start below wipes.
+report_dir="$HMS_ROOT/.hms/test-reports"
 started="$(now_ms)"
 
 stage() { log "== $* ($((($(now_ms) - started) / 1000)) s)"; }
