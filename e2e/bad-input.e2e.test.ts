@@ -41,7 +41,9 @@ describe('bad input', () => {
 
     const missing = await call('POST', '/appointments', { token: tenant.token, body: {} });
     expectProblem(missing, 400);
-    expect(fields(missing)).toEqual(expect.arrayContaining(['patientId', 'doctorId', 'startsAt']));
+    expect(missing.json.errors).toEqual(
+      expect.arrayContaining(['patientId', 'doctorId', 'startsAt'].map((field) => ({ field, message: 'required' }))),
+    );
   });
 
   it('an unknown doctor is a 422 naming the doctor', async () => {
