@@ -24,3 +24,4 @@ export * from './time.js';
 export * from './service.js';
 export * from './validation.js';
 export * from './paging.js';
+export * from './main.js';

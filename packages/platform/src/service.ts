@@ -70,10 +70,11 @@ export async function startRuntime(options: {
   config: RuntimeConfig;
   /** The service's prisma/migrations folder; migrations run when MIGRATE_ON_START. */
   migrationsDir?: string;
-  /** Install SIGTERM/SIGINT handlers (off in tests that start services in-process). */
-  handleSignals?: boolean;
-  /** Create the OpenTelemetry SDK (once per process; off when a test process has one). */
-  tracing?: boolean;
+  /**
+   * Started inside another process (a test): no SIGTERM/SIGINT handlers and no
+   * OpenTelemetry SDK of its own (the host process has one).
+   */
+  inProcess?: boolean;
 }): Promise<ServiceRuntime> {
   const { config, name } = options;
   const schema = options.schema ?? name;
@@ -91,7 +92,7 @@ export async function startRuntime(options: {
     await Promise.allSettled(background);
   });
 
-  if (options.tracing ?? true) {
+  if (!options.inProcess) {
     const tracing = startTracing({ serviceName: name, exporter: config.OTEL_TRACES_EXPORTER });
     lifecycle.onShutdown('tracing', () => tracing.shutdown());
   }
@@ -103,7 +104,7 @@ export async function startRuntime(options: {
     logger,
   });
   lifecycle.onShutdown('ops server', () => ops.close());
-  if (options.handleSignals ?? true) lifecycle.handleSignals();
+  if (!options.inProcess) lifecycle.handleSignals();
 
   let serving = false;
   let pool: pg.Pool | undefined;

@@ -4,15 +4,17 @@
  */
 import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
+import { newId, runWithContext, type GrpcClient } from '@hms/platform';
 import {
-  createGrpcClient,
-  createMetrics,
-  newId,
-  runWithContext,
-  type GrpcClient,
-  type ServiceError,
-} from '@hms/platform';
-import { checkSchemaDrift, serviceDatabaseUrl, tapEvents, testEnv, type EventTap } from '@hms/platform/testing';
+  actAs,
+  checkSchemaDrift,
+  grpcFailure,
+  inProcessEnv,
+  serviceDatabaseUrl,
+  tapEvents,
+  testClient,
+  type EventTap,
+} from '@hms/platform/testing';
 import {
   EVENTS,
   TOPICS,
@@ -39,37 +41,14 @@ function nextSlot(n: number): Date {
   return new Date((Math.floor(Date.now() / quarter) + 1 + n) * quarter);
 }
 
-function asTenant<T>(fn: () => Promise<T>, tenant = tenantId): Promise<T> {
-  return runWithContext({ requestId: newId(), tenantId: tenant, userId: 'test-user' }, fn);
-}
+const asTenant = actAs(tenantId);
 
-async function grpcError(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
+const grpcError = grpcFailure;
 
 beforeAll(async () => {
-  service = await startAppointments(
-    {
-      DATABASE_URL: serviceDatabaseUrl('appointments'),
-      KAFKA_BROKERS: testEnv().HMS_KAFKA_BROKERS,
-      GRPC_PORT: '0',
-      OPS_PORT: '0',
-      LOG_LEVEL: 'warn',
-      OUTBOX_POLL_INTERVAL_MS: '200',
-    },
-    { inProcess: true },
-  );
+  service = await startAppointments(inProcessEnv('appointments'), { inProcess: true });
   seed = await seedDemo(service.prisma, tenantId);
-  client = createGrpcClient(loadContracts().hms.appointments.v1.AppointmentsService, {
-    address: `127.0.0.1:${service.grpcPort}`,
-    defaultDeadlineMs: 5_000,
-    metrics: createMetrics('test', { defaultMetrics: false }),
-  });
+  client = testClient(loadContracts().hms.appointments.v1.AppointmentsService, service.grpcPort);
   tap = await tapEvents([TOPICS.appointments]);
 });
 

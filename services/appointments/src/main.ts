@@ -1,6 +1,6 @@
 /** Wires and starts the appointments service. */
 import { fileURLToPath } from 'node:url';
-import { loadConfigOrExit, startRuntime } from '@hms/platform';
+import { loadConfigOrExit, startRuntime, runMain } from '@hms/platform';
 import { loadContracts, type AppointmentsServiceHandlers } from '@hms/proto';
 import { configSchema } from './config.js';
 import { createAppointmentStore } from './db/appointment.repository.js';
@@ -18,8 +18,7 @@ export async function startAppointments(
     name: 'appointments',
     config,
     migrationsDir: MIGRATIONS_DIR,
-    handleSignals: !options.inProcess,
-    tracing: !options.inProcess,
+    inProcess: options.inProcess ?? false,
   });
   const prisma = createPrisma(runtime.pool());
   runtime.lifecycle.onShutdown('prisma', () => prisma.$disconnect());
@@ -39,9 +38,4 @@ export async function startAppointments(
   return { runtime, prisma, ...ports };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  startAppointments(process.env).catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runMain(import.meta.url, () => startAppointments(process.env));

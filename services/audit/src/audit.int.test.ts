@@ -6,21 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
+import { newId, type GrpcClient } from '@hms/platform';
 import {
-  createGrpcClient,
-  createMetrics,
-  newId,
-  runWithContext,
-  type GrpcClient,
-  type ServiceError,
-} from '@hms/platform';
-import {
+  actAs,
   checkSchemaDrift,
   closeTestPublisher,
   eventually,
+  grpcFailure,
+  inProcessEnv,
   publishRaw,
   publishTestEvent,
   serviceDatabaseUrl,
+  testClient,
   testEnv,
 } from '@hms/platform/testing';
 import {
@@ -49,18 +46,9 @@ let client: Client;
 let admin: pg.Client;
 const tenantId = newId();
 
-function asTenant<T>(fn: () => Promise<T>, tenant = tenantId): Promise<T> {
-  return runWithContext({ requestId: newId(), tenantId: tenant, userId: 'test-user' }, fn);
-}
+const asTenant = actAs(tenantId);
 
-async function grpcError(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
+const grpcError = grpcFailure;
 
 /** Publishes an event with the envelope fields publishTestEvent fixes (actor, time, source) chosen. */
 async function publishEvent<D extends EventDefinition>(
@@ -135,21 +123,8 @@ async function partitionOf(eventId: string): Promise<string | undefined> {
 }
 
 beforeAll(async () => {
-  service = await startAudit(
-    {
-      DATABASE_URL: serviceDatabaseUrl('audit'),
-      KAFKA_BROKERS: testEnv().HMS_KAFKA_BROKERS,
-      GRPC_PORT: '0',
-      OPS_PORT: '0',
-      LOG_LEVEL: 'warn',
-    },
-    { inProcess: true },
-  );
-  client = createGrpcClient(loadContracts().hms.audit.v1.AuditService, {
-    address: `127.0.0.1:${service.grpcPort}`,
-    defaultDeadlineMs: 5_000,
-    metrics: createMetrics('test', { defaultMetrics: false }),
-  });
+  service = await startAudit(inProcessEnv('audit'), { inProcess: true });
+  client = testClient(loadContracts().hms.audit.v1.AuditService, service.grpcPort);
   admin = new pg.Client({ connectionString: testEnv().HMS_PG_ADMIN_URL });
   await admin.connect();
 });

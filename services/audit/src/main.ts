@@ -1,6 +1,6 @@
 /** Wires and starts the audit service. */
 import { fileURLToPath } from 'node:url';
-import { loadConfigOrExit, startRuntime, type ServiceRuntime } from '@hms/platform';
+import { loadConfigOrExit, startRuntime, type ServiceRuntime, runMain } from '@hms/platform';
 import { loadContracts, type AuditServiceHandlers } from '@hms/proto';
 import { configSchema } from './config.js';
 import { createAuditStore, maintainPartitions } from './db/audit.repository.js';
@@ -16,8 +16,7 @@ export async function startAudit(env: Record<string, string | undefined>, option
     name: 'audit',
     config,
     migrationsDir: MIGRATIONS_DIR,
-    handleSignals: !options.inProcess,
-    tracing: !options.inProcess,
+    inProcess: options.inProcess ?? false,
   });
   const prisma = createPrisma(runtime.pool());
   runtime.lifecycle.onShutdown('prisma', () => prisma.$disconnect());
@@ -54,9 +53,4 @@ function schedulePartitionMaintenance(runtime: ServiceRuntime, db: Db, intervalM
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  startAudit(process.env).catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runMain(import.meta.url, () => startAudit(process.env));

@@ -4,23 +4,19 @@
  */
 import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
+import { newId, type GrpcClient } from '@hms/platform';
 import {
-  createGrpcClient,
-  createMetrics,
-  newId,
-  runWithContext,
-  type GrpcClient,
-  type ServiceError,
-} from '@hms/platform';
-import {
+  actAs,
   checkSchemaDrift,
   closeTestPublisher,
   eventually,
+  grpcFailure,
+  inProcessEnv,
   publishRaw,
   publishTestEvent,
   serviceDatabaseUrl,
   tapEvents,
-  testEnv,
+  testClient,
   type EventTap,
 } from '@hms/platform/testing';
 import { EVENTS, decodeEventData, loadContracts, toTimestamp, type BillingServiceClient } from '@hms/proto';
@@ -35,23 +31,8 @@ const patientId = newId();
 const doctorId = newId();
 
 beforeAll(async () => {
-  service = await startBilling(
-    {
-      DATABASE_URL: serviceDatabaseUrl('billing'),
-      KAFKA_BROKERS: testEnv().HMS_KAFKA_BROKERS,
-      GRPC_PORT: '0',
-      OPS_PORT: '0',
-      LOG_LEVEL: 'warn',
-      OUTBOX_POLL_INTERVAL_MS: '200',
-      CONSUMER_MAX_ATTEMPTS: '2',
-    },
-    { inProcess: true },
-  );
-  client = createGrpcClient(loadContracts().hms.billing.v1.BillingService, {
-    address: `127.0.0.1:${service.grpcPort}`,
-    defaultDeadlineMs: 5_000,
-    metrics: createMetrics('test', { defaultMetrics: false }),
-  });
+  service = await startBilling(inProcessEnv('billing', { CONSUMER_MAX_ATTEMPTS: '2' }), { inProcess: true });
+  client = testClient(loadContracts().hms.billing.v1.BillingService, service.grpcPort);
   tap = await tapEvents([EVENTS.billCreated.topic, 'hms.billing.dlq']);
 });
 
@@ -62,13 +43,8 @@ afterAll(async () => {
   await service?.runtime.lifecycle.shutdown('test done');
 });
 
-const asTenant = <T>(fn: () => Promise<T>, tenant = tenantId) =>
-  runWithContext({ requestId: newId(), tenantId: tenant }, fn);
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => undefined,
-    (e: ServiceError) => e,
-  );
+const asTenant = actAs(tenantId);
+const failure = grpcFailure;
 
 function booked(appointmentId: string, fees: { consultation?: number; hospital?: number; currency?: string } = {}) {
   return {

@@ -1,6 +1,6 @@
 /** Wires and starts the billing service. */
 import { fileURLToPath } from 'node:url';
-import { loadConfigOrExit, startRuntime } from '@hms/platform';
+import { loadConfigOrExit, startRuntime, runMain } from '@hms/platform';
 import { loadContracts, type BillingServiceHandlers } from '@hms/proto';
 import { configSchema } from './config.js';
 import { createBillRepository } from './db/bill.repository.js';
@@ -16,8 +16,7 @@ export async function startBilling(env: Record<string, string | undefined>, opti
     name: 'billing',
     config,
     migrationsDir: MIGRATIONS_DIR,
-    handleSignals: !options.inProcess,
-    tracing: !options.inProcess,
+    inProcess: options.inProcess ?? false,
   });
   const prisma = createPrisma(runtime.pool());
   runtime.lifecycle.onShutdown('prisma', () => prisma.$disconnect());
@@ -34,9 +33,4 @@ export async function startBilling(env: Record<string, string | undefined>, opti
   return { runtime, prisma, ...ports };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  startBilling(process.env).catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runMain(import.meta.url, () => startBilling(process.env));

@@ -6,8 +6,7 @@
  *   JWT_SECRET=... node dist/dev-token.js --tenant <uuid> [--user <id>] [--ttl 12h]
  */
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { isUuid, loadConfigOrExit } from '@hms/platform';
+import { isUuid, loadConfigOrExit, runMain } from '@hms/platform';
 import { z } from 'zod';
 import { configSchema } from './config.js';
 import { signDevelopmentToken } from './http/auth.js';
@@ -39,9 +38,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${token}\n`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runMain(import.meta.url, main);

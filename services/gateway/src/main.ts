@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createRedis, loadConfigOrExit, redisCheck, startRuntime } from '@hms/platform';
+import { createRedis, loadConfigOrExit, redisCheck, startRuntime, runMain } from '@hms/platform';
 import { configSchema } from './config.js';
 import { createPrisma } from './db/prisma.js';
 import { createTenantRepository } from './db/tenant.repository.js';
@@ -18,8 +18,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     schema: 'identity',
     config,
     migrationsDir: MIGRATIONS_DIR,
-    handleSignals: !options.inProcess,
-    tracing: !options.inProcess,
+    inProcess: options.inProcess ?? false,
   });
   const { logger, metrics, lifecycle } = runtime;
   const prisma = createPrisma(runtime.pool());
@@ -70,9 +69,4 @@ export async function startGateway(env: Record<string, string | undefined>, opti
   return { runtime, prisma, redis, httpPort, ...ports };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  startGateway(process.env).catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runMain(import.meta.url, () => startGateway(process.env));

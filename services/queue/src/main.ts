@@ -1,6 +1,6 @@
 /** Wires and starts the queue service. */
 import { fileURLToPath } from 'node:url';
-import { loadConfigOrExit, startRuntime } from '@hms/platform';
+import { loadConfigOrExit, startRuntime, runMain } from '@hms/platform';
 import { loadContracts, type QueueServiceHandlers } from '@hms/proto';
 import { configSchema } from './config.js';
 import { createPrisma } from './db/prisma.js';
@@ -16,8 +16,7 @@ export async function startQueue(env: Record<string, string | undefined>, option
     name: 'queue',
     config,
     migrationsDir: MIGRATIONS_DIR,
-    handleSignals: !options.inProcess,
-    tracing: !options.inProcess,
+    inProcess: options.inProcess ?? false,
   });
   const prisma = createPrisma(runtime.pool());
   runtime.lifecycle.onShutdown('prisma', () => prisma.$disconnect());
@@ -32,9 +31,4 @@ export async function startQueue(env: Record<string, string | undefined>, option
   return { runtime, prisma, ...ports };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  startQueue(process.env).catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runMain(import.meta.url, () => startQueue(process.env));

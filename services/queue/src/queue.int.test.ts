@@ -5,24 +5,18 @@
  */
 import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
+import { dateOnly, fieldViolationsOf, localParts, newId, type GrpcClient, type ServiceError } from '@hms/platform';
 import {
-  createGrpcClient,
-  createMetrics,
-  dateOnly,
-  localParts,
-  newId,
-  runWithContext,
-  type GrpcClient,
-  type ServiceError,
-} from '@hms/platform';
-import {
+  actAs,
   checkSchemaDrift,
   closeTestPublisher,
   eventually,
+  grpcFailure,
+  inProcessEnv,
   publishTestEvent,
   serviceDatabaseUrl,
   tapEvents,
-  testEnv,
+  testClient,
   type EventTap,
 } from '@hms/platform/testing';
 import { decodeEventData, EVENTS, loadContracts, toTimestamp, TOPICS, type QueueServiceClient } from '@hms/proto';
@@ -40,24 +34,11 @@ const tenantId = newId();
 const DAY = '2030-01-07';
 const NEXT_DAY = '2030-01-08';
 
-function asTenant<T>(fn: () => Promise<T>, tenant = tenantId): Promise<T> {
-  return runWithContext({ requestId: newId(), tenantId: tenant, userId: 'test-user' }, fn);
-}
+const asTenant = actAs(tenantId);
 
-async function grpcError(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
+const grpcError = grpcFailure;
 
-function violatedFields(error: ServiceError): string[] {
-  const [raw] = error.metadata?.get('x-field-violations-bin') ?? [];
-  if (!raw) return [];
-  return (JSON.parse(raw.toString()) as { field: string }[]).map((v) => v.field);
-}
+const violatedFields = (error: ServiceError) => fieldViolationsOf(error).map((v) => v.field);
 
 interface CheckIn {
   doctorId: string;
@@ -116,22 +97,8 @@ function tokensOf(queue: QueueResponse): number[][] {
 }
 
 beforeAll(async () => {
-  service = await startQueue(
-    {
-      DATABASE_URL: serviceDatabaseUrl('queue'),
-      KAFKA_BROKERS: testEnv().HMS_KAFKA_BROKERS,
-      GRPC_PORT: '0',
-      OPS_PORT: '0',
-      LOG_LEVEL: 'warn',
-      OUTBOX_POLL_INTERVAL_MS: '200',
-    },
-    { inProcess: true },
-  );
-  client = createGrpcClient(loadContracts().hms.queue.v1.QueueService, {
-    address: `127.0.0.1:${service.grpcPort}`,
-    defaultDeadlineMs: 5_000,
-    metrics: createMetrics('test', { defaultMetrics: false }),
-  });
+  service = await startQueue(inProcessEnv('queue'), { inProcess: true });
+  client = testClient(loadContracts().hms.queue.v1.QueueService, service.grpcPort);
   tap = await tapEvents([TOPICS.queue]);
 });
 

@@ -30,7 +30,8 @@ export interface GrpcClient<C> {
   close(): void;
 }
 
-type ServiceCtor<C> = (new (
+/** A generated service client class, e.g. loadContracts().hms.billing.v1.BillingService. */
+export type ServiceCtor<C> = (new (
   address: string,
   credentials: grpc.ChannelCredentials,
   options?: grpc.ChannelOptions,

@@ -9,3 +9,4 @@ export { checkSchemaDrift, type DriftReport } from './schema-drift.js';
 export { tapEvents, type EventTap, type ReceivedEvent } from './kafka.js';
 export { publishTestEvent, publishRaw, closeTestPublisher } from './publish.js';
 export { pgTransactions } from './pg.js';
+export { actAs, grpcFailure, inProcessEnv, testClient } from './services.js';

@@ -7,8 +7,7 @@
  *   node dist/db/seed-demo.js --tenant <uuid>   (DATABASE_URL of the appointments role)
  */
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { createLogger, createPool, isUuid, loadConfigOrExit, newId } from '@hms/platform';
+import { createLogger, createPool, isUuid, loadConfigOrExit, newId, runMain } from '@hms/platform';
 import { configSchema } from '../config.js';
 import { createPrisma, type Db } from './prisma.js';
 
@@ -118,9 +117,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runMain(import.meta.url, main);

@@ -5,8 +5,7 @@
  *   DATABASE_URL=... node dist/db/seed-demo.js --tenant <uuid> --name <name>
  */
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { createLogger, createPool, isUuid, loadConfigOrExit } from '@hms/platform';
+import { createLogger, createPool, isUuid, loadConfigOrExit, runMain } from '@hms/platform';
 import { z } from 'zod';
 import { configSchema } from '../config.js';
 import { createPrisma } from './prisma.js';
@@ -37,9 +36,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runMain(import.meta.url, main);

@@ -1,0 +1,54 @@
+/**
+ * Starting a service in-process for its integration test, and talking to it:
+ * ephemeral ports, the test stack's database and Kafka, a gRPC client, calls
+ * made as a tenant, and the status a failing call ended with.
+ */
+import { runWithContext } from '../context.js';
+import { createGrpcClient, type GrpcClient, type ServiceCtor, type ServiceError } from '../grpc/client.js';
+import type * as grpc from '@grpc/grpc-js';
+import { newId } from '../ids.js';
+import { createMetrics } from '../metrics.js';
+import { serviceDatabaseUrl, testEnv } from './env.js';
+
+/** The environment of a backend service started in-process against the test stack. */
+export function inProcessEnv(
+  service: 'appointments' | 'billing' | 'queue' | 'audit',
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: serviceDatabaseUrl(service),
+    KAFKA_BROKERS: testEnv().HMS_KAFKA_BROKERS,
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: '0',
+    OPS_PORT: '0',
+    LOG_LEVEL: 'warn',
+    OUTBOX_POLL_INTERVAL_MS: '200',
+    ...overrides,
+  };
+}
+
+/** A client of a service listening on 127.0.0.1:`port`. */
+export function testClient<C extends grpc.Client>(Service: ServiceCtor<C>, port: number | undefined): GrpcClient<C> {
+  if (!port) throw new Error('the service has no gRPC port');
+  return createGrpcClient(Service, {
+    address: `127.0.0.1:${port}`,
+    defaultDeadlineMs: 5_000,
+    metrics: createMetrics('test', { defaultMetrics: false }),
+  });
+}
+
+/** `asTenant(fn)` runs fn as a request of `defaultTenant`; `asTenant(fn, other)` as another tenant's. */
+export function actAs(defaultTenant: string) {
+  return <T>(fn: () => Promise<T>, tenant = defaultTenant): Promise<T> =>
+    runWithContext({ requestId: newId(), tenantId: tenant, userId: 'test-user' }, fn);
+}
+
+/** The gRPC error a call failed with; throws when the call succeeded. */
+export async function grpcFailure(call: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await call;
+  } catch (error) {
+    return error as ServiceError;
+  }
+  throw new Error('expected the call to fail');
+}
