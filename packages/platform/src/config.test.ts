@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  baseConfigShape,
-  ConfigError,
-  configTypes,
-  databaseConfigShape,
-  describeConfig,
-  loadConfig,
-} from './config.js';
+import { baseConfigShape, ConfigError, configTypes, databaseConfigShape, loadConfig } from './config.js';
 
 const schema = z.object({ ...baseConfigShape({ opsPort: 9999 }), ...databaseConfigShape() });
 
@@ -39,11 +32,5 @@ describe('loadConfig', () => {
     expect(loadConfig(s, { U: 'redis://h:1', L: 'a:1, b:2,,' })).toEqual({ U: 'redis://h:1', L: ['a:1', 'b:2'] });
     expect(() => loadConfig(s, { U: 'http://h', L: 'a' })).toThrow(/must be a redis URL/);
     expect(() => loadConfig(s, { U: 'not a url', L: 'a' })).toThrow(ConfigError);
-  });
-
-  it('lists the documented keys', () => {
-    const keys = describeConfig(schema);
-    expect(keys.map((k) => k.key)).toContain('SHUTDOWN_TIMEOUT_MS');
-    expect(keys.every((k) => k.description.length > 0)).toBe(true);
   });
 });

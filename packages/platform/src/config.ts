@@ -36,15 +36,6 @@ export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: Env): z.in
   }
 }
 
-/** The documented keys of an object schema, for `--help` and the docs. */
-export function describeConfig(schema: z.ZodType): { key: string; description: string }[] {
-  if (!(schema instanceof z.ZodObject)) return [];
-  return Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, field]) => ({
-    key,
-    description: field.description ?? '',
-  }));
-}
-
 function describeKey(schema: z.ZodType, key: string): string | undefined {
   if (!(schema instanceof z.ZodObject)) return undefined;
   return (schema.shape as Record<string, z.ZodType | undefined>)[key]?.description;

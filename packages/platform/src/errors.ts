@@ -44,16 +44,6 @@ export class AlreadyExistsError extends DomainError {
   readonly grpcCode = GrpcStatus.ALREADY_EXISTS;
 }
 
-export class UnauthenticatedError extends DomainError {
-  override readonly name = 'UnauthenticatedError';
-  readonly grpcCode = GrpcStatus.UNAUTHENTICATED;
-}
-
-export class PermissionDeniedError extends DomainError {
-  override readonly name = 'PermissionDeniedError';
-  readonly grpcCode = GrpcStatus.PERMISSION_DENIED;
-}
-
 /** HTTP status for each gRPC status code, as the gateway answers integrators. */
 export function httpStatusForGrpc(code: GrpcStatus): number {
   switch (code) {
