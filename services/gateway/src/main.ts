@@ -1,6 +1,4 @@
 /** Wires and starts the gateway: the REST API in front of the gRPC services. */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createRedis, loadConfigOrExit, redisCheck, startRuntime, runMain } from '@hms/platform';
 import { configSchema } from './config.js';
@@ -8,6 +6,7 @@ import { createPrisma } from './db/prisma.js';
 import { createTenantRepository } from './db/tenant.repository.js';
 import { createApp } from './http/app.js';
 import { closeBackends, createBackends } from './http/backends.js';
+import { startHttpServer } from './http/server.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
 
@@ -51,22 +50,14 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     tenantCacheTtlMs: config.TENANT_CACHE_TTL_MS,
     trustProxy: config.TRUST_PROXY,
   });
-  const server = http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.HTTP_PORT, config.HTTP_HOST, () => resolve());
-  });
-  const httpPort = (server.address() as AddressInfo).port;
+  const server = await startHttpServer(app, { host: config.HTTP_HOST, port: config.HTTP_PORT });
   // Registered last, so it closes first: no new requests, those in flight finish
-  // (bounded), idle keep-alive sockets close, then the clients they used.
-  lifecycle.onShutdown('http server', async () => {
-    const bound = setTimeout(() => server.closeAllConnections(), Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - 3_000));
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    clearTimeout(bound);
-  });
+  // (bounded, leaving the rest of the shutdown budget to the closes after it),
+  // idle keep-alive sockets close, then the clients and pools they used.
+  lifecycle.onShutdown('http server', () => server.close(Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - 3_000)));
   const ports = await runtime.serve();
-  logger.info({ httpPort }, 'REST API listening');
-  return { runtime, prisma, redis, httpPort, ...ports };
+  logger.info({ httpPort: server.port }, 'REST API listening');
+  return { runtime, prisma, redis, httpPort: server.port, ...ports };
 }
 
 runMain(import.meta.url, () => startGateway(process.env));

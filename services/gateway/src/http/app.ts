@@ -46,21 +46,27 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('json spaces', 0);
   app.use(observe(deps.metrics));
 
-  // Who is asking, and whether they may, before any work on what they sent.
-  app.use(
-    API_PREFIX,
-    authenticate({ ...deps.jwt, tenants: deps.tenants, cacheTtlMs: deps.tenantCacheTtlMs }),
-    rateLimitPerTenant({ redis: deps.redis, perMinute: deps.rateLimitPerMinute }),
+  // Who is asking, and whether they may, before any work on what they sent. Each
+  // route runs these itself (so a 401 or 429 is measured under its route
+  // template, and the auth work can add per-route permissions beside them).
+  const authenticated = authenticate({ ...deps.jwt, tenants: deps.tenants, cacheTtlMs: deps.tenantCacheTtlMs });
+  const limited = rateLimitPerTenant({ redis: deps.redis, perMinute: deps.rateLimitPerMinute });
+  const guards = [
+    authenticated,
+    limited,
     requireJsonBody,
     express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }),
-  );
+  ];
   // Routes carry their full path, so the route template of a metric is whole
   // even when the response is an error sent after Express left the router.
-  app.use(appointmentRoutes(deps.backends));
-  app.use(queueRoutes(deps.backends));
-  app.use(billRoutes(deps.backends));
-  app.use(auditRoutes(deps.backends));
+  app.use(appointmentRoutes(deps.backends, guards));
+  app.use(queueRoutes(deps.backends, guards));
+  app.use(billRoutes(deps.backends, guards));
+  app.use(auditRoutes(deps.backends, guards));
 
+  // An unknown path under the API still needs a token and spends the budget, so
+  // probing for routes is neither anonymous nor free.
+  app.use(API_PREFIX, authenticated, limited);
   app.use(() => {
     throw new HttpProblem(404, 'not-found', 'no such resource');
   });

@@ -31,9 +31,11 @@ export async function verifyToken(token: string, options: TokenOptions): Promise
       algorithms: ['HS256'],
       requiredClaims: ['exp', 'sub'],
     });
-    const tid = payload.tid;
+    const { tid, sub } = payload;
     if (typeof tid !== 'string' || !isUuid(tid)) throw new Error('the token names no tenant');
-    return { tenantId: tid.toLowerCase(), userId: String(payload.sub) };
+    // The user id travels in gRPC metadata and audit records: a short plain string only.
+    if (typeof sub !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(sub)) throw new Error('the token names no user');
+    return { tenantId: tid.toLowerCase(), userId: sub };
   } catch (error) {
     const detail = error instanceof joseErrors.JWTExpired ? 'the token has expired' : 'the token is not valid';
     throw unauthorized(detail);
@@ -60,7 +62,7 @@ function unauthorized(detail: string): HttpProblem {
 export function authenticate(
   options: TokenOptions & { tenants: TenantRepository; cacheTtlMs: number },
 ): RequestHandler {
-  // Unknown tenants are cached too (as null), so a flood of bad tokens cannot flood the database.
+  // Unknown tenants are cached too, so a flood of tokens for made-up tenants cannot flood the database.
   const cache = new LRUCache<string, Tenant | 'unknown'>({ max: 10_000, ttl: options.cacheTtlMs });
   async function tenantOf(id: string): Promise<Tenant | undefined> {
     let hit = cache.get(id);

@@ -63,7 +63,11 @@ export function billJson(b: Bill) {
   };
 }
 
-export function queueEntryJson(e: QueueEntry) {
+export function queueJson(q: { doctorId: string; serviceDate: string; entries: QueueEntry[] }) {
+  return { doctorId: q.doctorId, serviceDate: q.serviceDate, entries: q.entries.map(queueEntryJson) };
+}
+
+function queueEntryJson(e: QueueEntry) {
   return {
     id: e.id,
     appointmentId: e.appointmentId,

@@ -11,6 +11,7 @@ import {
   fieldViolationsOf,
   httpStatusForGrpc,
   isServiceError,
+  isTransientError,
   violationsOf,
   type FieldViolation,
   type Logger,
@@ -22,6 +23,7 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
@@ -63,6 +65,21 @@ const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
   'request.aborted': [400, 'request-aborted', 'the request was aborted'],
 };
 
+const UNAVAILABLE: Problem = {
+  status: 503,
+  slug: 'service-unavailable',
+  detail: 'a service is unavailable; retry shortly',
+  errors: [],
+  headers: { 'retry-after': '1' },
+};
+const INTERNAL: Problem = {
+  status: 500,
+  slug: 'internal-error',
+  detail: 'an internal error occurred',
+  errors: [],
+  headers: {},
+};
+
 /** The problem a thrown error stands for. */
 export function problemOf(error: unknown): Problem {
   if (error instanceof HttpProblem) {
@@ -88,17 +105,15 @@ export function problemOf(error: unknown): Problem {
     const [status, slug, detail] = BODY_PARSER_ERRORS[bodyError];
     return { status, slug, detail, errors: [], headers: {} };
   }
+  // Any other client error http-errors marks as safe to show (body-parser's rarer ones).
+  const httpError = error as { expose?: unknown; status?: unknown } | null;
+  if (httpError?.expose === true && typeof httpError.status === 'number' && httpError.status >= 400 && httpError.status < 500) {
+    const status = httpError.status;
+    return { status, slug: slugOf(status), detail: 'the request cannot be read', errors: [], headers: {} };
+  }
   if (isServiceError(error)) {
     const status = httpStatusForGrpc(error.code);
-    if (error.code === GrpcStatus.UNAVAILABLE) {
-      return {
-        status,
-        slug: 'service-unavailable',
-        detail: 'a service is unavailable; retry shortly',
-        errors: [],
-        headers: { 'retry-after': '1' },
-      };
-    }
+    if (error.code === GrpcStatus.UNAVAILABLE) return UNAVAILABLE;
     if (error.code === GrpcStatus.DEADLINE_EXCEEDED) {
       return {
         status,
@@ -111,8 +126,11 @@ export function problemOf(error: unknown): Problem {
     if (status < 500) {
       return { status, slug: slugOf(status), detail: error.details, errors: fieldViolationsOf(error), headers: {} };
     }
+    return INTERNAL;
   }
-  return { status: 500, slug: 'internal-error', detail: 'an internal error occurred', errors: [], headers: {} };
+  // The gateway's own database away (the tenant look-up): an outage, not a bug.
+  if (isTransientError(error)) return UNAVAILABLE;
+  return INTERNAL;
 }
 
 function slugOf(status: number): string {
@@ -141,7 +159,9 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const problem = problemOf(error);
-    if (problem.status >= 500) logger.error({ err: error, path: req.path }, 'request failed');
+    // A bug is an error; a backend away or slow is a warning (its own alerts say more).
+    if (problem.status === 500) logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    else if (problem.status > 500) logger.warn({ err: error, method: req.method, path: req.path }, 'backend unavailable');
     sendProblem(res, req.originalUrl, problem);
   };
 }

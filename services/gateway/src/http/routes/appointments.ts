@@ -1,60 +1,74 @@
 /** /appointments: book, read, check in. */
-import { Router } from 'express';
-import { API_PREFIX } from '../api-prefix.js';
+import { Router, type RequestHandler } from 'express';
 import { toTimestamp } from '@hms/proto';
 import { z } from 'zod';
+import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { appointmentJson } from '../json.js';
-import { HttpProblem } from '../problem.js';
-import { instant, uuid } from './validation.js';
+import { methodNotAllowed } from '../method-not-allowed.js';
+import { instant, parseInput, uuid } from './validation.js';
 
-const bookBody = z
-  .object({
-    patientId: uuid,
-    doctorId: uuid,
-    startsAt: instant,
-    reason: z.string().max(500).optional(),
-  })
-  .strict();
-const idParams = z.object({ id: uuid });
-// Visible ASCII only: the key is echoed in logs and compared byte for byte.
-const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,200}$/);
+export const bookAppointmentRequest = {
+  body: z
+    .object({
+      patientId: uuid,
+      doctorId: uuid,
+      startsAt: instant,
+      reason: z.string({ error: 'must be a string' }).max(500, { error: 'must be at most 500 characters' }).optional(),
+    })
+    .strict(),
+  headers: z.object({
+    // Visible ASCII only: the key is echoed in logs and compared byte for byte.
+    'idempotency-key': z
+      .string()
+      .regex(/^[\x21-\x7e]{1,200}$/, { error: 'must be 1 to 200 visible ASCII characters' })
+      .optional(),
+  }),
+};
+export const appointmentIdRequest = { params: z.object({ id: uuid }) };
 
-export function appointmentRoutes(backends: Backends): Router {
+/** `guards` run first on every route: who is asking, whether they may, and that the body is JSON. */
+export function appointmentRoutes(backends: Backends, guards: RequestHandler[]): Router {
   const router = Router();
 
-  router.post(`${API_PREFIX}/appointments`, async (req, res) => {
-    const body = bookBody.parse(req.body ?? {});
-    const key = req.get('idempotency-key');
-    if (key !== undefined && !idempotencyKey.safeParse(key).success) {
-      throw new HttpProblem(400, 'validation-failed', 'the request is not valid', [
-        { field: 'Idempotency-Key', message: 'must be 1 to 200 visible ASCII characters' },
-      ]);
-    }
-    const { appointment, replayed } = await backends.appointments.call.bookAppointment({
-      patientId: body.patientId,
-      doctorId: body.doctorId,
-      startsAt: toTimestamp(new Date(body.startsAt)),
-      reason: body.reason ?? '',
-      idempotencyKey: key ?? '',
-    });
-    const json = appointmentJson(appointment!);
-    res.location(`/api/v1/appointments/${json.id}`);
-    if (replayed) res.setHeader('idempotency-replayed', 'true');
-    res.status(replayed ? 200 : 201).json({ appointment: json });
-  });
+  router
+    .route(`${API_PREFIX}/appointments`)
+    .all(...guards)
+    .post(async (req, res) => {
+      const { body, headers } = parseInput(req, bookAppointmentRequest);
+      const { appointment, replayed } = await backends.appointments.call.bookAppointment({
+        patientId: body.patientId,
+        doctorId: body.doctorId,
+        startsAt: toTimestamp(new Date(body.startsAt)),
+        reason: body.reason ?? '',
+        idempotencyKey: headers['idempotency-key'] ?? '',
+      });
+      const json = appointmentJson(appointment!);
+      res.location(`${API_PREFIX}/appointments/${json.id}`);
+      if (replayed) res.setHeader('idempotency-replayed', 'true');
+      res.status(replayed ? 200 : 201).json({ appointment: json });
+    })
+    .all(methodNotAllowed('POST'));
 
-  router.get(`${API_PREFIX}/appointments/:id`, async (req, res) => {
-    const { id } = idParams.parse(req.params);
-    const { appointment } = await backends.appointments.call.getAppointment({ id });
-    res.json({ appointment: appointmentJson(appointment!) });
-  });
+  router
+    .route(`${API_PREFIX}/appointments/:id`)
+    .all(...guards)
+    .get(async (req, res) => {
+      const { params } = parseInput(req, appointmentIdRequest);
+      const { appointment } = await backends.appointments.call.getAppointment({ id: params.id });
+      res.json({ appointment: appointmentJson(appointment!) });
+    })
+    .all(methodNotAllowed('GET'));
 
-  router.post(`${API_PREFIX}/appointments/:id/check-in`, async (req, res) => {
-    const { id } = idParams.parse(req.params);
-    const { appointment } = await backends.appointments.call.checkInAppointment({ id });
-    res.json({ appointment: appointmentJson(appointment!) });
-  });
+  router
+    .route(`${API_PREFIX}/appointments/:id/check-in`)
+    .all(...guards)
+    .post(async (req, res) => {
+      const { params } = parseInput(req, appointmentIdRequest);
+      const { appointment } = await backends.appointments.call.checkInAppointment({ id: params.id });
+      res.json({ appointment: appointmentJson(appointment!) });
+    })
+    .all(methodNotAllowed('POST'));
 
   return router;
 }

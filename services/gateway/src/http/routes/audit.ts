@@ -1,38 +1,45 @@
-/** /audit: search the tenant's audit trail (at least one filter), newest first, paged. */
-import { Router } from 'express';
-import { API_PREFIX } from '../api-prefix.js';
+/** /audit: search the tenant's audit trail, newest first, paged (the audit service wants at least one filter). */
+import { Router, type RequestHandler } from 'express';
 import { toTimestamp } from '@hms/proto';
 import { z } from 'zod';
+import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { auditRecordJson } from '../json.js';
-import { cursor, instant, limit, uuid } from './validation.js';
+import { methodNotAllowed } from '../method-not-allowed.js';
+import { cursor, instant, limit, parseInput, uuid } from './validation.js';
 
-const query = z
-  .object({
-    entityId: uuid.optional(),
-    actorId: z.string().min(1).max(200).optional(),
-    patientId: uuid.optional(),
-    from: instant.optional(),
-    to: instant.optional(),
-    limit,
-    cursor,
-  })
-  .strict();
+export const queryAuditRequest = {
+  query: z
+    .object({
+      entityId: uuid.optional(),
+      actorId: z.string({ error: 'must be a string' }).min(1).max(200).optional(),
+      patientId: uuid.optional(),
+      from: instant.optional(),
+      to: instant.optional(),
+      limit,
+      cursor,
+    })
+    .strict(),
+};
 
-export function auditRoutes(backends: Backends): Router {
+export function auditRoutes(backends: Backends, guards: RequestHandler[]): Router {
   const router = Router();
-  router.get(`${API_PREFIX}/audit`, async (req, res) => {
-    const q = query.parse(req.query);
-    const page = await backends.audit.call.queryAuditLog({
-      entityId: q.entityId ?? '',
-      actorId: q.actorId ?? '',
-      patientId: q.patientId ?? '',
-      from: q.from ? toTimestamp(new Date(q.from)) : null,
-      to: q.to ? toTimestamp(new Date(q.to)) : null,
-      pageSize: q.limit ?? 0,
-      cursor: q.cursor ?? '',
-    });
-    res.json({ data: page.records.map(auditRecordJson), nextCursor: page.nextCursor || null });
-  });
+  router
+    .route(`${API_PREFIX}/audit`)
+    .all(...guards)
+    .get(async (req, res) => {
+      const { query: q } = parseInput(req, queryAuditRequest);
+      const page = await backends.audit.call.queryAuditLog({
+        entityId: q.entityId ?? '',
+        actorId: q.actorId ?? '',
+        patientId: q.patientId ?? '',
+        from: q.from ? toTimestamp(new Date(q.from)) : null,
+        to: q.to ? toTimestamp(new Date(q.to)) : null,
+        pageSize: q.limit ?? 0,
+        cursor: q.cursor ?? '',
+      });
+      res.json({ data: page.records.map(auditRecordJson), nextCursor: page.nextCursor || null });
+    })
+    .all(methodNotAllowed('GET'));
   return router;
 }

@@ -1,21 +1,27 @@
-/** /queues/{doctorId}: the doctor's queue of one day. */
-import { Router } from 'express';
-import { API_PREFIX } from '../api-prefix.js';
+/** /queues/{doctorId}: the doctor's queue of one day (today in the doctor's time zone when no date is given). */
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
-import { queueEntryJson } from '../json.js';
-import { calendarDate, uuid } from './validation.js';
+import { queueJson } from '../json.js';
+import { methodNotAllowed } from '../method-not-allowed.js';
+import { calendarDate, parseInput, uuid } from './validation.js';
 
-const params = z.object({ doctorId: uuid });
-const query = z.object({ date: calendarDate.optional() }).strict();
+export const getQueueRequest = {
+  params: z.object({ doctorId: uuid }),
+  query: z.object({ date: calendarDate.optional() }).strict(),
+};
 
-export function queueRoutes(backends: Backends): Router {
+export function queueRoutes(backends: Backends, guards: RequestHandler[]): Router {
   const router = Router();
-  router.get(`${API_PREFIX}/queues/:doctorId`, async (req, res) => {
-    const { doctorId } = params.parse(req.params);
-    const { date } = query.parse(req.query);
-    const queue = await backends.queue.call.getQueue({ doctorId, serviceDate: date ?? '' });
-    res.json({ doctorId: queue.doctorId, serviceDate: queue.serviceDate, entries: queue.entries.map(queueEntryJson) });
-  });
+  router
+    .route(`${API_PREFIX}/queues/:doctorId`)
+    .all(...guards)
+    .get(async (req, res) => {
+      const { params, query } = parseInput(req, getQueueRequest);
+      const queue = await backends.queue.call.getQueue({ doctorId: params.doctorId, serviceDate: query.date ?? '' });
+      res.json(queueJson(queue));
+    })
+    .all(methodNotAllowed('GET'));
   return router;
 }

@@ -1,0 +1,100 @@
+import { toTimestamp, type Appointment, type Bill } from '@hms/proto';
+import { describe, expect, it } from 'vitest';
+import { appointmentJson, auditRecordJson, billJson, queueJson } from './json.js';
+
+const at = (iso: string) => toTimestamp(new Date(iso));
+
+describe('proto to REST JSON', () => {
+  it('writes appointments with UTC times, lower_snake statuses and integer minor units', () => {
+    const appointment: Appointment = {
+      id: 'a1',
+      patientId: 'p1',
+      doctorId: 'd1',
+      departmentId: 'dep1',
+      startsAt: at('2030-01-07T05:00:00Z'),
+      endsAt: at('2030-01-07T05:15:00Z'),
+      serviceDate: '2030-01-07',
+      status: 'APPOINTMENT_STATUS_CHECKED_IN',
+      reason: '',
+      consultationFeeMinor: 50_000,
+      hospitalFeeMinor: 10_000,
+      currency: 'INR',
+      createdAt: at('2030-01-01T00:00:00.123Z'),
+      checkedInAt: null,
+      traceId: 't',
+    };
+    expect(appointmentJson(appointment)).toMatchObject({
+      startsAt: '2030-01-07T05:00:00.000Z',
+      createdAt: '2030-01-01T00:00:00.123Z',
+      checkedInAt: null,
+      status: 'checked_in',
+      consultationFeeMinor: 50_000,
+      currency: 'INR',
+    });
+  });
+
+  it('writes bills, queues and audit records the same way', () => {
+    const bill: Bill = {
+      id: 'b1',
+      appointmentId: 'a1',
+      patientId: 'p1',
+      status: 'BILL_STATUS_PARTIALLY_PAID',
+      currency: 'INR',
+      totalMinor: 60_000,
+      paidMinor: 1,
+      items: [
+        {
+          id: 'i1',
+          kind: 'BILL_ITEM_KIND_CONSULTATION_FEE',
+          description: 'x',
+          quantity: 1,
+          unitPriceMinor: 50_000,
+          amountMinor: 50_000,
+        },
+      ],
+      createdAt: at('2030-01-01T00:00:00Z'),
+      traceId: 't',
+    };
+    const json = billJson(bill);
+    expect(json.status).toBe('partially_paid');
+    expect(json.items[0]).toMatchObject({ kind: 'consultation_fee', amountMinor: 50_000 });
+
+    const queue = queueJson({
+      doctorId: 'd1',
+      serviceDate: '2030-01-07',
+      entries: [
+        {
+          id: 'q1',
+          appointmentId: 'a1',
+          patientId: 'p1',
+          tokenNumber: 3,
+          position: 1,
+          priority: 0,
+          status: 'QUEUE_ENTRY_STATUS_WAITING',
+          joinedAt: at('2030-01-07T04:50:00Z'),
+          traceId: 't',
+        },
+      ],
+    });
+    expect(queue).toEqual({
+      doctorId: 'd1',
+      serviceDate: '2030-01-07',
+      entries: [
+        {
+          id: 'q1',
+          appointmentId: 'a1',
+          patientId: 'p1',
+          tokenNumber: 3,
+          position: 1,
+          priority: 0,
+          status: 'waiting',
+          joinedAt: '2030-01-07T04:50:00.000Z',
+          traceId: 't',
+        },
+      ],
+    });
+
+    const record = auditRecordJson({ dataJson: '{"a":1}', patientId: '', occurredAt: at('2030-01-07T04:50:00Z') });
+    expect(record).toMatchObject({ data: { a: 1 }, patientId: null, occurredAt: '2030-01-07T04:50:00.000Z' });
+  });
+});
