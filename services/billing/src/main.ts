@@ -4,8 +4,8 @@ import { loadConfigOrExit, startRuntime, runMain } from '@hms/platform';
 import { loadContracts, type BillingServiceHandlers } from '@hms/proto';
 import { configSchema } from './config.js';
 import { createBillRepository } from './db/bill.repository.js';
-import { createPrisma, type Tx } from './db/prisma.js';
-import { onAppointmentBooked } from './events/appointment-booked.consumer.js';
+import { createPrisma } from './db/prisma.js';
+import { startAppointmentBookedConsumer } from './events/appointment-booked.consumer.js';
 import { billingHandlers } from './grpc/billing.handlers.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
@@ -21,11 +21,7 @@ export async function startBilling(env: Record<string, string | undefined>, opti
   const prisma = createPrisma(runtime.pool());
   runtime.lifecycle.onShutdown('prisma', () => prisma.$disconnect());
   const bills = createBillRepository(prisma);
-  onAppointmentBooked(
-    runtime.consumer<Tx>('hms.billing', (fn) => prisma.$transaction(fn)),
-    bills,
-    runtime.outbox(),
-  );
+  startAppointmentBookedConsumer(runtime, prisma, bills);
   runtime
     .grpcServer()
     .addService<BillingServiceHandlers>(loadContracts().hms.billing.v1.BillingService.service, billingHandlers(bills));

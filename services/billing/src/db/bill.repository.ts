@@ -1,5 +1,5 @@
-/** Bills on Prisma: reads for the API, and the insert the consumer makes in its transaction. */
-import type { Bill } from '../domain/bill.js';
+/** Bills on Prisma: reads for the API, and the writes the consumer makes in its transaction. */
+import type { Bill } from '../domain/types.js';
 import type { Bill as BillRow, BillItem as BillItemRow } from './generated/client.js';
 import type { Db, Tx } from './prisma.js';
 
@@ -73,6 +73,8 @@ export function createBillRepository(db: Db) {
 }
 
 export type BillRepository = ReturnType<typeof createBillRepository>;
+/** What the gRPC API needs: reads only. */
+export type BillReader = Pick<BillRepository, 'find' | 'list'>;
 
 function toBill(row: BillRow & { items: BillItemRow[] }): Bill {
   return {

@@ -10,10 +10,12 @@ import {
 } from '@hms/platform';
 import { toTimestamp, type Bill as BillMessage, type BillingServiceHandlers } from '@hms/proto';
 import { z } from 'zod';
-import type { BillRepository } from '../db/bill.repository.js';
-import type { Bill } from '../domain/bill.js';
+import type { BillReader } from '../db/bill.repository.js';
+import type { Bill } from '../domain/types.js';
 
-const optionalUuid = z.union([z.literal(''), z.uuid()]);
+const uuid = z.uuid();
+/** Proto3 sends an unset string as ''; for a filter that means "any". */
+const optionalUuid = z.union([z.literal(''), uuid]);
 const listRequest = z.object({
   appointmentId: optionalUuid,
   patientId: optionalUuid,
@@ -21,10 +23,10 @@ const listRequest = z.object({
   cursor: z.string(),
 });
 
-export function billingHandlers(bills: BillRepository): UnaryImplementation<BillingServiceHandlers> {
+export function billingHandlers(bills: BillReader): UnaryImplementation<BillingServiceHandlers> {
   return {
     async GetBill(request, ctx) {
-      const id = parseRequest(z.uuid(), request.id, 'id');
+      const id = parseRequest(uuid, request.id, 'id');
       const bill = await bills.find(ctx.tenantId, id);
       if (!bill) throw new NotFoundError(`bill ${id} not found`);
       return { bill: toMessage(bill) };
@@ -33,6 +35,7 @@ export function billingHandlers(bills: BillRepository): UnaryImplementation<Bill
       const input = parseRequest(listRequest, request);
       const limit = pageSizeOf(input.pageSize);
       const after = input.cursor ? decodeCursor(idCursor, input.cursor).id : undefined;
+      // One more than a page: whether it comes back says if there is a next page.
       const page = await bills.list(
         ctx.tenantId,
         { appointmentId: input.appointmentId || undefined, patientId: input.patientId || undefined },
