@@ -3,10 +3,26 @@
  * with the gRPC backends deliberately unreachable: everything the gateway
  * decides by itself (auth, tenants, validation, problem+json, rate limits,
  * request ids, traces, metrics) and how it answers when a backend is down.
+ * A last part puts a stand-in appointments server behind it, to check what
+ * the translation to and from gRPC carries (the real services are exercised
+ * end to end in e2e/).
  */
 import { fileURLToPath } from 'node:url';
-import { newId } from '@hms/platform';
+import { SignJWT } from 'jose';
+import {
+  createGrpcServer,
+  createLogger,
+  createMetrics,
+  currentTraceId,
+  InvalidArgumentError,
+  newId,
+  NotFoundError,
+  type CallContext,
+  type GrpcServer,
+  type UnaryImplementation,
+} from '@hms/platform';
 import { checkSchemaDrift, serviceDatabaseUrl, testEnv } from '@hms/platform/testing';
+import { loadContracts, toTimestamp, type AppointmentStatus, type AppointmentsServiceHandlers } from '@hms/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevelopmentToken } from './http/auth.js';
 import { startGateway } from './main.js';
@@ -57,6 +73,12 @@ function request(
 }
 
 const json = async (r: Response) => (await r.json()) as Record<string, unknown>;
+
+/** How many gRPC calls a gateway has made: bad input must never add to it. */
+async function backendCalls(g: Gateway): Promise<number> {
+  const metric = await g.runtime.metrics.grpcClientDuration.get();
+  return metric.values.filter((v) => v.metricName?.endsWith('_count')).reduce((sum, v) => sum + v.value, 0);
+}
 const validBooking = () => JSON.stringify({ patientId: newId(), doctorId: newId(), startsAt: '2030-01-07T05:00:00Z' });
 
 beforeAll(async () => {
@@ -75,10 +97,23 @@ describe('gateway', () => {
   it('wants a valid token for an existing, active tenant', async () => {
     const active = await tenant();
     const suspended = await tenant('SUSPENDED');
+    const expired = await new SignJWT({ tid: active.id })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setIssuer('hms-dev')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 5)
+      .sign(new TextEncoder().encode(secret));
     const cases: [Record<string, string>, number][] = [
       [{}, 401],
       [{ authorization: 'Basic dXNlcjpwYXNz' }, 401],
       [{ authorization: 'Bearer not.a.token' }, 401],
+      [{ authorization: `Bearer ${expired}` }, 401],
+      [
+        {
+          authorization: `Bearer ${await signDevelopmentToken({ tenantId: active.id, userId: 'u' }, { secret: 'x'.repeat(40), issuer: 'hms-dev', ttl: '10m' })}`,
+        },
+        401,
+      ],
       [
         {
           authorization: `Bearer ${await signDevelopmentToken({ tenantId: newId(), userId: 'u' }, { secret, issuer: 'hms-dev', ttl: '10m' })}`,
@@ -91,7 +126,13 @@ describe('gateway', () => {
       const r = await request(gateway, 'GET', `/api/v1/appointments/${newId()}`, { headers });
       expect(r.status).toBe(expected);
       expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await json(r)).toMatchObject({ status: expected });
+      if (expected === 401) expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
     }
+    // The same token is accepted for an active tenant (the backend is down, hence 503).
+    expect((await request(gateway, 'GET', `/api/v1/appointments/${newId()}`, { token: active.token })).status).toBe(
+      503,
+    );
     // The tenant never comes from the URL: a tenant id in the query is just an unknown parameter.
     const r = await request(gateway, 'GET', `/api/v1/bills?tenantId=${suspended.id}`, { token: active.token });
     expect(r.status).toBe(400);
@@ -99,6 +140,7 @@ describe('gateway', () => {
 
   it('refuses bad input with 4xx problem+json naming the fields, before any backend call', async () => {
     const { token } = await tenant();
+    const callsBefore = await backendCalls(gateway);
     const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
       request(gateway, 'POST', '/api/v1/appointments', { token, body, headers });
     const malformed = await post('{"patientId": ');
@@ -109,8 +151,17 @@ describe('gateway', () => {
     );
     expect(wrong.status).toBe(400);
     const fields = ((await json(wrong)).errors as { field: string }[]).map((e) => e.field);
-    expect(fields).toEqual(expect.arrayContaining(['patientId', 'doctorId', 'startsAt', 'reason', '(request)']));
-    expect((await post('{}')).status).toBe(400);
+    expect(fields.sort()).toEqual(['doctorId', 'extra', 'patientId', 'reason', 'startsAt']);
+    const empty = await post('{}');
+    expect(empty.status).toBe(400);
+    expect(empty.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await json(empty)).toMatchObject({
+      type: 'urn:hms:problem:validation-failed',
+      title: 'Bad Request',
+      status: 400,
+      instance: '/api/v1/appointments',
+      errors: expect.arrayContaining([{ field: 'startsAt', message: 'required' }]),
+    });
     expect((await post('patientId=1', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
     expect(
       (await post(validBooking(), { 'content-type': 'application/json', 'idempotency-key': 'with space' })).status,
@@ -119,7 +170,13 @@ describe('gateway', () => {
     expect((await request(gateway, 'GET', '/api/v1/queues/not-a-uuid', { token })).status).toBe(400);
     expect((await request(gateway, 'GET', `/api/v1/queues/${newId()}?date=2030-02-30`, { token })).status).toBe(400);
     expect((await request(gateway, 'GET', '/api/v1/bills?limit=0', { token })).status).toBe(400);
+    expect((await request(gateway, 'GET', `/api/v1/appointments/${newId()}?x=1`, { token })).status).toBe(400);
     expect((await request(gateway, 'GET', '/api/v1/nothing-here', { token })).status).toBe(404);
+    expect((await request(gateway, 'GET', '/api/v1/nothing-here')).status).toBe(401);
+    const wrongMethod = await request(gateway, 'DELETE', '/api/v1/bills', { token });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');
+    expect(await backendCalls(gateway)).toBe(callsBefore);
   });
 
   it('answers 503 with Retry-After, never 500, when a backend is down', async () => {
@@ -174,11 +231,16 @@ describe('gateway', () => {
   it('exports request metrics by route template', async () => {
     const { token } = await tenant();
     await request(gateway, 'GET', `/api/v1/appointments/${newId()}`, { token });
+    await request(gateway, 'POST', `/api/v1/appointments/${newId()}/check-in`);
+    await request(gateway, 'GET', `/api/v1/patients/${newId()}`, { token });
     const text = await (await fetch(`http://127.0.0.1:${gateway.opsPort}/metrics`)).text();
-    expect(text).toMatch(
-      /hms_http_server_request_duration_seconds_count\{[^}]*route="\/api\/v1\/appointments\/:id"[^}]*status_code="503"/,
-    );
-    expect(text).not.toMatch(/route="\/api\/v1\/appointments\/[0-9a-f]{8}-/);
+    const count = (labels: string) =>
+      new RegExp(`hms_http_server_request_duration_seconds_count\\{[^}]*${labels}[^}]*\\} [1-9]`);
+    expect(text).toMatch(count('method="GET",route="/api/v1/appointments/:id",status_code="503"'));
+    // Refused before the handler, still counted under its route.
+    expect(text).toMatch(count('method="POST",route="/api/v1/appointments/:id/check-in",status_code="401"'));
+    expect(text).toMatch(count('method="GET",route="unmatched",status_code="404"'));
+    expect(text).not.toMatch(/route="[^"]*[0-9a-f]{8}-[0-9a-f]{4}-/);
   });
 
   it('has no drift between schema.prisma and its migrations', async () => {
@@ -188,5 +250,147 @@ describe('gateway', () => {
       prismaSchemaPath: fileURLToPath(new URL('../prisma/schema.prisma', import.meta.url)),
     });
     expect(drift).toEqual([]);
+  });
+});
+
+describe('gateway in front of a stand-in appointments server', () => {
+  const seen: { method: string; request: Record<string, unknown>; ctx: CallContext; traceId: string }[] = [];
+  const slowId = newId();
+  const byKey = new Map<string, string>();
+  let backend: GrpcServer;
+  let stubbed: Gateway;
+
+  const appointment = (id: string, status: AppointmentStatus) => ({
+    id,
+    patientId: newId(),
+    doctorId: newId(),
+    departmentId: newId(),
+    startsAt: toTimestamp(new Date('2030-01-07T05:00:00Z')),
+    endsAt: toTimestamp(new Date('2030-01-07T05:15:00Z')),
+    serviceDate: '2030-01-07',
+    status,
+    reason: '',
+    consultationFeeMinor: 50_000,
+    hospitalFeeMinor: 10_000,
+    currency: 'INR',
+    createdAt: toTimestamp(new Date()),
+    checkedInAt: null,
+    traceId: currentTraceId(),
+  });
+
+  beforeAll(async () => {
+    backend = createGrpcServer({
+      logger: createLogger({ service: 'stand-in', level: 'silent' }),
+      metrics: createMetrics('stand-in', { defaultMetrics: false }),
+    });
+    const record = (method: string, request: unknown, ctx: CallContext) =>
+      seen.push({ method, request: request as Record<string, unknown>, ctx, traceId: currentTraceId() });
+    const implementation: UnaryImplementation<AppointmentsServiceHandlers> = {
+      async BookAppointment(request, ctx) {
+        record('bookAppointment', request, ctx);
+        if (request.reason === 'after hours') {
+          throw new InvalidArgumentError('invalid request', [
+            { field: 'startsAt', message: "outside the doctor's hours" },
+          ]);
+        }
+        const earlier = byKey.get(request.idempotencyKey);
+        if (earlier) return { appointment: appointment(earlier, 'APPOINTMENT_STATUS_BOOKED'), replayed: true };
+        const id = newId();
+        if (request.idempotencyKey) byKey.set(request.idempotencyKey, id);
+        return { appointment: appointment(id, 'APPOINTMENT_STATUS_BOOKED'), replayed: false };
+      },
+      async GetAppointment(request, ctx) {
+        record('getAppointment', request, ctx);
+        if (request.id === slowId) await new Promise((r) => setTimeout(r, 1_500));
+        throw new NotFoundError(`appointment ${request.id} not found`);
+      },
+      async CheckInAppointment(request, ctx) {
+        record('checkInAppointment', request, ctx);
+        return { appointment: appointment(request.id, 'APPOINTMENT_STATUS_CHECKED_IN') };
+      },
+    };
+    backend.addService(loadContracts().hms.appointments.v1.AppointmentsService.service, implementation);
+    const port = await backend.listen('127.0.0.1', 0);
+    stubbed = await startGateway(env({ APPOINTMENTS_GRPC_ADDRESS: `127.0.0.1:${port}`, GRPC_DEADLINE_MS: '500' }), {
+      inProcess: true,
+    });
+  });
+
+  afterAll(async () => {
+    await stubbed?.runtime.lifecycle.shutdown('test done');
+    await backend?.shutdown(2_000);
+  });
+
+  it('books with the tenant and user of the token, the request id and the trace of the caller', async () => {
+    const { id: tenantId, token } = await tenant();
+    const other = await tenant();
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const key = `book-${newId()}`;
+    const book = () =>
+      request(stubbed, 'POST', '/api/v1/appointments', {
+        token,
+        body: JSON.stringify({
+          patientId: newId(),
+          doctorId: newId(),
+          startsAt: '2030-01-07T10:30:00+05:30',
+          reason: 'fever',
+        }),
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': key,
+          'x-request-id': 'req-book-1',
+          traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+          // Headers a client might try to name another tenant with: ignored.
+          'x-tenant-id': other.id,
+          'x-user-id': 'someone-else',
+        },
+      });
+    const first = await book();
+    expect(first.status).toBe(201);
+    const created = (await json(first)).appointment as Record<string, unknown>;
+    expect(first.headers.get('location')).toBe(`/api/v1/appointments/${String(created.id)}`);
+    expect(first.headers.get('idempotency-replayed')).toBeNull();
+    expect(created).toMatchObject({ status: 'booked', startsAt: '2030-01-07T05:00:00.000Z', currency: 'INR' });
+    const call = seen.at(-1)!;
+    expect(call.method).toBe('bookAppointment');
+    expect(call.ctx).toMatchObject({ tenantId, userId: 'int-user', requestId: 'req-book-1' });
+    expect(call.traceId).toBe(traceId);
+    expect(call.request).toMatchObject({ idempotencyKey: key, reason: 'fever', startsAt: { seconds: 1893992400 } });
+
+    const again = await book();
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotency-replayed')).toBe('true');
+    expect(((await json(again)).appointment as Record<string, unknown>).id).toBe(created.id);
+  });
+
+  it("maps the backend's statuses: violations to 400, not found to 404, a slow answer to 504", async () => {
+    const { token } = await tenant();
+    const refused = await request(stubbed, 'POST', '/api/v1/appointments', {
+      token,
+      body: JSON.stringify({
+        patientId: newId(),
+        doctorId: newId(),
+        startsAt: '2030-01-07T23:00:00Z',
+        reason: 'after hours',
+      }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(refused.status).toBe(400);
+    expect(await json(refused)).toMatchObject({
+      errors: [{ field: 'startsAt', message: "outside the doctor's hours" }],
+    });
+
+    const id = newId();
+    const missing = await request(stubbed, 'GET', `/api/v1/appointments/${id}`, { token });
+    expect(missing.status).toBe(404);
+    expect(await json(missing)).toMatchObject({ status: 404, detail: `appointment ${id} not found` });
+
+    const slow = await request(stubbed, 'GET', `/api/v1/appointments/${slowId}`, { token });
+    expect(slow.status).toBe(504);
+    expect(slow.headers.get('retry-after')).toBe('1');
+
+    const checkedIn = await request(stubbed, 'POST', `/api/v1/appointments/${id}/check-in`, { token });
+    expect(checkedIn.status).toBe(200);
+    expect(await json(checkedIn)).toMatchObject({ appointment: { id, status: 'checked_in' } });
   });
 });

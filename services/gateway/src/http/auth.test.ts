@@ -60,6 +60,16 @@ describe('development tokens', () => {
       .setIssuer('hms-dev')
       .sign(key);
     expect((await rejection(noExpiry)).status).toBe(401);
+    const objectUser = await new SignJWT({ tid: tenantId, sub: { id: 1 } } as unknown as Record<string, string>)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('hms-dev')
+      .setExpirationTime('1h')
+      .sign(key);
+    expect((await rejection(objectUser)).status).toBe(401);
+    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(
+      JSON.stringify({ tid: tenantId, sub: 'u', iss: 'hms-dev', exp: Math.floor(Date.now() / 1000) + 60 }),
+    ).toString('base64url')}.`;
+    expect((await rejection(none)).status).toBe(401);
     expect((await rejection('not.a.jwt')).headers['www-authenticate']).toMatch(/^Bearer/);
   });
 });

@@ -46,9 +46,23 @@ describe('problemOf', () => {
     expect(problem.errors.map((e) => e.field)).toEqual(['a', 'b']);
   });
 
+  it('turns its own database being away into 503, not 500', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    expect(problemOf(refused)).toMatchObject({ status: 503, headers: { 'retry-after': '1' } });
+    expect(problemOf(Object.assign(new Error('x'), { code: '57P01' })).status).toBe(503);
+    expect(problemOf(Object.assign(new Error('duplicate key'), { code: '23505' })).status).toBe(500);
+  });
+
   it('maps body-parser failures and passes its own problems through', () => {
     expect(problemOf(Object.assign(new SyntaxError('x'), { type: 'entity.parse.failed' })).status).toBe(400);
     expect(problemOf(Object.assign(new Error('x'), { type: 'entity.too.large' })).status).toBe(413);
+    // body-parser's rarer client errors keep their 4xx (never a 500 for bad input).
+    const sizeMismatch = Object.assign(new Error('request size did not match content length'), {
+      type: 'request.size.invalid',
+      status: 400,
+      expose: true,
+    });
+    expect(problemOf(sizeMismatch)).toMatchObject({ status: 400, detail: 'the request cannot be read' });
     const own = new HttpProblem(429, 'rate-limited', 'slow down', [], { 'retry-after': '3' });
     expect(problemOf(own)).toMatchObject({ status: 429, slug: 'rate-limited', headers: { 'retry-after': '3' } });
   });

@@ -107,7 +107,12 @@ export function problemOf(error: unknown): Problem {
   }
   // Any other client error http-errors marks as safe to show (body-parser's rarer ones).
   const httpError = error as { expose?: unknown; status?: unknown } | null;
-  if (httpError?.expose === true && typeof httpError.status === 'number' && httpError.status >= 400 && httpError.status < 500) {
+  if (
+    httpError?.expose === true &&
+    typeof httpError.status === 'number' &&
+    httpError.status >= 400 &&
+    httpError.status < 500
+  ) {
     const status = httpError.status;
     return { status, slug: slugOf(status), detail: 'the request cannot be read', errors: [], headers: {} };
   }
@@ -161,7 +166,8 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     const problem = problemOf(error);
     // A bug is an error; a backend away or slow is a warning (its own alerts say more).
     if (problem.status === 500) logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
-    else if (problem.status > 500) logger.warn({ err: error, method: req.method, path: req.path }, 'backend unavailable');
+    else if (problem.status > 500)
+      logger.warn({ err: error, method: req.method, path: req.path }, 'backend unavailable');
     sendProblem(res, req.originalUrl, problem);
   };
 }

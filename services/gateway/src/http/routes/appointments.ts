@@ -8,7 +8,11 @@ import { appointmentJson } from '../json.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { instant, parseInput, uuid } from './validation.js';
 
+/** No route takes parameters it does not name: a typo should fail loudly, not be ignored. */
+const noQuery = z.object({}).strict();
+
 export const bookAppointmentRequest = {
+  query: noQuery,
   body: z
     .object({
       patientId: uuid,
@@ -25,7 +29,7 @@ export const bookAppointmentRequest = {
       .optional(),
   }),
 };
-export const appointmentIdRequest = { params: z.object({ id: uuid }) };
+export const appointmentIdRequest = { params: z.object({ id: uuid }), query: noQuery };
 
 /** `guards` run first on every route: who is asking, whether they may, and that the body is JSON. */
 export function appointmentRoutes(backends: Backends, guards: RequestHandler[]): Router {

@@ -68,9 +68,9 @@ describe('request validation', () => {
   });
 
   it('checks path ids, calendar dates, page sizes and unknown query parameters', () => {
-    expect(violations(() => parseInput(req({ params: { id: 'abc' } }), appointmentIdRequest))).toEqual({
-      id: 'must be a UUID',
-    });
+    expect(
+      violations(() => parseInput(req({ params: { id: 'abc' }, query: { expand: 'all' } }), appointmentIdRequest)),
+    ).toEqual({ id: 'must be a UUID', expand: 'is not a known field' });
     expect(
       violations(() => parseInput(req({ params: { doctorId: 'x' }, query: { date: '2030-02-30' } }), getQueueRequest)),
     ).toEqual({ doctorId: 'must be a UUID', date: 'must be a calendar date, YYYY-MM-DD' });
