@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
-import { createKafka, createLogger, fieldViolationsOf, newId, runWithContext, type GrpcClient } from '@hms/platform';
+import { fieldViolationsOf, newId, runWithContext, type GrpcClient } from '@hms/platform';
 import {
   actAs,
   checkSchemaDrift,
@@ -19,7 +19,6 @@ import {
   serviceDatabaseUrl,
   tapEvents,
   testClient,
-  testEnv,
   type EventTap,
 } from '@hms/platform/testing';
 import { EVENTS, decodeEventData, loadContracts, toTimestamp, type BillingServiceClient } from '@hms/proto';
@@ -34,7 +33,7 @@ const ARRIVAL_MS = 60_000;
 let service: Awaited<ReturnType<typeof startBilling>>;
 let client: GrpcClient<BillingServiceClient>;
 let tap: EventTap;
-let deadLetters: RawTap;
+let deadLetters: EventTap;
 const tenantId = newId();
 const patientId = newId();
 const doctorId = newId();
@@ -45,7 +44,7 @@ beforeAll(async () => {
   service = await startBilling(inProcessEnv('billing', { CONSUMER_MAX_ATTEMPTS: '2' }), { inProcess: true });
   client = testClient(loadContracts().hms.billing.v1.BillingService, service.grpcPort);
   tap = await tapEvents([EVENTS.billCreated.topic]);
-  deadLetters = await tapRaw(DLQ_TOPIC);
+  deadLetters = await tapEvents([DLQ_TOPIC]);
 });
 
 afterAll(async () => {
@@ -212,7 +211,7 @@ describe('billing service', () => {
     expect(await billsOf(negative)).toEqual([]);
     expect(await service.prisma.bill.count({ where: { tenantId, appointmentId: negative } })).toBe(0);
 
-    const poisoned = await deadLetters.waitFor((m) => m.headers['ce-id'] === negativeEventId);
+    const poisoned = await deadLetters.waitFor((m) => m.headers['ce-id'] === negativeEventId, ARRIVAL_MS);
     expect(poisoned.headers['x-dlq-reason']).toMatch(/hospital fee must be a non-negative whole number/);
     expect(poisoned.headers['x-dlq-consumer-group']).toBe(BILLING_CONSUMER_GROUP);
     expect(poisoned.headers['x-dlq-original-topic']).toBe(EVENTS.appointmentBooked.topic);
@@ -220,7 +219,7 @@ describe('billing service', () => {
     expect(poisoned.headers['x-dlq-attempts']).toBe('1');
     expect(poisoned.key).toBe(bookingKey);
 
-    const undecodable = await deadLetters.waitFor((m) => m.value.equals(garbage));
+    const undecodable = await deadLetters.waitForUndecodable((m) => m.value.equals(garbage), ARRIVAL_MS);
     expect(undecodable.headers['x-dlq-reason']).toMatch(/^undecodable envelope/);
     expect(undecodable.headers['x-dlq-original-topic']).toBe(EVENTS.appointmentBooked.topic);
     expect(undecodable.key).toBe(bookingKey);
@@ -357,47 +356,3 @@ describe('billing service', () => {
     expect(drift).toEqual([]);
   });
 });
-
-interface RawMessage {
-  key: string;
-  value: Buffer;
-  headers: Record<string, string>;
-}
-
-interface RawTap {
-  waitFor(match: (m: RawMessage) => boolean): Promise<RawMessage>;
-  stop(): Promise<void>;
-}
-
-/**
- * Every record of a topic as bytes with its headers. The platform's event tap
- * keeps no headers for records that are not envelopes, and an undecodable dead
- * letter is exactly such a record.
- */
-async function tapRaw(topic: string): Promise<RawTap> {
-  const kafka = createKafka({
-    clientId: 'billing-test-dlq-tap',
-    brokers: testEnv().HMS_KAFKA_BROKERS.split(','),
-    logger: createLogger({ service: 'billing-test-dlq-tap', level: 'error' }),
-  });
-  const consumer = kafka.consumer({ groupId: `billing-test-dlq-tap-${newId()}` });
-  const received: RawMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      received.push({
-        key: message.key?.toString() ?? '',
-        value: message.value ?? Buffer.alloc(0),
-        headers: Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : (v ?? ''))]),
-        ),
-      });
-    },
-  });
-  return {
-    waitFor: (match) =>
-      eventually(async () => received.find(match), { what: `a matching record on ${topic}`, timeoutMs: ARRIVAL_MS }),
-    stop: () => consumer.disconnect(),
-  };
-}

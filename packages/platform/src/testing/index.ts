@@ -6,7 +6,7 @@
 export { testEnv, serviceDatabaseUrl, type TestEnv } from './env.js';
 export { eventually } from './eventually.js';
 export { checkSchemaDrift, type DriftReport } from './schema-drift.js';
-export { tapEvents, type EventTap, type ReceivedEvent } from './kafka.js';
+export { tapEvents, type EventTap, type RawRecord, type ReceivedEvent } from './kafka.js';
 export { publishTestEvent, publishRaw, closeTestPublisher } from './publish.js';
 export { pgTransactions } from './pg.js';
 export { actAs, grpcFailure, inProcessEnv, testClient } from './services.js';

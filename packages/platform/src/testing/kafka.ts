@@ -14,10 +14,21 @@ export interface ReceivedEvent {
   envelope: Envelope;
 }
 
+export interface RawRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
 export interface EventTap {
   received: ReceivedEvent[];
-  /** Records that are not HMS envelopes (poison-message tests put some on the topics). */
-  undecodable: { topic: string; partition: number; offset: string }[];
+  /** Records that are not HMS envelopes (poison-message tests put some on the topics, and dead-letter topics keep them). */
+  undecodable: RawRecord[];
+  /** Waits for the first undecodable record matching `match`. */
+  waitForUndecodable(match: (r: RawRecord) => boolean, timeoutMs?: number): Promise<RawRecord>;
   /** Waits for the first event matching `match`. */
   waitFor(match: (e: ReceivedEvent) => boolean, timeoutMs?: number): Promise<ReceivedEvent>;
   stop(): Promise<void>;
@@ -46,7 +57,14 @@ export async function tapEvents(topics: string[]): Promise<EventTap> {
         envelope = decodeEnvelope(message.value ?? Buffer.alloc(0));
       } catch {
         // Throwing here would stall the partition behind the bad record.
-        undecodable.push({ topic, partition, offset: message.offset });
+        undecodable.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? '',
+          value: message.value ?? Buffer.alloc(0),
+          headers: headersOf(message),
+        });
         return;
       }
       received.push({ topic, partition, key: message.key?.toString() ?? '', headers: headersOf(message), envelope });
@@ -57,6 +75,8 @@ export async function tapEvents(topics: string[]): Promise<EventTap> {
     undecodable,
     waitFor: (match, timeoutMs = 30_000) =>
       eventually(async () => received.find(match), { timeoutMs, what: 'a matching Kafka event' }),
+    waitForUndecodable: (match, timeoutMs = 30_000) =>
+      eventually(async () => undecodable.find(match), { timeoutMs, what: 'a matching undecodable record' }),
     stop: () => consumer.disconnect(),
   };
 }
