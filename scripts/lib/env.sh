@@ -6,6 +6,8 @@
 #   HMS_HOME   $HMS_ROOT/.hms/$HMS_PROFILE   data of this profile (git-ignored)
 #   HMS_RUN    $HMS_HOME/run                 pid files, unix sockets
 #   HMS_LOGS   $HMS_HOME/logs
+#   HMS_PORT_OFFSET  added to every port of the profile file (default 0): lets two
+#              stacks of one profile run side by side (e.g. two checkouts' tests)
 #   HMS_TOOLS  tools outside apt (Kafka jars, buf, k6); outside the repo so a fresh
 #              clone on a provisioned machine does not download them again
 #
@@ -56,6 +58,13 @@ _hms_load_kv_file() { # FILE FORCE(0|1)
     # strip one pair of surrounding quotes
     if [[ "$val" =~ ^\"(.*)\"$ || "$val" =~ ^\'(.*)\'$ ]]; then val="${BASH_REMATCH[1]}"; fi
     if [[ "$2" == 1 || -z "${!key+set}" ]]; then
+      # HMS_PORT_OFFSET shifts every port a profile file gives, so that several
+      # stacks of one profile (e.g. test stacks of two checkouts) can run at once.
+      if [[ "$1" == */profiles/* && "$key" =~ _PORTS?$ && "${HMS_PORT_OFFSET:-0}" != 0 ]]; then
+        local p shifted=()
+        for p in $val; do shifted+=("$((p + HMS_PORT_OFFSET))"); done
+        val="${shifted[*]}"
+      fi
       printf -v "$key" '%s' "$val"
     fi
     export "${key?}"
