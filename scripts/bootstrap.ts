@@ -1,11 +1,14 @@
 /**
- * Prepares a fresh stack for the services: each service's database role and
- * the schemas it alone owns, and the Kafka topics (domain topics and the
- * consumer groups' dead-letter topics). Idempotent. Runs with administrator
- * rights that the services themselves never get.
+ * Prepares a stack for the services: each service's database roles (an owner
+ * for migrations, a runtime role for the service) and its schemas, every
+ * service's migrations applied as that owner, and the Kafka topics (domain
+ * topics and the consumer groups' dead-letter topics). Idempotent. Runs with
+ * administrator rights that the services themselves never get.
  *
- *   npx tsx scripts/bootstrap.ts      (environment from scripts/lib/env.sh)
+ *   node --import tsx scripts/bootstrap.ts      (environment from scripts/lib/env.sh)
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   bootstrapServiceDatabases,
   configTypes,
@@ -14,37 +17,75 @@ import {
   deadLetterTopic,
   ensureTopics,
   loadConfigOrExit,
+  migrateService,
+  ownerRoleOf,
 } from '@hms/platform';
 import { TOPICS } from '@hms/proto';
 import { z } from 'zod';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Each service: its folder, the schema it owns and its runtime role. */
+const SERVICES = [
+  { service: 'appointments', schema: 'appointments', role: 'hms_appointments' },
+  { service: 'billing', schema: 'billing', role: 'hms_billing' },
+  { service: 'queue', schema: 'queue', role: 'hms_queue' },
+  { service: 'audit', schema: 'audit', role: 'hms_audit' },
+  { service: 'gateway', schema: 'identity', role: 'hms_gateway' },
+] as const;
+
+/** The consumer groups of the services; each gets a dead-letter topic. */
+const CONSUMER_GROUPS = ['hms.billing', 'hms.queue', 'hms.audit'];
+
+const password = (service: string) =>
+  z.string().min(16).describe(`Password of role hms_${service} (the ${service} service at run time)`);
+const ownerPassword = (service: string) =>
+  z.string().min(16).describe(`Password of role hms_${service}_owner (migrations of the ${service} schema)`);
 
 const config = loadConfigOrExit(
   z.object({
     HMS_PG_ADMIN_URL: configTypes.url(['postgres', 'postgresql']).describe('Administrator URL of the HMS database'),
     HMS_KAFKA_BROKERS: configTypes.list().describe('Kafka bootstrap brokers'),
     HMS_KAFKA_PARTITIONS: configTypes.positiveInt().default(6).describe('Partitions of each domain topic'),
-    HMS_DB_PASSWORD_APPOINTMENTS: z.string().min(16).describe('Password of role hms_appointments'),
-    HMS_DB_PASSWORD_BILLING: z.string().min(16).describe('Password of role hms_billing'),
-    HMS_DB_PASSWORD_QUEUE: z.string().min(16).describe('Password of role hms_queue'),
-    HMS_DB_PASSWORD_AUDIT: z.string().min(16).describe('Password of role hms_audit'),
-    HMS_DB_PASSWORD_GATEWAY: z.string().min(16).describe('Password of role hms_gateway'),
+    HMS_DB_PASSWORD_APPOINTMENTS: password('appointments'),
+    HMS_DB_PASSWORD_BILLING: password('billing'),
+    HMS_DB_PASSWORD_QUEUE: password('queue'),
+    HMS_DB_PASSWORD_AUDIT: password('audit'),
+    HMS_DB_PASSWORD_GATEWAY: password('gateway'),
+    HMS_DB_PASSWORD_APPOINTMENTS_OWNER: ownerPassword('appointments'),
+    HMS_DB_PASSWORD_BILLING_OWNER: ownerPassword('billing'),
+    HMS_DB_PASSWORD_QUEUE_OWNER: ownerPassword('queue'),
+    HMS_DB_PASSWORD_AUDIT_OWNER: ownerPassword('audit'),
+    HMS_DB_PASSWORD_GATEWAY_OWNER: ownerPassword('gateway'),
   }),
   process.env,
 );
 
-/** The consumer groups of the services; each gets a dead-letter topic. */
-const CONSUMER_GROUPS = ['hms.billing', 'hms.queue', 'hms.audit'];
-
 const logger = createLogger({ service: 'bootstrap', level: 'info' });
+type Key = keyof typeof config;
+const passwords = (service: string) => ({
+  password: config[`HMS_DB_PASSWORD_${service.toUpperCase()}` as Key] as string,
+  ownerPassword: config[`HMS_DB_PASSWORD_${service.toUpperCase()}_OWNER` as Key] as string,
+});
 
-await bootstrapServiceDatabases(config.HMS_PG_ADMIN_URL, [
-  { schema: 'appointments', role: 'hms_appointments', password: config.HMS_DB_PASSWORD_APPOINTMENTS },
-  { schema: 'billing', role: 'hms_billing', password: config.HMS_DB_PASSWORD_BILLING },
-  { schema: 'queue', role: 'hms_queue', password: config.HMS_DB_PASSWORD_QUEUE },
-  { schema: 'audit', role: 'hms_audit', password: config.HMS_DB_PASSWORD_AUDIT },
-  { schema: 'identity', role: 'hms_gateway', password: config.HMS_DB_PASSWORD_GATEWAY },
-]);
+await bootstrapServiceDatabases(
+  config.HMS_PG_ADMIN_URL,
+  SERVICES.map((s) => ({ schema: s.schema, role: s.role, ...passwords(s.service) })),
+);
 logger.info('database roles and schemas ready');
+
+for (const s of SERVICES) {
+  const url = new URL(config.HMS_PG_ADMIN_URL);
+  url.username = ownerRoleOf(s.role);
+  url.password = passwords(s.service).ownerPassword;
+  await migrateService({
+    connectionString: url.toString(),
+    schema: s.schema,
+    migrationsDir: path.join(ROOT, 'services', s.service, 'prisma', 'migrations'),
+    logger,
+  });
+}
+logger.info('migrations applied');
 
 const kafka = createKafka({ clientId: 'hms-bootstrap', brokers: config.HMS_KAFKA_BROKERS, logger });
 const admin = kafka.admin();

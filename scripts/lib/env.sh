@@ -45,7 +45,8 @@ esac
 # *different* profile (e.g. `HMS_PROFILE=test scripts/x` run from a shell that sourced
 # the dev env): then the profile file wins, or test would silently get dev's ports.
 _hms_load_kv_file() { # FILE FORCE(0|1)
-  local line key val
+  local line key val shift_ports=0
+  if [[ "$1" == */profiles/* && "${HMS_PORT_OFFSET:-0}" != 0 ]]; then shift_ports=1; fi
   while IFS= read -r line || [[ -n "$line" ]]; do
     line="${line%$'\r'}"
     [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
@@ -60,7 +61,7 @@ _hms_load_kv_file() { # FILE FORCE(0|1)
     if [[ "$2" == 1 || -z "${!key+set}" ]]; then
       # HMS_PORT_OFFSET shifts every port a profile file gives, so that several
       # stacks of one profile (e.g. test stacks of two checkouts) can run at once.
-      if [[ "$1" == */profiles/* && "$key" =~ _PORTS?$ && "${HMS_PORT_OFFSET:-0}" != 0 ]]; then
+      if ((shift_ports)) && [[ "$key" =~ _PORTS?$ ]]; then
         local p shifted=()
         for p in $val; do shifted+=("$((p + HMS_PORT_OFFSET))"); done
         val="${shifted[*]}"
@@ -80,7 +81,9 @@ export HMS_LOADED_PROFILE="$HMS_PROFILE"
 # the environment, so two profiles never mix credentials).
 _hms_secret_keys=(HMS_PG_SUPERUSER_PASSWORD HMS_REDIS_PASSWORD HMS_JWT_SECRET
   HMS_DB_PASSWORD_APPOINTMENTS HMS_DB_PASSWORD_BILLING HMS_DB_PASSWORD_QUEUE
-  HMS_DB_PASSWORD_AUDIT HMS_DB_PASSWORD_GATEWAY)
+  HMS_DB_PASSWORD_AUDIT HMS_DB_PASSWORD_GATEWAY
+  HMS_DB_PASSWORD_APPOINTMENTS_OWNER HMS_DB_PASSWORD_BILLING_OWNER HMS_DB_PASSWORD_QUEUE_OWNER
+  HMS_DB_PASSWORD_AUDIT_OWNER HMS_DB_PASSWORD_GATEWAY_OWNER)
 _hms_ensure_secrets() {
   local f="$HMS_HOME/secrets.env" tmp k missing=()
   if [[ -f "$f" ]]; then

@@ -9,7 +9,7 @@ describe('loadConfig', () => {
     const config = loadConfig(schema, { DATABASE_URL: 'postgres://u:p@h:1/db', OPS_PORT: '1234' });
     expect(config.OPS_PORT).toBe(1234);
     expect(config.LOG_LEVEL).toBe('info');
-    expect(config.MIGRATE_ON_START).toBe(true);
+    expect(config.OPS_HOST).toBe('0.0.0.0');
     expect(config.DATABASE_POOL_MAX).toBe(10);
   });
 

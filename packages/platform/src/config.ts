@@ -77,7 +77,15 @@ export const configTypes = {
 export function baseConfigShape(defaults: { opsPort: number }) {
   return {
     LOG_LEVEL: configTypes.logLevel().default('info').describe('pino log level'),
+    OPS_HOST: z
+      .string()
+      .default('0.0.0.0')
+      .describe('Interface of /metrics, /livez and /readyz (the local stack binds 127.0.0.1)'),
     OPS_PORT: configTypes.port().default(defaults.opsPort).describe('HTTP port of /metrics, /livez and /readyz'),
+    OTEL_TRACES_EXPORTER: z
+      .string()
+      .optional()
+      .describe('OpenTelemetry trace exporter (otlp, console or none); the other OTEL_* keys are read by the SDK'),
     SHUTDOWN_TIMEOUT_MS: configTypes
       .positiveInt()
       .default(20_000)
@@ -95,12 +103,10 @@ export function databaseConfigShape() {
   return {
     DATABASE_URL: configTypes
       .url(['postgres', 'postgresql'])
-      .describe("PostgreSQL URL of this service's own role (owner of its schema only)"),
+      .describe(
+        "PostgreSQL URL of this service's runtime role (rows of its own schema only; migrations run separately)",
+      ),
     DATABASE_POOL_MAX: configTypes.positiveInt().default(10).describe('Connections in the pool'),
-    MIGRATE_ON_START: configTypes
-      .boolean()
-      .default(true)
-      .describe('Apply pending migrations (under an advisory lock) before serving'),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
- * The request context every log line, gRPC call and event carries: who the
- * tenant and user are and which request this is. Propagated with
- * AsyncLocalStorage; the trace context travels separately in OpenTelemetry's.
+ * The request context every log line, gRPC call, transaction and event
+ * carries: who the tenant and user are, which request this is, and until when
+ * the caller waits. Propagated with AsyncLocalStorage; the trace context
+ * travels separately in OpenTelemetry's.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -9,6 +10,8 @@ export interface RequestContext {
   requestId: string;
   tenantId?: string | undefined;
   userId?: string | undefined;
+  /** When the caller stops waiting (a gRPC deadline); no transaction starts or commits after it. */
+  deadline?: Date | undefined;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

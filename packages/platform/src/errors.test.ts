@@ -2,25 +2,33 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import {
   AlreadyExistsError,
+  ConflictError,
+  DeadlineExceededError,
   FailedPreconditionError,
-  httpStatusForGrpc,
   InvalidArgumentError,
   NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
 } from './errors.js';
+import { httpStatusForGrpc } from './grpc/status.js';
 import { toServiceError } from './grpc/server.js';
 import { fieldViolationsOf } from './grpc/client.js';
 
 describe('error mapping', () => {
   it('maps domain errors to gRPC codes and on to HTTP statuses', () => {
-    const cases: [Error & { grpcCode: status }, number][] = [
-      [new InvalidArgumentError('x'), 400],
-      [new NotFoundError('x'), 404],
-      [new AlreadyExistsError('x'), 409],
-      [new FailedPreconditionError('x'), 422],
+    const cases: [Error, status, number][] = [
+      [new InvalidArgumentError('x'), status.INVALID_ARGUMENT, 400],
+      [new NotFoundError('x'), status.NOT_FOUND, 404],
+      [new AlreadyExistsError('x'), status.ALREADY_EXISTS, 409],
+      [new ConflictError('x'), status.ABORTED, 409],
+      [new FailedPreconditionError('x'), status.FAILED_PRECONDITION, 422],
+      [new PermissionDeniedError('x'), status.PERMISSION_DENIED, 403],
+      [new UnauthenticatedError('x'), status.UNAUTHENTICATED, 401],
+      [new DeadlineExceededError('x'), status.DEADLINE_EXCEEDED, 504],
     ];
-    for (const [error, http] of cases) {
+    for (const [error, code, http] of cases) {
       const s = toServiceError(error);
-      expect(s.code).toBe(error.grpcCode);
+      expect(s.code).toBe(code);
       expect(httpStatusForGrpc(s.code)).toBe(http);
     }
     expect(httpStatusForGrpc(status.UNAVAILABLE)).toBe(503);

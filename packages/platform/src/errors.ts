@@ -1,17 +1,30 @@
 /**
- * Domain errors: what went wrong in business terms. Handlers throw these; the
- * gRPC layer turns them into status codes and the gateway into HTTP statuses,
- * so no layer needs to know another's vocabulary.
+ * Domain errors: what went wrong in business terms, with no transport in them.
+ * Use cases throw these; the gRPC layer maps each kind to a status code
+ * (grpc/status.ts) and the gateway maps status codes to HTTP statuses, so no
+ * layer needs to know another's vocabulary.
  */
-import { status as GrpcStatus } from '@grpc/grpc-js';
 
 export interface FieldViolation {
   field: string;
   message: string;
 }
 
+/** The kinds of failure a caller can act on; each maps to one gRPC status code. */
+export type DomainErrorKind =
+  | 'invalid-argument'
+  | 'not-found'
+  | 'failed-precondition'
+  | 'already-exists'
+  | 'conflict'
+  | 'permission-denied'
+  | 'unauthenticated'
+  | 'resource-exhausted'
+  | 'deadline-exceeded'
+  | 'unavailable';
+
 export abstract class DomainError extends Error {
-  abstract readonly grpcCode: GrpcStatus;
+  abstract readonly kind: DomainErrorKind;
   readonly violations: FieldViolation[];
 
   constructor(message: string, violations: FieldViolation[] = []) {
@@ -22,58 +35,51 @@ export abstract class DomainError extends Error {
 
 /** The request itself is malformed (a field missing, of the wrong form). */
 export class InvalidArgumentError extends DomainError {
-  override readonly name = 'InvalidArgumentError';
-  readonly grpcCode = GrpcStatus.INVALID_ARGUMENT;
+  override readonly name: string = 'InvalidArgumentError';
+  readonly kind = 'invalid-argument' as const;
 }
 
 /** The thing addressed by the request does not exist (for this tenant). */
 export class NotFoundError extends DomainError {
-  override readonly name = 'NotFoundError';
-  readonly grpcCode = GrpcStatus.NOT_FOUND;
+  override readonly name: string = 'NotFoundError';
+  readonly kind = 'not-found' as const;
 }
 
 /** Well-formed, but the current state forbids it (unknown doctor, slot outside hours, already checked in). */
 export class FailedPreconditionError extends DomainError {
-  override readonly name = 'FailedPreconditionError';
-  readonly grpcCode = GrpcStatus.FAILED_PRECONDITION;
+  override readonly name: string = 'FailedPreconditionError';
+  readonly kind = 'failed-precondition' as const;
 }
 
 /** It would create something that already exists (the slot is taken). */
 export class AlreadyExistsError extends DomainError {
-  override readonly name = 'AlreadyExistsError';
-  readonly grpcCode = GrpcStatus.ALREADY_EXISTS;
+  override readonly name: string = 'AlreadyExistsError';
+  readonly kind = 'already-exists' as const;
 }
 
-/** HTTP status for each gRPC status code, as the gateway answers integrators. */
-export function httpStatusForGrpc(code: GrpcStatus): number {
-  switch (code) {
-    case GrpcStatus.OK:
-      return 200;
-    case GrpcStatus.INVALID_ARGUMENT:
-    case GrpcStatus.OUT_OF_RANGE:
-      return 400;
-    case GrpcStatus.UNAUTHENTICATED:
-      return 401;
-    case GrpcStatus.PERMISSION_DENIED:
-      return 403;
-    case GrpcStatus.NOT_FOUND:
-      return 404;
-    case GrpcStatus.ALREADY_EXISTS:
-    case GrpcStatus.ABORTED:
-      return 409;
-    case GrpcStatus.FAILED_PRECONDITION:
-      return 422;
-    case GrpcStatus.RESOURCE_EXHAUSTED:
-      return 429;
-    case GrpcStatus.CANCELLED:
-      return 499;
-    case GrpcStatus.UNIMPLEMENTED:
-      return 501;
-    case GrpcStatus.UNAVAILABLE:
-      return 503;
-    case GrpcStatus.DEADLINE_EXCEEDED:
-      return 504;
-    default:
-      return 500;
-  }
+/**
+ * It clashes with the state another request left, or with what the same key
+ * was first used for (an idempotency key replayed with a different request).
+ */
+export class ConflictError extends DomainError {
+  override readonly name: string = 'ConflictError';
+  readonly kind = 'conflict' as const;
+}
+
+/** The caller is known but may not do this. */
+export class PermissionDeniedError extends DomainError {
+  override readonly name: string = 'PermissionDeniedError';
+  readonly kind = 'permission-denied' as const;
+}
+
+/** The caller could not be identified (no or an invalid credential). */
+export class UnauthenticatedError extends DomainError {
+  override readonly name: string = 'UnauthenticatedError';
+  readonly kind = 'unauthenticated' as const;
+}
+
+/** The caller stopped waiting before the work could start (or finish). */
+export class DeadlineExceededError extends DomainError {
+  override readonly name: string = 'DeadlineExceededError';
+  readonly kind = 'deadline-exceeded' as const;
 }

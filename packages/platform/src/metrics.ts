@@ -4,7 +4,7 @@
  * RED histograms every service shares are declared here; components with their
  * own gauges (outbox relay, consumer lag, DB pool) register them on `registry`.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type { Registry } from 'prom-client';
 
@@ -17,6 +17,8 @@ export interface Metrics {
   grpcClientDuration: Histogram<'grpc_service' | 'grpc_method' | 'grpc_code'>;
   kafkaHandleDuration: Histogram<'topic' | 'event_type' | 'outcome'>;
   deadLetters: Counter<'topic' | 'event_type'>;
+  /** One gauge for every consumer group of the process (a service may run several). */
+  kafkaConsumerLag: Gauge<'group' | 'topic' | 'partition'>;
 }
 
 export function createMetrics(service: string, options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -58,6 +60,12 @@ export function createMetrics(service: string, options: { defaultMetrics?: boole
       name: 'hms_kafka_dead_letters_total',
       help: 'Events parked on a dead-letter topic after failing for good',
       labelNames: ['topic', 'event_type'],
+      registers,
+    }),
+    kafkaConsumerLag: new Gauge({
+      name: 'hms_kafka_consumer_lag',
+      help: 'Messages in a partition not yet consumed by the group (high watermark minus committed offset)',
+      labelNames: ['group', 'topic', 'partition'],
       registers,
     }),
   };

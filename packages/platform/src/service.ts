@@ -1,18 +1,27 @@
 /**
- * The runtime every HMS service starts from: tracing, logging, metrics, the ops
- * endpoint, migrations, the database pool, Kafka (producer, admin, outbox relay,
- * consumers) and a gRPC server, each started in order and closed in reverse on
- * SIGTERM. A service's main.ts adds only what is its own.
+ * The runtime every HMS service is wired on, in three visible steps:
+ *
+ *   const runtime = createServiceRuntime(...)   builds: logger, metrics, the
+ *       database pool and write path, Kafka clients, the outbox relay, the gRPC
+ *       server; nothing connects or listens yet
+ *   runtime.consumer(group).on(...), runtime.grpc.addService(...),
+ *   runtime.manage({ name, start, stop })       the service adds what is its own
+ *   await runtime.serve()                       starts, in this order: the ops
+ *       endpoint; the managed parts in the order added; the Kafka clients, the
+ *       relay and the consumers (connecting in the background, retrying, never
+ *       holding up start-up); the gRPC server; then reports ready
+ *   await runtime.close(reason)                 stops all of it in the reverse
+ *       order (intake first, pools last) within SHUTDOWN_TIMEOUT_MS; SIGTERM
+ *       and SIGINT call it
  */
 import type pg from 'pg';
+import { createDatabase, type Database } from './db/database.js';
 import { createPool, postgresCheck } from './db/pool.js';
-import { migrateService } from './db/migrate.js';
-import type { SqlTx, TransactionRunner } from './db/sql.js';
 import { createGrpcServer, type GrpcServer } from './grpc/server.js';
 import { createEventConsumer, type EventConsumer } from './kafka/consumer.js';
 import { createKafka, createProducer, kafkaCheck, type Admin, type Kafka, type Producer } from './kafka/kafka.js';
-import { createOutbox, type Outbox } from './kafka/outbox.js';
-import { createOutboxRelay } from './kafka/relay.js';
+import { createOutboxWriter } from './kafka/outbox.js';
+import { createOutboxRelay, type OutboxRelay } from './kafka/relay.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -24,13 +33,13 @@ import type { LevelWithSilent } from 'pino';
 /** The keys of baseConfigShape and friends that the runtime reads. */
 export interface RuntimeConfig {
   LOG_LEVEL: LevelWithSilent;
+  OPS_HOST?: string;
   OPS_PORT: number;
   SHUTDOWN_TIMEOUT_MS: number;
   SHUTDOWN_DRAIN_DELAY_MS: number;
   OTEL_TRACES_EXPORTER?: string | undefined;
   DATABASE_URL?: string;
   DATABASE_POOL_MAX?: number;
-  MIGRATE_ON_START?: boolean;
   KAFKA_BROKERS?: string[];
   OUTBOX_POLL_INTERVAL_MS?: number;
   CONSUMER_MAX_ATTEMPTS?: number;
@@ -44,38 +53,52 @@ export interface KafkaParts {
   admin: Admin;
 }
 
-export interface ServiceRuntime {
+/** A part of the service that the runtime starts with serve() and stops with close(). */
+export interface ManagedPart {
   name: string;
-  logger: Logger;
-  metrics: Metrics;
-  lifecycle: Lifecycle;
-  /** The service's database pool (requires DATABASE_URL). */
-  pool(): pg.Pool;
-  /** Kafka client, idempotent producer and admin (requires KAFKA_BROKERS). */
-  kafka(): KafkaParts;
-  /** The outbox of the service's schema; its relay starts with serve(). */
-  outbox(): Outbox;
-  /** An idempotent consumer; started (in the background, retrying) by serve(). */
-  consumer<Tx extends SqlTx>(groupId: string, transaction: TransactionRunner<Tx>): EventConsumer<Tx>;
-  grpcServer(): GrpcServer;
-  addCheck(check: HealthCheck): void;
-  /** Starts serving: gRPC listening, relay and consumers running, ready. Returns the gRPC port, if any. */
-  serve(): Promise<{ grpcPort?: number; opsPort: number }>;
+  start?(): Promise<void> | void;
+  stop(): Promise<void> | void;
 }
 
-export async function startRuntime(options: {
+export interface ServiceRuntime {
+  readonly name: string;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly lifecycle: Lifecycle;
+  /** The service's pool (DATABASE_URL). */
+  readonly pool: pg.Pool;
+  /** The write path on that pool, with the service's outbox. */
+  readonly database: Database;
+  /** Kafka client, idempotent producer and admin (KAFKA_BROKERS). */
+  readonly kafka: KafkaParts;
+  /** The gRPC server (GRPC_PORT). */
+  readonly grpc: GrpcServer;
+  /** Builds an idempotent consumer; serve() starts it, close() stops it. */
+  consumer(groupId: string): EventConsumer;
+  /** Adds a part of the service's own (an HTTP server, a timer, a client): started by serve(), stopped by close(). */
+  manage(part: ManagedPart): void;
+  addCheck(check: HealthCheck): void;
+  /** Starts serving; returns the ports bound (useful with port 0). */
+  serve(): Promise<{ grpcPort?: number; opsPort: number }>;
+  /** Stops everything, in the reverse order of start; true when it all finished within the bound. */
+  close(reason: string): Promise<boolean>;
+}
+
+export interface RuntimeOptions {
   name: string;
   /** The Postgres schema the service owns; its name by default. */
   schema?: string;
   config: RuntimeConfig;
-  /** The service's prisma/migrations folder; migrations run when MIGRATE_ON_START. */
-  migrationsDir?: string;
+  /** Whether this service publishes events (runs an outbox relay). Default: when Kafka is configured. */
+  relay?: boolean;
   /**
    * Started inside another process (a test): no SIGTERM/SIGINT handlers and no
    * OpenTelemetry SDK of its own (the host process has one).
    */
   inProcess?: boolean;
-}): Promise<ServiceRuntime> {
+}
+
+export function createServiceRuntime(options: RuntimeOptions): ServiceRuntime {
   const { config, name } = options;
   const schema = options.schema ?? name;
   const logger = createLogger({ service: name, level: config.LOG_LEVEL });
@@ -85,36 +108,15 @@ export async function startRuntime(options: {
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
   });
-  const checks: HealthCheck[] = [];
-  const background: Promise<void>[] = [];
   const stopping = lifecycle.signal;
-  lifecycle.onShutdown('background tasks', async () => {
-    await Promise.allSettled(background);
-  });
-
-  if (!options.inProcess) {
-    const tracing = startTracing({ serviceName: name, exporter: config.OTEL_TRACES_EXPORTER });
-    lifecycle.onShutdown('tracing', () => tracing.shutdown());
-  }
-  const ops = await startOpsServer({
-    port: config.OPS_PORT,
-    registry: metrics.registry,
-    checks,
-    isShuttingDown: () => lifecycle.shuttingDown || !serving,
-    logger,
-  });
-  lifecycle.onShutdown('ops server', () => ops.close());
-  if (!options.inProcess) lifecycle.handleSignals();
-
+  const checks: HealthCheck[] = [];
+  const managed: ManagedPart[] = [];
+  const consumers: EventConsumer[] = [];
+  const background: Promise<void>[] = [];
   let serving = false;
-  let pool: pg.Pool | undefined;
-  let kafkaParts: KafkaParts | undefined;
-  let outbox: Outbox | undefined;
-  let grpcServer: GrpcServer | undefined;
-  const consumers: EventConsumer<SqlTx>[] = [];
 
-  function required<T>(value: T | undefined, key: string): T {
-    if (value === undefined) throw new Error(`${name}: ${key} is not configured`);
+  function required<T>(value: T | undefined, key: string, what: string): T {
+    if (value === undefined) throw new Error(`${name}: ${what} needs ${key}, which is not configured`);
     return value;
   }
 
@@ -136,115 +138,149 @@ export async function startRuntime(options: {
     );
   }
 
-  if (config.DATABASE_URL && (config.MIGRATE_ON_START ?? true) && options.migrationsDir) {
-    await migrateService({
-      connectionString: config.DATABASE_URL,
+  // --- build ---------------------------------------------------------------------------
+  const tracing = options.inProcess
+    ? undefined
+    : startTracing({ serviceName: `hms-${name}`, exporter: config.OTEL_TRACES_EXPORTER });
+
+  const pool = config.DATABASE_URL
+    ? createPool({
+        connectionString: config.DATABASE_URL,
+        max: config.DATABASE_POOL_MAX ?? 10,
+        applicationName: name,
+        logger,
+        registry: metrics.registry,
+      })
+    : undefined;
+  if (pool) checks.push(postgresCheck(pool));
+  const database = pool ? createDatabase({ pool, outbox: createOutboxWriter({ schema, source: name }) }) : undefined;
+
+  let kafkaParts: KafkaParts | undefined;
+  if (config.KAFKA_BROKERS) {
+    const kafka = createKafka({ clientId: name, brokers: config.KAFKA_BROKERS, logger });
+    kafkaParts = { kafka, producer: createProducer(kafka), admin: kafka.admin() };
+    checks.push(kafkaCheck(kafkaParts.admin));
+  }
+
+  let relay: OutboxRelay | undefined;
+  if ((options.relay ?? kafkaParts !== undefined) && kafkaParts) {
+    relay = createOutboxRelay({
+      connectionString: required(config.DATABASE_URL, 'DATABASE_URL', 'the outbox relay'),
+      pool: required(pool, 'DATABASE_URL', 'the outbox relay'),
       schema,
-      migrationsDir: options.migrationsDir,
+      producer: kafkaParts.producer,
       logger,
+      metrics,
+      pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS ?? 1_000,
     });
   }
 
-  const runtime: ServiceRuntime = {
+  const grpcServer = config.GRPC_PORT !== undefined ? createGrpcServer({ logger, metrics }) : undefined;
+
+  // --- serve and close -----------------------------------------------------------------
+  async function serve(): Promise<{ grpcPort?: number; opsPort: number }> {
+    const ops = await startOpsServer({
+      host: config.OPS_HOST,
+      port: config.OPS_PORT,
+      registry: metrics.registry,
+      checks,
+      isShuttingDown: () => lifecycle.shuttingDown || !serving,
+      logger,
+    });
+    // Closes run last-registered first: each is registered right after its part started.
+    if (tracing) lifecycle.onShutdown('tracing', () => tracing.shutdown());
+    lifecycle.onShutdown('ops server', () => ops.close());
+    // The retry loops stop trying once shutdown begins; settled after the clients they use are closed.
+    lifecycle.onShutdown('background tasks', async () => {
+      await Promise.allSettled(background);
+    });
+    if (pool) lifecycle.onShutdown('database pool', () => pool.end());
+    if (kafkaParts) {
+      const { producer, admin } = kafkaParts;
+      lifecycle.onShutdown('kafka clients', async () => {
+        await producer.disconnect().catch(() => undefined);
+        await admin.disconnect().catch(() => undefined);
+      });
+    }
+    // The service's own parts, in the order added (an HTTP server, timers, clients).
+    for (const part of managed) {
+      await part.start?.();
+      lifecycle.onShutdown(part.name, () => part.stop());
+    }
+    if (kafkaParts) {
+      const { producer, admin } = kafkaParts;
+      keepTrying('kafka admin connect', () => admin.connect());
+      keepTrying('kafka producer connect', () => producer.connect());
+    }
+    if (relay) {
+      const r = relay;
+      r.start();
+      lifecycle.onShutdown('outbox relay', () => r.stop());
+    }
+    for (const consumer of consumers) {
+      keepTrying(`event consumer ${consumer.groupId} start`, () => consumer.start());
+      lifecycle.onShutdown(`event consumer ${consumer.groupId}`, () => consumer.stop());
+    }
+    // gRPC intake last, so it is closed first.
+    let grpcPort: number | undefined;
+    if (grpcServer) {
+      grpcPort = await grpcServer.listen(
+        config.GRPC_HOST ?? '127.0.0.1',
+        required(config.GRPC_PORT, 'GRPC_PORT', 'gRPC'),
+      );
+      grpcServer.setServing(true);
+      lifecycle.onShutdown('grpc server', () =>
+        grpcServer.shutdown(Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - 2_000)),
+      );
+    }
+    if (!options.inProcess) lifecycle.handleSignals();
+    serving = true;
+    logger.info({ grpcPort, opsPort: ops.port }, `${name} serving`);
+    return { ...(grpcPort === undefined ? {} : { grpcPort }), opsPort: ops.port };
+  }
+
+  return {
     name,
     logger,
     metrics,
     lifecycle,
-    pool() {
-      if (!pool) {
-        const p = createPool({
-          connectionString: required(config.DATABASE_URL, 'DATABASE_URL'),
-          max: config.DATABASE_POOL_MAX ?? 10,
-          applicationName: name,
-          logger,
-          registry: metrics.registry,
-        });
-        pool = p;
-        checks.push(postgresCheck(p));
-        lifecycle.onShutdown('database pool', () => p.end());
-      }
-      return pool;
+    get pool() {
+      return required(pool, 'DATABASE_URL', 'a database pool');
     },
-    kafka() {
-      if (!kafkaParts) {
-        const kafka = createKafka({ clientId: name, brokers: required(config.KAFKA_BROKERS, 'KAFKA_BROKERS'), logger });
-        const parts = { kafka, producer: createProducer(kafka), admin: kafka.admin() };
-        kafkaParts = parts;
-        checks.push(kafkaCheck(parts.admin));
-        keepTrying('kafka admin connect', () => parts.admin.connect());
-        lifecycle.onShutdown('kafka', async () => {
-          await parts.producer.disconnect().catch(() => undefined);
-          await parts.admin.disconnect().catch(() => undefined);
-        });
-      }
-      return kafkaParts;
+    get database() {
+      return required(database, 'DATABASE_URL', 'the database');
     },
-    outbox() {
-      if (!outbox) {
-        const parts = runtime.kafka();
-        outbox = createOutbox({ schema, source: name });
-        const relay = createOutboxRelay({
-          connectionString: required(config.DATABASE_URL, 'DATABASE_URL'),
-          pool: runtime.pool(),
-          schema,
-          producer: parts.producer,
-          logger,
-          metrics,
-          pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS ?? 1_000,
-        });
-        relay.start();
-        lifecycle.onShutdown('outbox relay', () => relay.stop());
-      }
-      return outbox;
+    get kafka() {
+      return required(kafkaParts, 'KAFKA_BROKERS', 'Kafka');
     },
-    consumer<Tx extends SqlTx>(groupId: string, transaction: TransactionRunner<Tx>) {
-      const parts = runtime.kafka();
-      const consumer = createEventConsumer<Tx>({
+    get grpc() {
+      return required(grpcServer, 'GRPC_PORT', 'a gRPC server');
+    },
+    consumer(groupId) {
+      const parts = required(kafkaParts, 'KAFKA_BROKERS', 'an event consumer');
+      const consumer = createEventConsumer({
         kafka: parts.kafka,
         producer: parts.producer,
         admin: parts.admin,
         groupId,
         schema,
-        transaction,
+        database: required(database, 'DATABASE_URL', 'an event consumer'),
         logger,
         metrics,
         maxAttempts: config.CONSUMER_MAX_ATTEMPTS ?? 5,
       });
-      consumers.push(consumer as unknown as EventConsumer<SqlTx>);
+      consumers.push(consumer);
       checks.push(consumer.healthCheck());
       return consumer;
     },
-    grpcServer() {
-      if (!grpcServer) {
-        const server = createGrpcServer({ logger, metrics });
-        grpcServer = server;
-        // Registered now, so it closes before the pools and clients it uses.
-        lifecycle.onShutdown('grpc server', () => server.shutdown(Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - 2_000)));
-      }
-      return grpcServer;
+    manage(part) {
+      if (serving) throw new Error(`${name}: ${part.name} was added after serve()`);
+      managed.push(part);
     },
     addCheck(check) {
       checks.push(check);
     },
-    async serve() {
-      let grpcPort: number | undefined;
-      if (grpcServer) {
-        grpcPort = await grpcServer.listen(config.GRPC_HOST ?? '0.0.0.0', required(config.GRPC_PORT, 'GRPC_PORT'));
-        grpcServer.setServing(true);
-      }
-      if (kafkaParts) {
-        const { producer } = kafkaParts;
-        keepTrying('kafka producer connect', () => producer.connect());
-      }
-      for (const consumer of consumers) {
-        keepTrying('event consumer start', () => consumer.start());
-        // Registered after the gRPC server, so consumers stop (and commit) first.
-        lifecycle.onShutdown('event consumer', () => consumer.stop());
-      }
-      serving = true;
-      logger.info({ grpcPort, opsPort: ops.port }, `${name} serving`);
-      return { ...(grpcPort === undefined ? {} : { grpcPort }), opsPort: ops.port };
-    },
+    serve,
+    close: (reason) => lifecycle.shutdown(reason),
   };
-  return runtime;
 }

@@ -4,12 +4,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
-import { newId, runWithContext, type GrpcClient } from '@hms/platform';
+import { createPrismaClient, newId, runWithContext, type GrpcClient } from '@hms/platform';
 import {
   actAs,
   checkSchemaDrift,
   grpcFailure,
   inProcessEnv,
+  ownerDatabaseUrl,
   serviceDatabaseUrl,
   tapEvents,
   testClient,
@@ -24,6 +25,7 @@ import {
   type AppointmentsServiceClient,
 } from '@hms/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrismaClient } from './db/generated/client.js';
 import { seedDemo, type DemoSeed } from './db/seed-demo.js';
 import { startAppointments } from './main.js';
 
@@ -34,6 +36,8 @@ let client: Client;
 let seed: DemoSeed;
 let tap: EventTap;
 const tenantId = newId();
+/** Reads and writes rows as the schema's owner, around the service. */
+const prisma = createPrismaClient(PrismaClient, ownerDatabaseUrl('appointments'));
 
 /** The next free slots of the round-the-clock demo doctor, from now on. */
 function nextSlot(n: number): Date {
@@ -47,7 +51,7 @@ const grpcError = grpcFailure;
 
 beforeAll(async () => {
   service = await startAppointments(inProcessEnv('appointments'), { inProcess: true });
-  seed = await seedDemo(service.prisma, tenantId);
+  seed = await seedDemo(prisma, tenantId);
   client = testClient(loadContracts().hms.appointments.v1.AppointmentsService, service.grpcPort);
   tap = await tapEvents([TOPICS.appointments]);
 });
@@ -55,7 +59,8 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.close();
   await tap?.stop();
-  await service?.runtime.lifecycle.shutdown('test done');
+  await prisma.$disconnect();
+  await service?.runtime.close('test done');
 });
 
 const nightDoctor = () => seed.doctors.find((d) => d.fullName === 'Dr. Night Desk')!;
@@ -77,7 +82,7 @@ describe('appointments service', () => {
     expect(appointment?.consultationFeeMinor).toBe(70_000);
     expect(appointment?.hospitalFeeMinor).toBe(20_000);
 
-    const stored = await service.prisma.appointment.findUniqueOrThrow({ where: { id: appointment!.id } });
+    const stored = await prisma.appointment.findUniqueOrThrow({ where: { id: appointment!.id } });
     expect(stored.tenantId).toBe(tenantId);
     expect(stored.startsAt.toISOString()).toBe(startsAt.toISOString());
 
@@ -93,9 +98,10 @@ describe('appointments service', () => {
       hospitalFeeMinor: 20_000,
       currency: 'INR',
     });
-    const outbox = await service.runtime
-      .pool()
-      .query('SELECT published_at FROM appointments_messaging.outbox WHERE id = $1', [event.envelope.id]);
+    const outbox = await service.runtime.pool.query(
+      'SELECT published_at FROM appointments_messaging.outbox WHERE id = $1',
+      [event.envelope.id],
+    );
     expect(outbox.rows[0]?.published_at).toBeInstanceOf(Date);
   });
 
@@ -112,15 +118,92 @@ describe('appointments service', () => {
     );
     expect(first.appointment?.id).toBe(second.appointment?.id);
     expect([first.replayed, second.replayed].sort()).toEqual([false, true]);
-    const count = await service.prisma.appointment.count({
+    const count = await prisma.appointment.count({
       where: { tenantId, idempotencyKey: request.idempotencyKey },
     });
     expect(count).toBe(1);
 
+    // The same key with another request is refused, and books nothing.
     const reused = await grpcError(
       asTenant(() => client.call.bookAppointment({ ...request, startsAt: toTimestamp(nextSlot(3)) })),
     );
-    expect(reused.code).toBe(status.INVALID_ARGUMENT);
+    expect(reused.code).toBe(status.FAILED_PRECONDITION);
+    expect(reused.details).toMatch(/already used for a different request/);
+
+    // A replay answers with the first result, even after the appointment moved on.
+    await asTenant(() => client.call.checkInAppointment({ id: first.appointment!.id }));
+    const replay = await asTenant(() => client.call.bookAppointment(request));
+    expect(replay.replayed).toBe(true);
+    expect(replay.appointment).toEqual(first.replayed ? second.appointment : first.appointment);
+  });
+
+  it('gives one appointment to a race of identical requests, whichever unique index is checked first', async () => {
+    // PostgreSQL checks a table's unique indexes in the order they were created:
+    // recreate the slot index and the idempotency-key index in both orders.
+    const slotIndex = `CREATE UNIQUE INDEX "appointments_doctor_slot_active_key" ON "appointments"."appointments"("tenant_id", "doctor_id", "starts_at") WHERE "status" <> 'CANCELLED'`;
+    const keyIndex = `CREATE UNIQUE INDEX "appointments_tenant_id_idempotency_key_key" ON "appointments"."appointments"("tenant_id", "idempotency_key")`;
+    const recreate = async (first: string, second: string) => {
+      await prisma.$executeRawUnsafe('DROP INDEX "appointments"."appointments_doctor_slot_active_key"');
+      await prisma.$executeRawUnsafe('DROP INDEX "appointments"."appointments_tenant_id_idempotency_key_key"');
+      await prisma.$executeRawUnsafe(first);
+      await prisma.$executeRawUnsafe(second);
+    };
+    try {
+      for (const [n, order] of [
+        [8, [slotIndex, keyIndex]],
+        [9, [keyIndex, slotIndex]],
+      ] as const) {
+        await recreate(order[0], order[1]);
+        const request = {
+          patientId: seed.patients[6]!.id,
+          doctorId: nightDoctor().id,
+          startsAt: toTimestamp(nextSlot(n)),
+          reason: '',
+          idempotencyKey: `race-${newId()}`,
+        };
+        const answers = await asTenant(() =>
+          Promise.all(Array.from({ length: 12 }, () => client.call.bookAppointment(request))),
+        );
+        expect(new Set(answers.map((a) => a.appointment?.id)).size).toBe(1);
+        expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
+        expect(await prisma.appointment.count({ where: { tenantId, idempotencyKey: request.idempotencyKey } })).toBe(1);
+      }
+    } finally {
+      await recreate(slotIndex, keyIndex);
+    }
+  });
+
+  it('never commits a booking after its caller has given up', async () => {
+    const startsAt = nextSlot(10);
+    const key = `${tenantId}:${nightDoctor().id}:${startsAt.toISOString().slice(0, 10)}`;
+    // Hold the doctor-day's outbox lock, so the booking is stuck just before it could commit.
+    const blocker = await service.runtime.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))::text', [0x4f42, key]);
+      const late = await grpcError(
+        asTenant(() =>
+          client.call.bookAppointment(
+            {
+              patientId: seed.patients[7]!.id,
+              doctorId: nightDoctor().id,
+              startsAt: toTimestamp(startsAt),
+              reason: '',
+              idempotencyKey: '',
+            },
+            { deadlineMs: 400 },
+          ),
+        ),
+      );
+      expect(late.code).toBe(status.DEADLINE_EXCEEDED);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      await blocker.query('COMMIT');
+      blocker.release();
+    }
+    // Whatever the server was doing has ended by now; nothing of it was kept.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await prisma.appointment.count({ where: { tenantId, startsAt } })).toBe(0);
   });
 
   it('refuses a taken slot, unknown doctors and malformed requests with proper codes', async () => {
@@ -205,14 +288,14 @@ describe('appointments service', () => {
     await tap.waitFor(
       (e) => e.envelope.subject === `appointment/${appointment!.id}` && e.envelope.type === 'appointment.checked_in',
     );
-    const events = await service.runtime
-      .pool()
-      .query(
-        `SELECT count(*)::int AS n FROM appointments_messaging.outbox WHERE event_type = 'appointment.checked_in' AND key LIKE $1 || '%' AND payload IS NOT NULL AND headers->>'ce-tenant' = $2`,
-        [tenantId, tenantId],
-      );
+    const events = await service.runtime.pool.query(
+      `SELECT count(*)::int AS n FROM appointments_messaging.outbox
+       WHERE event_type = 'appointment.checked_in' AND headers->>'ce-tenant' = $1
+         AND position(convert_to($2, 'UTF8') IN payload) > 0`,
+      [tenantId, appointment!.id],
+    );
     expect(events.rows[0].n).toBe(1);
-    const history = await service.prisma.appointmentHistory.findMany({
+    const history = await prisma.appointmentHistory.findMany({
       where: { appointmentId: appointment!.id },
       orderBy: { changedAt: 'asc' },
     });

@@ -13,10 +13,6 @@ export const configSchema = z.object({
   ...databaseConfigShape(),
   ...kafkaConfigShape(),
   ...grpcServerConfigShape({ port: 50051 }),
-  OTEL_TRACES_EXPORTER: z
-    .string()
-    .optional()
-    .describe('OpenTelemetry trace exporter (otlp, console or none); the other OTEL_* keys are read by the SDK'),
   BOOKING_MAX_DAYS_AHEAD: configTypes
     .positiveInt()
     .default(180)

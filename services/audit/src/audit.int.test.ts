@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
-import { newId, type GrpcClient } from '@hms/platform';
+import { createPrismaClient, newId, poolSql, type GrpcClient } from '@hms/platform';
 import {
   actAs,
   checkSchemaDrift,
@@ -14,6 +14,7 @@ import {
   eventually,
   grpcFailure,
   inProcessEnv,
+  ownerDatabaseUrl,
   publishRaw,
   publishTestEvent,
   serviceDatabaseUrl,
@@ -32,8 +33,11 @@ import {
 } from '@hms/proto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAuditEntry, createAuditStore, maintainPartitions } from './db/audit.repository.js';
+import { createAuditStore, maintainPartitions } from './db/audit.repository.js';
+import { PrismaClient } from './db/generated/client.js';
 import { GENESIS_HASH } from './domain/hash-chain.js';
+import { recordEvent } from './domain/record-event.js';
+import { verifyTrail } from './domain/verify-trail.js';
 import type { AuditEntry } from './domain/types.js';
 import { auditEntryOf } from './events/audit.consumer.js';
 import { startAudit } from './main.js';
@@ -45,6 +49,9 @@ let service: Awaited<ReturnType<typeof startAudit>>;
 let client: Client;
 let admin: pg.Client;
 const tenantId = newId();
+/** Reads rows as they are stored, as the schema's owner. */
+const prisma = createPrismaClient(PrismaClient, ownerDatabaseUrl('audit'));
+const trail = () => createAuditStore(service.runtime.database, newId);
 
 const asTenant = actAs(tenantId);
 
@@ -84,7 +91,7 @@ async function publishEvent<D extends EventDefinition>(
 /** The record of an event once audit has written it. */
 function recordOf(eventId: string, tenant = tenantId, timeoutMs = 30_000) {
   return eventually(
-    async () => (await service.prisma.auditRecord.findFirst({ where: { tenantId: tenant, eventId } })) ?? undefined,
+    async () => (await prisma.auditRecord.findFirst({ where: { tenantId: tenant, eventId } })) ?? undefined,
     { timeoutMs, what: `the audit record of event ${eventId}` },
   );
 }
@@ -113,12 +120,10 @@ function partitionName(at: Date): string {
 }
 
 async function partitionOf(eventId: string): Promise<string | undefined> {
-  const { rows } = await service.runtime
-    .pool()
-    .query<{ partition: string }>(
-      `SELECT c.relname AS partition FROM audit.audit_log l JOIN pg_class c ON c.oid = l.tableoid WHERE l.tenant_id = $1 AND l.event_id = $2`,
-      [tenantId, eventId],
-    );
+  const { rows } = await service.runtime.pool.query<{ partition: string }>(
+    `SELECT c.relname AS partition FROM audit.audit_log l JOIN pg_class c ON c.oid = l.tableoid WHERE l.tenant_id = $1 AND l.event_id = $2`,
+    [tenantId, eventId],
+  );
   return rows[0]?.partition;
 }
 
@@ -133,7 +138,8 @@ afterAll(async () => {
   client?.close();
   await admin?.end();
   await closeTestPublisher();
-  await service?.runtime.lifecycle.shutdown('test done');
+  await service?.runtime.close('test done');
+  await prisma.$disconnect();
 });
 
 describe('audit service', () => {
@@ -265,10 +271,10 @@ describe('audit service', () => {
     // Same key, so same partition: once the marker is recorded, both copies have been handled.
     const marker = await publishTestEvent(EVENTS.appointmentCheckedIn, { ...event, id: newId() });
     await recordOf(marker);
-    expect(await service.prisma.auditRecord.count({ where: { tenantId, eventId } })).toBe(1);
+    expect(await prisma.auditRecord.count({ where: { tenantId, eventId } })).toBe(1);
 
     // Even past the consumer's processed-event record, the trail takes an event only once.
-    const before = await service.prisma.chainHead.findUniqueOrThrow({ where: { tenantId } });
+    const before = await prisma.chainHead.findUniqueOrThrow({ where: { tenantId } });
     const envelope = decodeEnvelope(
       encodeEnvelope(EVENTS.appointmentCheckedIn, {
         ...event,
@@ -278,10 +284,10 @@ describe('audit service', () => {
         traceparent: '',
       }),
     );
-    const appended = await service.prisma.$transaction((tx) => appendAuditEntry(tx, auditEntryOf(envelope)));
+    const appended = await recordEvent(trail(), auditEntryOf({ ...envelope, tenantId, id: eventId }));
     expect(appended).toBeUndefined();
-    expect(await service.prisma.auditRecord.count({ where: { tenantId, eventId } })).toBe(1);
-    expect(await service.prisma.chainHead.findUniqueOrThrow({ where: { tenantId } })).toEqual(before);
+    expect(await prisma.auditRecord.count({ where: { tenantId, eventId } })).toBe(1);
+    expect(await prisma.chainHead.findUniqueOrThrow({ where: { tenantId } })).toEqual(before);
   });
 
   describe('searches', () => {
@@ -386,11 +392,9 @@ describe('audit service', () => {
       const months = [-1, 0, 1, 2].map((m) =>
         partitionName(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + m, 1))),
       );
-      const { rows } = await service.runtime
-        .pool()
-        .query<{ name: string }>(
-          `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit.audit_log'::regclass`,
-        );
+      const { rows } = await service.runtime.pool.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit.audit_log'::regclass`,
+      );
       expect(rows.map((r) => r.name)).toEqual(expect.arrayContaining([...months, 'audit_log_default']));
 
       const eventId = await publishTestEvent(EVENTS.billCreated, {
@@ -414,25 +418,25 @@ describe('audit service', () => {
       await recordOf(eventId);
       // In the default partition, unless an earlier run of this test created the month's partition.
       expect(['audit_log_default', 'audit_log_2001_01']).toContain(await partitionOf(eventId));
-      await maintainPartitions(service.prisma, new Date());
+      await maintainPartitions(poolSql(service.runtime.pool), new Date());
       expect(await partitionOf(eventId)).toBe('audit_log_2001_01');
-      const { rows } = await service.runtime
-        .pool()
-        .query(`SELECT 1 FROM audit.audit_log_default WHERE tenant_id = $1`, [tenantId]);
+      const { rows } = await service.runtime.pool.query(`SELECT 1 FROM audit.audit_log_default WHERE tenant_id = $1`, [
+        tenantId,
+      ]);
       expect(rows).toEqual([]);
     });
   });
 
   describe('hash chain', () => {
     it("numbers the tenant's records 1..n without gaps, chained from the genesis hash, and verifies", async () => {
-      const records = await service.prisma.auditRecord.findMany({ where: { tenantId }, orderBy: { seq: 'asc' } });
+      const records = await prisma.auditRecord.findMany({ where: { tenantId }, orderBy: { seq: 'asc' } });
       expect(records.length).toBeGreaterThan(10);
       expect(records.map((r) => Number(r.seq))).toEqual(records.map((_, i) => i + 1));
       expect(records[0]!.prevHash).toBe(GENESIS_HASH);
       for (let i = 1; i < records.length; i += 1) expect(records[i]!.prevHash).toBe(records[i - 1]!.hash);
-      const head = await service.prisma.chainHead.findUniqueOrThrow({ where: { tenantId } });
+      const head = await prisma.chainHead.findUniqueOrThrow({ where: { tenantId } });
       expect([Number(head.lastSeq), head.lastHash]).toEqual([records.length, records.at(-1)!.hash]);
-      expect(await createAuditStore(service.prisma).verifyTenantChain(tenantId)).toEqual({
+      expect(await verifyTrail(trail(), tenantId)).toEqual({
         intact: true,
         end: { seq: records.length, hash: records.at(-1)!.hash },
       });
@@ -454,16 +458,14 @@ describe('audit service', () => {
         traceId: '',
         data: { n: 1 },
       });
-      await Promise.all(
-        Array.from({ length: 8 }, () => service.prisma.$transaction((tx) => appendAuditEntry(tx, entry()))),
-      );
-      const seqs = await service.prisma.auditRecord.findMany({
+      await Promise.all(Array.from({ length: 8 }, () => recordEvent(trail(), entry())));
+      const seqs = await prisma.auditRecord.findMany({
         where: { tenantId: racingTenant },
         orderBy: { seq: 'asc' },
         select: { seq: true },
       });
       expect(seqs.map((r) => Number(r.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-      expect(await createAuditStore(service.prisma).verifyTenantChain(racingTenant)).toMatchObject({ intact: true });
+      expect(await verifyTrail(trail(), racingTenant)).toMatchObject({ intact: true });
     });
 
     it('refuses updates from the service itself, and reports the record a superuser tampered with', async () => {
@@ -480,13 +482,12 @@ describe('audit service', () => {
         );
       }
       await Promise.all(ids.map((id) => recordOf(id, tamperedTenant)));
-      const store = createAuditStore(service.prisma);
-      expect(await store.verifyTenantChain(tamperedTenant)).toMatchObject({ intact: true, end: { seq: 3 } });
+      expect(await verifyTrail(trail(), tamperedTenant)).toMatchObject({ intact: true, end: { seq: 3 } });
 
       await expect(
-        service.runtime
-          .pool()
-          .query(`UPDATE audit.audit_log SET data = '{}' WHERE tenant_id = $1 AND seq = 2`, [tamperedTenant]),
+        service.runtime.pool.query(`UPDATE audit.audit_log SET data = '{}' WHERE tenant_id = $1 AND seq = 2`, [
+          tamperedTenant,
+        ]),
       ).rejects.toThrow(/append-only/);
 
       // A superuser can get past the trigger; not past the chain.
@@ -498,7 +499,7 @@ describe('audit service', () => {
       );
       await admin.query('COMMIT');
       expect(changed.rowCount).toBe(1);
-      expect(await store.verifyTenantChain(tamperedTenant)).toMatchObject({ intact: false, brokenSeq: 2 });
+      expect(await verifyTrail(trail(), tamperedTenant)).toMatchObject({ intact: false, brokenSeq: 2 });
     });
   });
 

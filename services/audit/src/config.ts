@@ -16,10 +16,6 @@ export const configSchema = z.object({
   ...databaseConfigShape(),
   ...kafkaShape,
   ...grpcServerConfigShape({ port: 50054 }),
-  OTEL_TRACES_EXPORTER: z
-    .string()
-    .optional()
-    .describe('OpenTelemetry trace exporter (otlp, console or none); the other OTEL_* keys are read by the SDK'),
   PARTITION_MAINTENANCE_INTERVAL_MS: configTypes
     .positiveInt()
     .max(2_147_483_647)

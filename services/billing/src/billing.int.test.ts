@@ -6,11 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
-import { fieldViolationsOf, newId, runWithContext, type GrpcClient } from '@hms/platform';
+import { createPrismaClient, fieldViolationsOf, newId, runWithContext, type GrpcClient } from '@hms/platform';
 import {
   actAs,
   checkSchemaDrift,
   closeTestPublisher,
+  ownerDatabaseUrl,
   eventually,
   grpcFailure,
   inProcessEnv,
@@ -23,6 +24,7 @@ import {
 } from '@hms/platform/testing';
 import { EVENTS, decodeEventData, loadContracts, toTimestamp, type BillingServiceClient } from '@hms/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrismaClient } from './db/generated/client.js';
 import { BILLING_CONSUMER_GROUP } from './events/appointment-booked.consumer.js';
 import { startBilling } from './main.js';
 
@@ -34,6 +36,8 @@ let service: Awaited<ReturnType<typeof startBilling>>;
 let client: GrpcClient<BillingServiceClient>;
 let tap: EventTap;
 let deadLetters: EventTap;
+/** Reads rows as they are stored, as the schema's owner. */
+const prisma = createPrismaClient(PrismaClient, ownerDatabaseUrl('billing'));
 const tenantId = newId();
 const patientId = newId();
 const doctorId = newId();
@@ -52,7 +56,8 @@ afterAll(async () => {
   await tap?.stop();
   await deadLetters?.stop();
   await closeTestPublisher();
-  await service?.runtime.lifecycle.shutdown('test done');
+  await prisma.$disconnect();
+  await service?.runtime.close('test done');
 });
 
 const asTenant = actAs(tenantId);
@@ -129,7 +134,7 @@ describe('billing service', () => {
     const { bill: fetched } = await asTenant(() => client.call.getBill({ id: bill.id }));
     expect(fetched).toEqual(bill);
 
-    const stored = await service.prisma.bill.findUniqueOrThrow({ where: { id: bill.id }, include: { items: true } });
+    const stored = await prisma.bill.findUniqueOrThrow({ where: { id: bill.id }, include: { items: true } });
     expect(stored.tenantId).toBe(tenantId);
     expect(stored.totalMinor).toBe(70_000n);
     expect(stored.items.every((i) => i.tenantId === tenantId)).toBe(true);
@@ -175,23 +180,19 @@ describe('billing service', () => {
     const bills = await billsOf(appointmentId);
     expect(bills).toHaveLength(1);
     expect(bills[0]!.totalMinor).toBe(60_000);
-    expect(await service.prisma.bill.count({ where: { tenantId, appointmentId } })).toBe(1);
-    expect(await service.prisma.billItem.count({ where: { tenantId, billId: bills[0]!.id } })).toBe(2);
+    expect(await prisma.bill.count({ where: { tenantId, appointmentId } })).toBe(1);
+    expect(await prisma.billItem.count({ where: { tenantId, billId: bills[0]!.id } })).toBe(2);
     // Its bill.created was written once: the outbox rows of the bill's key, committed with the bills.
-    const outbox = await service.runtime
-      .pool()
-      .query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM billing_messaging.outbox WHERE key = $1 AND event_type = 'bill.created'`,
-        [`${tenantId}:${appointmentId}`],
-      );
+    const outbox = await service.runtime.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM billing_messaging.outbox WHERE key = $1 AND event_type = 'bill.created'`,
+      [`${tenantId}:${appointmentId}`],
+    );
     expect(outbox.rows[0]?.n).toBe(1);
     // Both event ids were handled (not dead-lettered on the unique index), each recorded once.
-    const processed = await service.runtime
-      .pool()
-      .query<{ event_id: string }>(
-        `SELECT event_id::text FROM billing_messaging.processed_event WHERE consumer = $1 AND event_id = ANY($2::uuid[])`,
-        [BILLING_CONSUMER_GROUP, [event.id, again]],
-      );
+    const processed = await service.runtime.pool.query<{ event_id: string }>(
+      `SELECT event_id::text FROM billing_messaging.processed_event WHERE consumer = $1 AND event_id = ANY($2::uuid[])`,
+      [BILLING_CONSUMER_GROUP, [event.id, again]],
+    );
     expect(processed.rows.map((r) => r.event_id).sort()).toEqual([event.id, again].sort());
   });
 
@@ -209,10 +210,10 @@ describe('billing service', () => {
 
     await waitForBill(after);
     expect(await billsOf(negative)).toEqual([]);
-    expect(await service.prisma.bill.count({ where: { tenantId, appointmentId: negative } })).toBe(0);
+    expect(await prisma.bill.count({ where: { tenantId, appointmentId: negative } })).toBe(0);
 
     const poisoned = await deadLetters.waitFor((m) => m.headers['ce-id'] === negativeEventId, ARRIVAL_MS);
-    expect(poisoned.headers['x-dlq-reason']).toMatch(/hospital fee must be a non-negative whole number/);
+    expect(poisoned.headers['x-dlq-reason']).toMatch(/hospitalFeeMinor: must be a non-negative whole number/);
     expect(poisoned.headers['x-dlq-consumer-group']).toBe(BILLING_CONSUMER_GROUP);
     expect(poisoned.headers['x-dlq-original-topic']).toBe(EVENTS.appointmentBooked.topic);
     // Poison is not retried: dead-lettered on the first attempt.
@@ -269,7 +270,7 @@ describe('billing service', () => {
     expect(sizes).toEqual([2, 2, 1]);
     // Billed in publishing order (one partition), so newest first is the reverse.
     expect(seen.map((b) => b.appointmentId)).toEqual([...appointments].reverse());
-    const stored = await service.prisma.bill.findMany({
+    const stored = await prisma.bill.findMany({
       where: { tenantId, patientId: pagedPatient },
       orderBy: { id: 'desc' },
       select: { id: true },
@@ -284,7 +285,7 @@ describe('billing service', () => {
       all.push(...page.bills.map((b) => b.id));
       cursor = page.nextCursor;
     } while (cursor);
-    const everything = await service.prisma.bill.findMany({
+    const everything = await prisma.bill.findMany({
       where: { tenantId },
       orderBy: { id: 'desc' },
       select: { id: true },

@@ -7,10 +7,6 @@ export const configSchema = z.object({
   ...databaseConfigShape(),
   ...kafkaConfigShape(),
   ...grpcServerConfigShape({ port: 50052 }),
-  OTEL_TRACES_EXPORTER: z
-    .string()
-    .optional()
-    .describe('OpenTelemetry trace exporter (otlp, console or none); the other OTEL_* keys are read by the SDK'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -30,10 +30,6 @@ export const configSchema = z.object({
     .default(6_000)
     .describe('Requests a tenant may make per minute across all gateways'),
   TENANT_CACHE_TTL_MS: configTypes.positiveInt().default(30_000).describe('How long a tenant look-up is cached'),
-  OTEL_TRACES_EXPORTER: z
-    .string()
-    .optional()
-    .describe('OpenTelemetry trace exporter (otlp, console or none); the other OTEL_* keys are read by the SDK'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -12,6 +12,7 @@ import { SignJWT } from 'jose';
 import {
   createGrpcServer,
   createLogger,
+  createPrismaClient,
   createMetrics,
   currentTraceId,
   InvalidArgumentError,
@@ -21,9 +22,10 @@ import {
   type GrpcServer,
   type UnaryImplementation,
 } from '@hms/platform';
-import { checkSchemaDrift, serviceDatabaseUrl, testEnv } from '@hms/platform/testing';
+import { checkSchemaDrift, ownerDatabaseUrl, serviceDatabaseUrl, testEnv } from '@hms/platform/testing';
 import { loadContracts, toTimestamp, type AppointmentStatus, type AppointmentsServiceHandlers } from '@hms/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrismaClient } from './db/generated/client.js';
 import { signDevelopmentToken } from './http/auth.js';
 import { startGateway } from './main.js';
 
@@ -49,10 +51,12 @@ type Gateway = Awaited<ReturnType<typeof startGateway>>;
 let gateway: Gateway;
 let limited: Gateway;
 let noRedis: Gateway;
+/** Writes rows as the schema's owner, around the gateway. */
+const prisma = createPrismaClient(PrismaClient, ownerDatabaseUrl('gateway'));
 
 async function tenant(status: 'ACTIVE' | 'SUSPENDED' = 'ACTIVE') {
   const id = newId();
-  await gateway.prisma.tenant.create({ data: { id, name: `int ${id}`, status } });
+  await prisma.tenant.create({ data: { id, name: `int ${id}`, status } });
   return {
     id,
     token: await signDevelopmentToken({ tenantId: id, userId: 'int-user' }, { secret, issuer: 'hms-dev', ttl: '10m' }),
@@ -90,7 +94,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const g of [gateway, limited, noRedis]) await g?.runtime.lifecycle.shutdown('test done');
+  for (const g of [gateway, limited, noRedis]) await g?.runtime.close('test done');
+  await prisma.$disconnect();
 });
 
 describe('gateway', () => {
@@ -317,7 +322,7 @@ describe('gateway in front of a stand-in appointments server', () => {
   });
 
   afterAll(async () => {
-    await stubbed?.runtime.lifecycle.shutdown('test done');
+    await stubbed?.runtime.close('test done');
     await backend?.shutdown(2_000);
   });
 

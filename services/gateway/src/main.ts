@@ -1,31 +1,29 @@
 /** Wires and starts the gateway: the REST API in front of the gRPC services. */
-import { fileURLToPath } from 'node:url';
-import { createRedis, loadConfigOrExit, redisCheck, startRuntime, runMain } from '@hms/platform';
+import { createRedis, createServiceRuntime, loadConfigOrExit, redisCheck, runMain } from '@hms/platform';
 import { configSchema } from './config.js';
-import { createPrisma } from './db/prisma.js';
 import { createTenantRepository } from './db/tenant.repository.js';
 import { createApp } from './http/app.js';
 import { closeBackends, createBackends } from './http/backends.js';
-import { startHttpServer } from './http/server.js';
-
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
+import { startHttpServer, type HttpServer } from './http/server.js';
 
 export async function startGateway(env: Record<string, string | undefined>, options: { inProcess?: boolean } = {}) {
   const config = loadConfigOrExit(configSchema, env);
-  const runtime = await startRuntime({
+  const runtime = createServiceRuntime({
     name: 'gateway',
     schema: 'identity',
     config,
-    migrationsDir: MIGRATIONS_DIR,
     inProcess: options.inProcess ?? false,
   });
-  const { logger, metrics, lifecycle } = runtime;
-  const prisma = createPrisma(runtime.pool());
-  lifecycle.onShutdown('prisma', () => prisma.$disconnect());
+  const { logger, metrics } = runtime;
   const redis = createRedis(config.REDIS_URL, logger);
   runtime.addCheck(redisCheck(redis));
-  lifecycle.onShutdown('redis', async () => {
-    await redis.quit().catch(() => redis.disconnect());
+  runtime.manage({
+    name: 'redis',
+    stop: () =>
+      redis.quit().then(
+        () => undefined,
+        () => redis.disconnect(),
+      ),
   });
   const backends = createBackends({
     addresses: {
@@ -37,27 +35,33 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     deadlineMs: config.GRPC_DEADLINE_MS,
     metrics,
   });
-  lifecycle.onShutdown('grpc clients', () => closeBackends(backends));
+  runtime.manage({ name: 'grpc clients', stop: () => closeBackends(backends) });
 
   const app = createApp({
     logger,
     metrics,
     backends,
-    tenants: createTenantRepository(prisma),
+    tenants: createTenantRepository(runtime.database),
     redis,
     jwt: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER },
     rateLimitPerMinute: config.RATE_LIMIT_PER_TENANT_PER_MINUTE,
     tenantCacheTtlMs: config.TENANT_CACHE_TTL_MS,
     trustProxy: config.TRUST_PROXY,
   });
-  const server = await startHttpServer(app, { host: config.HTTP_HOST, port: config.HTTP_PORT });
-  // Registered last, so it closes first: no new requests, those in flight finish
+  let server: HttpServer | undefined;
+  // Added last, so it closes first: no new requests, those in flight finish
   // (bounded, leaving the rest of the shutdown budget to the closes after it),
   // idle keep-alive sockets close, then the clients and pools they used.
-  lifecycle.onShutdown('http server', () => server.close(Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - 3_000)));
+  runtime.manage({
+    name: 'http server',
+    async start() {
+      server = await startHttpServer(app, { host: config.HTTP_HOST, port: config.HTTP_PORT });
+      logger.info({ httpPort: server.port }, 'REST API listening');
+    },
+    stop: () => server?.close(Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - 3_000)),
+  });
   const ports = await runtime.serve();
-  logger.info({ httpPort: server.port }, 'REST API listening');
-  return { runtime, prisma, redis, httpPort: server.port, ...ports };
+  return { runtime, redis, httpPort: server!.port, ...ports };
 }
 
 runMain(import.meta.url, () => startGateway(process.env));

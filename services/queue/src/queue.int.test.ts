@@ -5,7 +5,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
-import { dateOnly, fieldViolationsOf, localParts, newId, type GrpcClient, type ServiceError } from '@hms/platform';
+import {
+  createPrismaClient,
+  dateOnly,
+  fieldViolationsOf,
+  localParts,
+  newId,
+  type GrpcClient,
+  type ServiceError,
+} from '@hms/platform';
 import {
   actAs,
   checkSchemaDrift,
@@ -13,6 +21,7 @@ import {
   eventually,
   grpcFailure,
   inProcessEnv,
+  ownerDatabaseUrl,
   publishTestEvent,
   serviceDatabaseUrl,
   tapEvents,
@@ -21,7 +30,9 @@ import {
 } from '@hms/platform/testing';
 import { decodeEventData, EVENTS, loadContracts, toTimestamp, TOPICS, type QueueServiceClient } from '@hms/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { takeNextToken } from './db/queue.repository.js';
+import { PrismaClient } from './db/generated/client.js';
+import { createQueueStore } from './db/queue.repository.js';
+import { joinQueue } from './domain/join-queue.js';
 import { startQueue } from './main.js';
 
 type Client = GrpcClient<QueueServiceClient>;
@@ -96,6 +107,9 @@ function tokensOf(queue: QueueResponse): number[][] {
   return (queue.entries ?? []).map((e) => [e.tokenNumber, e.position]);
 }
 
+/** Reads and writes rows as the schema's owner, around the service. */
+const prisma = createPrismaClient(PrismaClient, ownerDatabaseUrl('queue'));
+
 beforeAll(async () => {
   service = await startQueue(inProcessEnv('queue'), { inProcess: true });
   client = testClient(loadContracts().hms.queue.v1.QueueService, service.grpcPort);
@@ -106,7 +120,8 @@ afterAll(async () => {
   client?.close();
   await tap?.stop();
   await closeTestPublisher();
-  await service?.runtime.lifecycle.shutdown('test done');
+  await prisma.$disconnect();
+  await service?.runtime.close('test done');
 });
 
 describe('queue service', () => {
@@ -170,7 +185,7 @@ describe('queue service', () => {
       [appointmentId, 1],
       [marker, 2],
     ]);
-    const rows = await service.prisma.queueEntry.count({ where: { tenantId, appointmentId } });
+    const rows = await prisma.queueEntry.count({ where: { tenantId, appointmentId } });
     expect(rows).toBe(1);
     const issued = await eventually(
       async () => {
@@ -188,42 +203,47 @@ describe('queue service', () => {
     ).toHaveLength(1);
   });
 
-  it('issues distinct tokens 1..20 to 20 concurrent takers, and refuses a duplicate token number', async () => {
-    const day = { tenantId, doctorId: newId(), serviceDate: DAY, timeZone: 'Asia/Kolkata' };
-    const tokens = await Promise.all(
+  it('issues distinct tokens 1..20 to 20 concurrent joins, and the database refuses a duplicate token number', async () => {
+    const doctorId = newId();
+    const store = createQueueStore(service.runtime.database);
+    const placed = await Promise.all(
       Array.from({ length: 20 }, () =>
-        service.prisma.$transaction(
-          async (tx) => {
-            const token = await takeNextToken(tx, day);
-            // Keep the transaction open a moment, so the takers really overlap.
-            await tx.$queryRaw`SELECT pg_sleep(0.02)::text`;
-            return token;
+        joinQueue(
+          { store, newId },
+          {
+            tenantId,
+            doctorId,
+            serviceDate: DAY,
+            timeZone: 'Asia/Kolkata',
+            appointmentId: newId(),
+            patientId: newId(),
+            joinedAt: new Date(),
+            traceId: '',
           },
-          { maxWait: 30_000, timeout: 30_000 },
         ),
       ),
     );
-    expect([...tokens].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    const stored = await service.prisma.queueDay.findUniqueOrThrow({
-      where: {
-        tenantId_doctorId_serviceDate: { tenantId, doctorId: day.doctorId, serviceDate: dateOnly(DAY) },
-      },
+    const tokens = placed.map((p) => p!.tokenNumber).sort((a, b) => a - b);
+    expect(tokens).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // Nobody was called meanwhile: each joined at the end of the line.
+    expect(placed.every((p) => p!.position === p!.tokenNumber)).toBe(true);
+    const stored = await prisma.queueDay.findUniqueOrThrow({
+      where: { tenantId_doctorId_serviceDate: { tenantId, doctorId, serviceDate: dateOnly(DAY) } },
     });
     expect(stored.lastToken).toBe(20);
 
     const entry = (tokenNumber: number) => ({
       id: newId(),
       tenantId,
-      doctorId: day.doctorId,
+      doctorId,
       serviceDate: dateOnly(DAY),
       appointmentId: newId(),
       patientId: newId(),
       tokenNumber,
       joinedAt: new Date(),
     });
-    await service.prisma.queueEntry.create({ data: entry(7) });
-    await expect(service.prisma.queueEntry.create({ data: entry(7) })).rejects.toMatchObject({ code: 'P2002' });
-    await expect(service.prisma.queueEntry.create({ data: entry(0) })).rejects.toThrow(/token_number_check/);
+    await expect(prisma.queueEntry.create({ data: entry(7) })).rejects.toMatchObject({ code: 'P2002' });
+    await expect(prisma.queueEntry.create({ data: entry(0) })).rejects.toThrow(/token_number_check/);
   });
 
   it('keeps tenants apart: the same doctor and day are separate queues', async () => {
@@ -286,7 +306,7 @@ describe('queue service', () => {
     const queue = await queueOf(doctorId, DAY, 1);
     expect(queue.entries?.[0]?.appointmentId).toBe(appointmentId);
     expect(queue.entries?.[0]?.traceId).toBe(traceId);
-    const stored = await service.prisma.queueEntry.findUniqueOrThrow({
+    const stored = await prisma.queueEntry.findUniqueOrThrow({
       where: { tenantId_appointmentId: { tenantId, appointmentId } },
     });
     expect(stored.traceId).toBe(traceId);

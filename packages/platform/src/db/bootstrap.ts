@@ -1,49 +1,89 @@
 /**
- * Creates a service's database role and the schemas it owns. Run with an
- * administrator's connection (locally by the stack scripts, in Kubernetes by a
- * one-off job); the services themselves never hold administrator rights. Each
- * role can use only its own schemas: no grant on another service's exists.
+ * Creates each service's two database roles and the schemas they use. Run with
+ * an administrator's connection (locally by the stack scripts, in Kubernetes by
+ * a one-off job); the services never hold administrator rights.
+ *
+ * - `<role>_owner` owns the service's schemas and everything in them; only the
+ *   migration step logs in with it.
+ * - `<role>` is what the running service logs in as: it may use the schemas and
+ *   read and write rows (what a migration grants or revokes beyond that, e.g.
+ *   audit records that can only be inserted and read), but it owns nothing, so
+ *   it can neither change the schema nor escape row-level security, and it has
+ *   no grant on any other service's schema.
  */
 import pg from 'pg';
 import { messagingSchemaOf, quoteIdent } from './sql.js';
 
 export interface ServiceDatabase {
-  /** Schema name, also the service's name: appointments, billing, ... */
+  /** Schema name: appointments, billing, ..., identity for the gateway. */
   schema: string;
+  /** The runtime role; the owner role is `${role}_owner`. */
   role: string;
   password: string;
+  ownerPassword: string;
+}
+
+export function ownerRoleOf(role: string): string {
+  return `${role}_owner`;
 }
 
 export async function bootstrapServiceDatabases(adminUrl: string, services: ServiceDatabase[]): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl, application_name: 'hms-bootstrap' });
   await client.connect();
   try {
-    const database = (await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
+    const database = quoteIdent((await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db);
     // Nobody but an owner may create in, or use, the public schema.
     await client.query('REVOKE ALL ON SCHEMA public FROM PUBLIC');
     for (const service of services) {
-      const role = quoteIdent(service.role);
-      const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [service.role]);
-      // Passwords cannot be bound parameters in DDL; quote them as literals.
-      const password = client.escapeLiteral(service.password);
-      if (exists.rowCount === 0) {
-        await client.query(`CREATE ROLE ${role} LOGIN PASSWORD ${password} NOSUPERUSER NOCREATEDB NOCREATEROLE`);
-      } else {
-        await client.query(`ALTER ROLE ${role} LOGIN PASSWORD ${password}`);
+      const runtime = quoteIdent(service.role);
+      const owner = quoteIdent(ownerRoleOf(service.role));
+      await ensureLoginRole(client, service.role, service.password);
+      await ensureLoginRole(client, ownerRoleOf(service.role), service.ownerPassword);
+      await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${runtime}, ${owner}`);
+      const schemas = [service.schema, messagingSchemaOf(service.schema)];
+      for (const name of schemas) {
+        const schema = quoteIdent(name);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema} AUTHORIZATION ${owner}`);
+        await client.query(`ALTER SCHEMA ${schema} OWNER TO ${owner}`);
+        await client.query(`REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC`);
+        await client.query(`GRANT USAGE ON SCHEMA ${schema} TO ${runtime}`);
+        // Tables the owner creates from now on (migrations), and those already there.
+        await client.query(
+          `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${runtime}`,
+        );
+        await client.query(
+          `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT USAGE, SELECT ON SEQUENCES TO ${runtime}`,
+        );
       }
-      await client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${role}`);
-      for (const schema of [service.schema, messagingSchemaOf(service.schema)]) {
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)} AUTHORIZATION ${role}`);
-        await client.query(`ALTER SCHEMA ${quoteIdent(schema)} OWNER TO ${role}`);
-        await client.query(`REVOKE ALL ON SCHEMA ${quoteIdent(schema)} FROM PUBLIC`);
+      // A cluster bootstrapped before the roles were split has the runtime role
+      // owning the objects: hand them to the owner (a no-op on a fresh cluster).
+      await client.query(`REASSIGN OWNED BY ${runtime} TO ${owner}`);
+      for (const name of schemas) {
+        const schema = quoteIdent(name);
+        await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${runtime}`);
+        await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${runtime}`);
       }
-      await client.query(
-        `ALTER ROLE ${role} IN DATABASE ${quoteIdent(database)} SET search_path = ${quoteIdent(service.schema)}, ${quoteIdent(messagingSchemaOf(service.schema))}`,
-      );
+      const searchPath = schemas.map(quoteIdent).join(', ');
+      await client.query(`ALTER ROLE ${runtime} IN DATABASE ${database} SET search_path = ${searchPath}`);
+      await client.query(`ALTER ROLE ${owner} IN DATABASE ${database} SET search_path = ${searchPath}`);
     }
     // Connecting is granted to the service roles above, not to everyone.
-    await client.query(`REVOKE CONNECT ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
+    await client.query(`REVOKE CONNECT ON DATABASE ${database} FROM PUBLIC`);
   } finally {
     await client.end();
+  }
+}
+
+async function ensureLoginRole(client: pg.Client, name: string, password: string): Promise<void> {
+  const role = quoteIdent(name);
+  // Passwords cannot be bound parameters in DDL; quote them as literals.
+  const literal = client.escapeLiteral(password);
+  const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
+  if (exists.rowCount === 0) {
+    await client.query(
+      `CREATE ROLE ${role} LOGIN PASSWORD ${literal} NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOINHERIT`,
+    );
+  } else {
+    await client.query(`ALTER ROLE ${role} LOGIN PASSWORD ${literal} NOSUPERUSER NOBYPASSRLS`);
   }
 }

@@ -12,6 +12,39 @@ export interface PoolOptions {
   registry?: Registry;
 }
 
+const OID = { INT8: 20, DATE: 1082 } as const;
+
+/**
+ * How values come back from the database, for every query on HMS pools:
+ * - BIGINT (money in minor units, sequence numbers) as a number, checked to be
+ *   a safe integer: a value past 2^53 would silently lose its last digits, so
+ *   reading one fails loudly instead;
+ * - DATE as the 'YYYY-MM-DD' it is, not a Date at some time zone's midnight.
+ * Prisma's driver adapter sets its own parsers per query and is not affected.
+ */
+export const hmsTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) => {
+    if (format !== 'binary') {
+      if (oid === OID.INT8) return parseSafeInteger;
+      if (oid === OID.DATE) return (value: string) => value;
+    }
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export class UnsafeIntegerError extends RangeError {
+  override readonly name = 'UnsafeIntegerError';
+}
+
+/** A BIGINT's text as a number, refusing values a number cannot hold exactly. */
+export function parseSafeInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) {
+    throw new UnsafeIntegerError(`database integer ${text} is outside the safe integer range (±2^53-1)`);
+  }
+  return value;
+}
+
 /**
  * A pg pool that fails fast when the database is away (instead of queueing
  * forever), logs errors of idle clients (unhandled, they would crash the
@@ -24,6 +57,7 @@ export function createPool(options: PoolOptions): pg.Pool {
     application_name: options.applicationName,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    types: hmsTypes,
   });
   pool.on('error', (error) => options.logger.warn({ err: error }, 'idle database connection failed'));
   if (options.registry) {

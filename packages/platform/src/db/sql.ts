@@ -1,16 +1,12 @@
-/**
- * The slice of a database client the platform needs inside a transaction.
- * Prisma's interactive-transaction client has exactly these methods, so the
- * outbox and the idempotent consumer can write in the same transaction as a
- * service's own Prisma writes without depending on its generated client.
- */
-export interface SqlTx {
-  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-}
+/** What the write path, the migration runner, the outbox and the consumers share about SQL. */
 
-/** Runs `fn` in one database transaction (for Prisma: `fn => prisma.$transaction(fn)`). */
-export type TransactionRunner<Tx extends SqlTx> = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+/** A connection, or a transaction, that runs statements. */
+export interface Sql {
+  /** The rows of one statement. */
+  query<R extends object = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<R[]>;
+  /** The number of rows one statement changed. */
+  execute(text: string, values?: readonly unknown[]): Promise<number>;
+}
 
 /** Quotes an SQL identifier (schema names come from config, never from users, but still). */
 export function quoteIdent(name: string): string {

@@ -9,13 +9,14 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { runWithContext } from '../context.js';
-import { DomainError } from '../errors.js';
-import { isUuid } from '../ids.js';
+import { DomainError, UnauthenticatedError } from '../errors.js';
+import { normalizeUuid } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { secondsSince, type Metrics } from '../metrics.js';
 import { contextFromCarrier, SpanKind, withSpan } from '../tracing.js';
 import { isTransientError } from '../transient.js';
 import { METADATA_KEYS, metadataGetter, metadataValue } from './metadata.js';
+import { grpcCodeOfKind } from './status.js';
 
 export interface CallContext {
   tenantId: string;
@@ -63,15 +64,13 @@ export function createGrpcServer(options: { logger: Logger; metrics: Metrics }):
       const started = process.hrtime.bigint();
       const md = call.metadata;
       const requestId = metadataValue(md, METADATA_KEYS.requestId) || randomUUID();
-      const tenantId = metadataValue(md, METADATA_KEYS.tenantId) ?? '';
+      // Canonical (lower-case) once, here: nothing downstream compares spellings.
+      const tenantId = normalizeUuid(metadataValue(md, METADATA_KEYS.tenantId));
       const userId = metadataValue(md, METADATA_KEYS.userId) || undefined;
-      const deadline = call.getDeadline();
-      const ctx: CallContext = {
-        tenantId,
-        userId,
-        requestId,
-        deadline: deadline instanceof Date ? deadline : Number.isFinite(deadline) ? new Date(deadline) : undefined,
-      };
+      const rawDeadline = call.getDeadline();
+      const deadline =
+        rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
+      const ctx: CallContext = { tenantId: tenantId ?? '', userId, requestId, deadline };
       const parent = contextFromCarrier(md, metadataGetter);
       const finish = (code: grpc.status) =>
         options.metrics.grpcServerDuration.observe(
@@ -86,9 +85,9 @@ export function createGrpcServer(options: { logger: Logger; metrics: Metrics }):
           attributes: { 'rpc.system': 'grpc', 'rpc.service': serviceName, 'rpc.method': methodName },
         },
         () =>
-          runWithContext({ requestId, tenantId, userId }, async () => {
-            if (!isUuid(tenantId)) {
-              throw new InvalidTenant(`metadata ${METADATA_KEYS.tenantId} must carry the tenant id`);
+          runWithContext({ requestId, tenantId, userId, deadline }, async () => {
+            if (!tenantId) {
+              throw new UnauthenticatedError(`metadata ${METADATA_KEYS.tenantId} must carry the tenant id`);
             }
             return fn(call.request, ctx);
           }),
@@ -159,11 +158,6 @@ export function createGrpcServer(options: { logger: Logger; metrics: Metrics }):
   };
 }
 
-class InvalidTenant extends DomainError {
-  override readonly name = 'InvalidTenant';
-  readonly grpcCode = grpc.status.UNAUTHENTICATED;
-}
-
 /** The status a caller sees for an error thrown by a handler. */
 export function toServiceError(error: unknown): Partial<grpc.StatusObject> & { code: grpc.status } {
   if (error instanceof DomainError) {
@@ -171,7 +165,7 @@ export function toServiceError(error: unknown): Partial<grpc.StatusObject> & { c
     if (error.violations.length > 0) {
       metadata.set('x-field-violations-bin', Buffer.from(JSON.stringify(error.violations)));
     }
-    return { code: error.grpcCode, details: error.message, metadata };
+    return { code: grpcCodeOfKind(error.kind), details: error.message, metadata };
   }
   if (isTransientError(error)) {
     return { code: grpc.status.UNAVAILABLE, details: 'a dependency is unavailable; retry later' };

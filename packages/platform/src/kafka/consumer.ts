@@ -9,9 +9,11 @@
  */
 import { decodeEnvelope, decodeEventData, type DecodedEvent, type Envelope, type EventDefinition } from '@hms/proto';
 import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
-import { Gauge } from 'prom-client';
 import { runWithContext } from '../context.js';
-import { messagingSchemaOf, quoteIdent, type SqlTx, type TransactionRunner } from '../db/sql.js';
+import type { Database, Transaction } from '../db/database.js';
+import { messagingSchemaOf, quoteIdent } from '../db/sql.js';
+import { DomainError } from '../errors.js';
+import { normalizeUuid } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { secondsSince, type Metrics } from '../metrics.js';
 import type { HealthCheck } from '../ops-server.js';
@@ -19,10 +21,14 @@ import { contextFromCarrier, recordGetter, SpanKind, withSpan } from '../tracing
 import { backoffDelay, isTransientError, sleep } from '../transient.js';
 import { deadLetterTopic } from './kafka.js';
 
-/** Applies one event inside the consumer's transaction; `envelope` is the event as received, payload still encoded. */
-export type EventHandler<D extends EventDefinition, Tx> = (
+/**
+ * Applies one event inside the consumer's transaction (scoped to the event's
+ * tenant); `envelope` is the event as received, payload still encoded. Its
+ * tenant and event ids are already validated and in canonical (lower-case) form.
+ */
+export type EventHandler<D extends EventDefinition> = (
   event: DecodedEvent<D>,
-  tx: Tx,
+  tx: Transaction,
   envelope: Envelope,
 ) => Promise<void>;
 
@@ -31,7 +37,23 @@ export class PoisonEventError extends Error {
   override readonly name = 'PoisonEventError';
 }
 
-export interface EventConsumerOptions<Tx extends SqlTx> {
+/** A UUID field of an event's payload in canonical form; an event without a valid one is poison. */
+export function eventUuid(field: string, value: string): string {
+  const id = normalizeUuid(value);
+  if (!id) throw new PoisonEventError(`${field} ${JSON.stringify(value)} is not a UUID`);
+  return id;
+}
+
+/**
+ * A use case's refusal that no retry can change (the event asks for something
+ * invalid or impossible): dead-lettered at once with the reason. A deadline or
+ * an outage is not one of them.
+ */
+function isPermanentRefusal(error: unknown): error is DomainError {
+  return error instanceof DomainError && error.kind !== 'deadline-exceeded' && error.kind !== 'unavailable';
+}
+
+export interface EventConsumerOptions {
   kafka: Kafka;
   /** Producer for the dead-letter topic. */
   producer: Producer;
@@ -40,7 +62,7 @@ export interface EventConsumerOptions<Tx extends SqlTx> {
   groupId: string;
   /** The service schema; processed events are recorded in `<schema>_messaging`. */
   schema: string;
-  transaction: TransactionRunner<Tx>;
+  database: Database;
   logger: Logger;
   metrics: Metrics;
   /** Attempts at an event failing for good before it is dead-lettered. */
@@ -50,8 +72,9 @@ export interface EventConsumerOptions<Tx extends SqlTx> {
   lagIntervalMs?: number;
 }
 
-export interface EventConsumer<Tx> {
-  on<D extends EventDefinition>(def: D, handler: EventHandler<D, Tx>): EventConsumer<Tx>;
+export interface EventConsumer {
+  readonly groupId: string;
+  on<D extends EventDefinition>(def: D, handler: EventHandler<D>): EventConsumer;
   start(): Promise<void>;
   /** Finishes the event in hand, commits offsets and leaves the group. */
   stop(): Promise<void>;
@@ -60,8 +83,8 @@ export interface EventConsumer<Tx> {
 
 type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead_lettered';
 
-export function createEventConsumer<Tx extends SqlTx>(options: EventConsumerOptions<Tx>): EventConsumer<Tx> {
-  const handlers = new Map<string, { def: EventDefinition; handler: EventHandler<EventDefinition, Tx> }>();
+export function createEventConsumer(options: EventConsumerOptions): EventConsumer {
+  const handlers = new Map<string, { def: EventDefinition; handler: EventHandler<EventDefinition> }>();
   const processedTable = `${quoteIdent(messagingSchemaOf(options.schema))}.processed_event`;
   const log = options.logger.child({ component: 'event-consumer', groupId: options.groupId });
   const stopping = new AbortController();
@@ -71,12 +94,7 @@ export function createEventConsumer<Tx extends SqlTx>(options: EventConsumerOpti
   let restartTimer: NodeJS.Timeout | undefined;
   let restarts = 0;
 
-  const lag = new Gauge({
-    name: 'hms_kafka_consumer_lag',
-    help: 'Messages in a partition not yet consumed by the group (high watermark minus committed offset)',
-    labelNames: ['group', 'topic', 'partition'],
-    registers: [options.metrics.registry],
-  });
+  const lag = options.metrics.kafkaConsumerLag;
 
   function topics(): string[] {
     return [...new Set([...handlers.values()].map((h) => h.def.topic))];
@@ -84,14 +102,12 @@ export function createEventConsumer<Tx extends SqlTx>(options: EventConsumerOpti
 
   async function applyOnce(
     envelope: Envelope,
-    entry: { def: EventDefinition; handler: EventHandler<EventDefinition, Tx> },
+    entry: { def: EventDefinition; handler: EventHandler<EventDefinition> },
   ): Promise<'processed' | 'duplicate'> {
-    return options.transaction(async (tx) => {
-      const inserted = await tx.$queryRawUnsafe<{ event_id: string }[]>(
+    return options.database.transaction(envelope.tenantId, async (tx) => {
+      const inserted = await tx.query<{ event_id: string }>(
         `INSERT INTO ${processedTable} (consumer, event_id, event_type) VALUES ($1, $2::uuid, $3) ON CONFLICT DO NOTHING RETURNING event_id::text`,
-        options.groupId,
-        envelope.id,
-        envelope.type,
+        [options.groupId, envelope.id, envelope.type],
       );
       if (inserted.length === 0) return 'duplicate';
       let data: unknown;
@@ -146,7 +162,7 @@ export function createEventConsumer<Tx extends SqlTx>(options: EventConsumerOpti
     const { message } = payload;
     let envelope: Envelope;
     try {
-      envelope = decodeEnvelope(message.value ?? Buffer.alloc(0));
+      envelope = canonicalIds(decodeEnvelope(message.value ?? Buffer.alloc(0)));
     } catch (error) {
       await deadLetter(payload, `undecodable envelope: ${(error as Error).message}`, 1, 'unknown');
       return { outcome: 'dead_lettered', eventType: 'unknown' };
@@ -159,7 +175,7 @@ export function createEventConsumer<Tx extends SqlTx>(options: EventConsumerOpti
   async function handleEvent(
     payload: EachMessagePayload,
     envelope: Envelope,
-    entry: { def: EventDefinition; handler: EventHandler<EventDefinition, Tx> },
+    entry: { def: EventDefinition; handler: EventHandler<EventDefinition> },
   ): Promise<Outcome> {
     const parent = contextFromCarrier({ traceparent: envelope.traceparent }, recordGetter);
     return withSpan(
@@ -184,6 +200,10 @@ export function createEventConsumer<Tx extends SqlTx>(options: EventConsumerOpti
               if (stopping.signal.aborted) throw error;
               if (error instanceof PoisonEventError) {
                 await deadLetter(payload, error.message, attempt, envelope.type);
+                return 'dead_lettered';
+              }
+              if (isPermanentRefusal(error)) {
+                await deadLetter(payload, refusalReason(error), attempt, envelope.type);
                 return 'dead_lettered';
               }
               if (!isTransientError(error)) {
@@ -285,9 +305,10 @@ export function createEventConsumer<Tx extends SqlTx>(options: EventConsumerOpti
     });
   }
 
-  const self: EventConsumer<Tx> = {
+  const self: EventConsumer = {
+    groupId: options.groupId,
     on(def, handler) {
-      handlers.set(def.type, { def, handler: handler as unknown as EventHandler<EventDefinition, Tx> });
+      handlers.set(def.type, { def, handler: handler as unknown as EventHandler<EventDefinition> });
       return self;
     },
     async start() {
@@ -315,4 +336,22 @@ export function createEventConsumer<Tx extends SqlTx>(options: EventConsumerOpti
     },
   };
   return self;
+}
+
+/**
+ * The envelope with its tenant and event ids in the one spelling HMS stores
+ * (lower case). Ids that are not UUIDs could never be stored, so the event is
+ * refused here, once, for every consumer.
+ */
+function canonicalIds(envelope: Envelope): Envelope {
+  const tenantId = normalizeUuid(envelope.tenantId);
+  if (!tenantId) throw new TypeError(`tenant id ${JSON.stringify(envelope.tenantId)} is not a UUID`);
+  const id = normalizeUuid(envelope.id);
+  if (!id) throw new TypeError(`event id ${JSON.stringify(envelope.id)} is not a UUID`);
+  return { ...envelope, tenantId, id };
+}
+
+function refusalReason(error: DomainError): string {
+  const fields = error.violations.map((v) => `${v.field}: ${v.message}`).join('; ');
+  return fields ? `${error.message} (${fields})` : error.message;
 }

@@ -9,21 +9,23 @@ import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
 import { newId } from '../ids.js';
 import { MESSAGING_MIGRATIONS_DIR, migrateSchema } from '../db/migrate.js';
-import { messagingSchemaOf, type SqlTx } from '../db/sql.js';
+import { createDatabase, type Database, type Transaction } from '../db/database.js';
+import { messagingSchemaOf } from '../db/sql.js';
 import { eventually } from '../testing/eventually.js';
 import { testEnv } from '../testing/env.js';
 import { tapEvents, type EventTap } from '../testing/kafka.js';
-import { pgTransactions } from '../testing/pg.js';
 import { closeTestPublisher, publishRaw, publishTestEvent } from '../testing/publish.js';
 import { PoisonEventError, createEventConsumer } from './consumer.js';
 import { createKafka, createProducer, deadLetterTopic, ensureTopics, type Admin, type Producer } from './kafka.js';
-import { createOutbox } from './outbox.js';
+import { pendingEvent } from './events.js';
+import { createOutboxWriter } from './outbox.js';
 import { createOutboxRelay, type OutboxRelay } from './relay.js';
 
 const logger = createLogger({ service: 'test', level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' });
 const schema = `it_msg_${newId().replaceAll('-', '').slice(-12)}`;
 const tenantId = newId();
 let pool: pg.Pool;
+let db: Database;
 let producer: Producer;
 let admin: Admin;
 let tap: EventTap;
@@ -48,6 +50,7 @@ function relay(options: { pollIntervalMs: number }): OutboxRelay {
 
 beforeAll(async () => {
   pool = new pg.Pool({ connectionString: testEnv().HMS_PG_ADMIN_URL, max: 10 });
+  db = createDatabase({ pool, outbox: createOutboxWriter({ schema, source: 'it' }) });
   await pool.query(`CREATE SCHEMA ${schema}; CREATE SCHEMA ${messagingSchemaOf(schema)}`);
   await pool.query(`CREATE TABLE ${schema}.effects (event_id uuid PRIMARY KEY, note text)`);
   await migrateSchema({
@@ -75,18 +78,19 @@ afterAll(async () => {
   await pool.end();
 });
 
-const outbox = createOutbox({ schema, source: 'it' });
-const writeBill = (tx: SqlTx, key: string, n: number) =>
-  outbox.write(tx, EVENTS.billCreated, {
-    key,
-    tenantId,
-    subject: `bill/${n}`,
-    data: { billId: String(n), appointmentId: key, totalMinor: n, currency: 'INR' },
-  });
+const writeBill = async (tx: Transaction, key: string, n: number) =>
+  tx.emit(
+    pendingEvent(EVENTS.billCreated, {
+      key,
+      tenantId,
+      subject: `bill/${n}`,
+      data: { billId: String(n), appointmentId: key, totalMinor: n, currency: 'INR' },
+    }),
+  );
+const transaction = <T>(fn: (tx: Transaction) => Promise<T>) => db.transaction(tenantId, fn);
 
 describe('outbox and relay', () => {
   it('publishes committed events in commit order per key, and never a rolled-back one', async () => {
-    const transaction = pgTransactions(pool);
     firstRelay = relay({ pollIntervalMs: 200 });
     const keys = [newId(), newId(), newId()];
     // Concurrent writers; per key the outbox's key lock orders them.
@@ -125,7 +129,7 @@ describe('outbox and relay', () => {
 
   it('is woken by NOTIFY well before its polling interval', async () => {
     const started = Date.now();
-    await pgTransactions(pool)((tx) => writeBill(tx, newId(), 1_000));
+    await transaction((tx) => writeBill(tx, newId(), 1_000));
     await tap.waitFor((e) => e.envelope.subject === 'bill/1000' && e.envelope.tenantId === tenantId, 5_000);
     expect(Date.now() - started).toBeLessThan(2_000);
   });
@@ -144,7 +148,7 @@ describe('outbox and relay', () => {
       what: 'the follower to take over',
       timeoutMs: 5_000,
     });
-    await pgTransactions(pool)((tx) => writeBill(tx, newId(), 2_000));
+    await transaction((tx) => writeBill(tx, newId(), 2_000));
     await tap.waitFor((e) => e.envelope.subject === 'bill/2000' && e.envelope.tenantId === tenantId, 10_000);
   });
 });
@@ -155,13 +159,13 @@ describe('idempotent consumer', () => {
 
   beforeAll(async () => {
     await ensureTopics(admin, [{ topic: deadLetterTopic(groupId), partitions: 1 }]);
-    const consumer = createEventConsumer<SqlTx>({
+    const consumer = createEventConsumer({
       kafka,
       producer,
       admin,
       groupId,
       schema,
-      transaction: pgTransactions(pool),
+      database: db,
       logger,
       metrics: createMetrics('test', { defaultMetrics: false }),
       maxAttempts: 3,
@@ -172,11 +176,10 @@ describe('idempotent consumer', () => {
       if (event.data.currency === 'ERR') throw new Error('this bill can never be applied');
       if (event.data.currency === 'BAD') throw new PoisonEventError('rejected outright');
       if (event.data.currency === 'TMP' && n < 3) throw Object.assign(new Error('database away'), { code: '57P01' });
-      await tx.$executeRawUnsafe(
-        `INSERT INTO ${schema}.effects (event_id, note) VALUES ($1::uuid, $2)`,
+      await tx.execute(`INSERT INTO ${schema}.effects (event_id, note) VALUES ($1::uuid, $2)`, [
         event.id,
         event.data.currency,
-      );
+      ]);
     });
     await consumer.start();
     cleanups.push(() => consumer.stop());

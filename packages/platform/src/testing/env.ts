@@ -15,6 +15,11 @@ const testEnvSchema = z.object({
   HMS_DB_PASSWORD_QUEUE: z.string().min(1),
   HMS_DB_PASSWORD_AUDIT: z.string().min(1),
   HMS_DB_PASSWORD_GATEWAY: z.string().min(1),
+  HMS_DB_PASSWORD_APPOINTMENTS_OWNER: z.string().min(1),
+  HMS_DB_PASSWORD_BILLING_OWNER: z.string().min(1),
+  HMS_DB_PASSWORD_QUEUE_OWNER: z.string().min(1),
+  HMS_DB_PASSWORD_AUDIT_OWNER: z.string().min(1),
+  HMS_DB_PASSWORD_GATEWAY_OWNER: z.string().min(1),
 });
 
 export type TestEnv = z.infer<typeof testEnvSchema>;
@@ -34,11 +39,20 @@ const ROLES = {
   gateway: 'HMS_DB_PASSWORD_GATEWAY',
 } as const;
 
-/** The DATABASE_URL a service uses: its own role, on the test database. */
+/** The DATABASE_URL a service uses: its runtime role, on the test database. */
 export function serviceDatabaseUrl(service: keyof typeof ROLES): string {
   const env = testEnv();
   const url = new URL(env.HMS_PG_ADMIN_URL);
   url.username = `hms_${service}`;
   url.password = env[ROLES[service]];
+  return url.toString();
+}
+
+/** The URL of the service schema's owner: what migrations (and tests that inspect the schema) use. */
+export function ownerDatabaseUrl(service: keyof typeof ROLES): string {
+  const env = testEnv();
+  const url = new URL(env.HMS_PG_ADMIN_URL);
+  url.username = `hms_${service}_owner`;
+  url.password = env[`${ROLES[service]}_OWNER`];
   return url.toString();
 }

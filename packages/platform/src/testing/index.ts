@@ -3,10 +3,9 @@
  * (PostgreSQL, Redis, Kafka): where the parts are, fresh tenants, polling for
  * eventually-consistent results. No mocks of anything that can run for real.
  */
-export { testEnv, serviceDatabaseUrl, type TestEnv } from './env.js';
+export { testEnv, serviceDatabaseUrl, ownerDatabaseUrl, type TestEnv } from './env.js';
 export { eventually } from './eventually.js';
 export { checkSchemaDrift, type DriftReport } from './schema-drift.js';
 export { tapEvents, type EventTap, type RawRecord, type ReceivedEvent } from './kafka.js';
 export { publishTestEvent, publishRaw, closeTestPublisher } from './publish.js';
-export { pgTransactions } from './pg.js';
 export { actAs, grpcFailure, inProcessEnv, testClient } from './services.js';

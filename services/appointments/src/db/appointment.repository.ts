@@ -1,132 +1,175 @@
-/**
- * AppointmentStore on Prisma. Every change and the event announcing it are
- * written in one transaction through the outbox.
- */
-import { dateOnly, isoDateOf, newId, type Outbox } from '@hms/platform';
-import { EVENTS } from '@hms/proto';
-import { IdempotencyKeyTakenError, SlotTakenError, type AppointmentStore } from '../domain/appointment-store.js';
-import type { Appointment, Doctor, Patient } from '../domain/types.js';
-import { appointmentBooked, appointmentCheckedIn, doctorDayKey } from '../events/appointment-events.js';
-import type { Appointment as AppointmentRow, Doctor as DoctorRow } from './generated/client.js';
-import { violatesUnique, type Db } from './prisma.js';
+/** AppointmentStore in SQL on the service's database (the write path of @hms/platform). */
+import {
+  claimIdempotencyKey,
+  newId,
+  rememberResult,
+  violates,
+  type Database,
+  type Sql,
+  type Transaction,
+} from '@hms/platform';
+import { SlotTakenError, type AppointmentChanges, type AppointmentStore } from '../domain/appointment-store.js';
+import type { Appointment, AppointmentStatus, Doctor, Patient } from '../domain/types.js';
 
-export function createAppointmentStore(db: Db, outbox: Outbox): AppointmentStore {
+/** The partial unique index that makes a double booking impossible. */
+const SLOT_INDEX = 'appointments_doctor_slot_active_key';
+
+interface AppointmentRow {
+  id: string;
+  tenant_id: string;
+  patient_id: string;
+  doctor_id: string;
+  department_id: string;
+  starts_at: Date;
+  ends_at: Date;
+  service_date: string;
+  status: AppointmentStatus;
+  reason: string;
+  consultation_fee_minor: number;
+  hospital_fee_minor: number;
+  currency: string;
+  idempotency_key: string | null;
+  trace_id: string;
+  created_at: Date;
+  checked_in_at: Date | null;
+}
+
+interface DoctorRow {
+  id: string;
+  tenant_id: string;
+  department_id: string;
+  full_name: string;
+  consultation_fee_minor: number;
+  hospital_fee_minor: number;
+  currency: string;
+  time_zone: string;
+  slot_minutes: number;
+  day_start_minute: number;
+  day_end_minute: number;
+  working_days: number[];
+  active: boolean;
+}
+
+const APPOINTMENT_COLUMNS = `id, tenant_id, patient_id, doctor_id, department_id, starts_at, ends_at, service_date,
+  status, reason, consultation_fee_minor, hospital_fee_minor, currency, idempotency_key, trace_id, created_at, checked_in_at`;
+const DOCTOR_COLUMNS = `id, tenant_id, department_id, full_name, consultation_fee_minor, hospital_fee_minor, currency,
+  time_zone, slot_minutes, day_start_minute, day_end_minute, working_days, active`;
+
+export function createAppointmentStore(db: Database): AppointmentStore {
   return {
-    async findDoctor(tenantId, id) {
-      const row = await db.doctor.findUnique({ where: { tenantId_id: { tenantId, id } } });
+    change: (tenantId, fn) => db.transaction(tenantId, (tx) => fn(changesIn(tx))),
+    findAppointment: (tenantId, id) => db.read(tenantId, (sql) => selectAppointment(sql, tenantId, id)),
+  };
+}
+
+function changesIn(tx: Transaction): AppointmentChanges {
+  const tenantId = tx.tenantId!;
+  return {
+    async replayOf(claim) {
+      const earlier = await claimIdempotencyKey(tx, claim);
+      return earlier === undefined ? undefined : appointmentFromJson(earlier);
+    },
+    async findDoctor(id) {
+      const [row] = await tx.query<DoctorRow>(
+        `SELECT ${DOCTOR_COLUMNS} FROM doctors WHERE tenant_id = $1 AND id = $2`,
+        [tenantId, id],
+      );
       return row ? toDoctor(row) : undefined;
     },
-    async findPatient(tenantId, id): Promise<Patient | undefined> {
-      const row = await db.patient.findUnique({ where: { tenantId_id: { tenantId, id } } });
-      return row ? { id: row.id, tenantId: row.tenantId, mrn: row.mrn, fullName: row.fullName } : undefined;
+    async findPatient(id) {
+      const [row] = await tx.query<{ id: string; tenant_id: string; mrn: string; full_name: string }>(
+        'SELECT id, tenant_id, mrn, full_name FROM patients WHERE tenant_id = $1 AND id = $2',
+        [tenantId, id],
+      );
+      const patient: Patient | undefined = row
+        ? { id: row.id, tenantId: row.tenant_id, mrn: row.mrn, fullName: row.full_name }
+        : undefined;
+      return patient;
     },
-    async findAppointment(tenantId, id) {
-      const row = await db.appointment.findUnique({ where: { tenantId_id: { tenantId, id } } });
-      return row ? toAppointment(row) : undefined;
-    },
-    async findByIdempotencyKey(tenantId, key) {
-      const row = await db.appointment.findUnique({
-        where: { tenantId_idempotencyKey: { tenantId, idempotencyKey: key } },
-      });
-      return row ? toAppointment(row) : undefined;
-    },
-    async createBooking(appointment, actorId) {
+    lockAppointment: (id) => selectAppointment(tx, tenantId, id, 'FOR UPDATE'),
+    async insertBooking(a, transition, events, claim) {
       try {
-        const row = await db.$transaction(async (tx) => {
-          const created = await tx.appointment.create({
-            data: {
-              id: appointment.id,
-              tenantId: appointment.tenantId,
-              patientId: appointment.patientId,
-              doctorId: appointment.doctorId,
-              departmentId: appointment.departmentId,
-              startsAt: appointment.startsAt,
-              endsAt: appointment.endsAt,
-              serviceDate: dateOnly(appointment.serviceDate),
-              status: 'BOOKED',
-              reason: appointment.reason,
-              consultationFeeMinor: BigInt(appointment.consultationFeeMinor),
-              hospitalFeeMinor: BigInt(appointment.hospitalFeeMinor),
-              currency: appointment.currency,
-              idempotencyKey: appointment.idempotencyKey,
-              traceId: appointment.traceId,
-              createdAt: appointment.createdAt,
-            },
-          });
-          await tx.appointmentHistory.create({
-            data: {
-              id: newId(),
-              tenantId: appointment.tenantId,
-              appointmentId: appointment.id,
-              fromStatus: null,
-              toStatus: 'BOOKED',
-              actorId,
-            },
-          });
-          await outbox.write(tx, EVENTS.appointmentBooked, {
-            key: doctorDayKey(appointment),
-            tenantId: appointment.tenantId,
-            subject: `appointment/${appointment.id}`,
-            data: appointmentBooked(appointment),
-          });
-          return created;
-        });
-        return toAppointment(row);
+        await tx.execute(
+          `INSERT INTO appointments (id, tenant_id, patient_id, doctor_id, department_id, starts_at, ends_at, service_date,
+             status, reason, consultation_fee_minor, hospital_fee_minor, currency, idempotency_key, trace_id, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
+          [
+            a.id,
+            a.tenantId,
+            a.patientId,
+            a.doctorId,
+            a.departmentId,
+            a.startsAt,
+            a.endsAt,
+            a.serviceDate,
+            a.status,
+            a.reason,
+            a.consultationFeeMinor,
+            a.hospitalFeeMinor,
+            a.currency,
+            a.idempotencyKey,
+            a.traceId,
+            a.createdAt,
+          ],
+        );
       } catch (error) {
-        if (violatesUnique(error, 'appointments_doctor_slot_active_key')) throw new SlotTakenError();
-        if (violatesUnique(error, 'idempotency_key')) throw new IdempotencyKeyTakenError();
+        if (violates(error, 'unique', SLOT_INDEX)) throw new SlotTakenError();
         throw error;
       }
+      await insertHistory(tx, a, transition);
+      if (claim) await rememberResult(tx, claim, a);
+      tx.emit(...events);
     },
-    async checkIn(appointment, doctor, at, actorId) {
-      const row = await db.$transaction(async (tx) => {
-        // Only a BOOKED row moves, so two concurrent check-ins produce one event.
-        const moved = await tx.appointment.updateMany({
-          where: { tenantId: appointment.tenantId, id: appointment.id, status: 'BOOKED' },
-          data: { status: 'CHECKED_IN', checkedInAt: at },
-        });
-        if (moved.count === 1) {
-          await tx.appointmentHistory.create({
-            data: {
-              id: newId(),
-              tenantId: appointment.tenantId,
-              appointmentId: appointment.id,
-              fromStatus: 'BOOKED',
-              toStatus: 'CHECKED_IN',
-              actorId,
-              changedAt: at,
-            },
-          });
-          await outbox.write(tx, EVENTS.appointmentCheckedIn, {
-            key: doctorDayKey(appointment),
-            tenantId: appointment.tenantId,
-            subject: `appointment/${appointment.id}`,
-            data: appointmentCheckedIn(appointment, at, doctor.timeZone),
-          });
-        }
-        return tx.appointment.findUniqueOrThrow({
-          where: { tenantId_id: { tenantId: appointment.tenantId, id: appointment.id } },
-        });
-      });
-      return toAppointment(row);
+    async saveTransition(a, transition, events) {
+      await tx.execute(
+        `UPDATE appointments SET status = $3, checked_in_at = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
+        [a.tenantId, a.id, a.status, a.checkedInAt, transition.at],
+      );
+      await insertHistory(tx, a, transition);
+      tx.emit(...events);
     },
   };
+}
+
+async function insertHistory(
+  tx: Transaction,
+  a: Appointment,
+  t: { from: AppointmentStatus | null; to: AppointmentStatus; actorId: string; at: Date },
+): Promise<void> {
+  await tx.execute(
+    `INSERT INTO appointment_history (id, tenant_id, appointment_id, from_status, to_status, actor_id, changed_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [newId(), a.tenantId, a.id, t.from, t.to, t.actorId, t.at],
+  );
+}
+
+async function selectAppointment(
+  sql: Sql,
+  tenantId: string,
+  id: string,
+  lock: '' | 'FOR UPDATE' = '',
+): Promise<Appointment | undefined> {
+  const [row] = await sql.query<AppointmentRow>(
+    `SELECT ${APPOINTMENT_COLUMNS} FROM appointments WHERE tenant_id = $1 AND id = $2 ${lock}`,
+    [tenantId, id],
+  );
+  return row ? toAppointment(row) : undefined;
 }
 
 function toDoctor(row: DoctorRow): Doctor {
   return {
     id: row.id,
-    tenantId: row.tenantId,
-    departmentId: row.departmentId,
-    fullName: row.fullName,
-    consultationFeeMinor: Number(row.consultationFeeMinor),
-    hospitalFeeMinor: Number(row.hospitalFeeMinor),
+    tenantId: row.tenant_id,
+    departmentId: row.department_id,
+    fullName: row.full_name,
+    consultationFeeMinor: row.consultation_fee_minor,
+    hospitalFeeMinor: row.hospital_fee_minor,
     currency: row.currency,
-    timeZone: row.timeZone,
-    slotMinutes: row.slotMinutes,
-    dayStartMinute: row.dayStartMinute,
-    dayEndMinute: row.dayEndMinute,
-    workingDays: row.workingDays,
+    timeZone: row.time_zone,
+    slotMinutes: row.slot_minutes,
+    dayStartMinute: row.day_start_minute,
+    dayEndMinute: row.day_end_minute,
+    workingDays: row.working_days,
     active: row.active,
   };
 }
@@ -134,21 +177,34 @@ function toDoctor(row: DoctorRow): Doctor {
 function toAppointment(row: AppointmentRow): Appointment {
   return {
     id: row.id,
-    tenantId: row.tenantId,
-    patientId: row.patientId,
-    doctorId: row.doctorId,
-    departmentId: row.departmentId,
-    startsAt: row.startsAt,
-    endsAt: row.endsAt,
-    serviceDate: isoDateOf(row.serviceDate),
+    tenantId: row.tenant_id,
+    patientId: row.patient_id,
+    doctorId: row.doctor_id,
+    departmentId: row.department_id,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    serviceDate: row.service_date,
     status: row.status,
     reason: row.reason,
-    consultationFeeMinor: Number(row.consultationFeeMinor),
-    hospitalFeeMinor: Number(row.hospitalFeeMinor),
+    consultationFeeMinor: row.consultation_fee_minor,
+    hospitalFeeMinor: row.hospital_fee_minor,
     currency: row.currency,
-    idempotencyKey: row.idempotencyKey,
-    traceId: row.traceId,
-    createdAt: row.createdAt,
-    checkedInAt: row.checkedInAt,
+    idempotencyKey: row.idempotency_key,
+    traceId: row.trace_id,
+    createdAt: row.created_at,
+    checkedInAt: row.checked_in_at,
+  };
+}
+
+/** An appointment stored as an idempotent result (JSON: instants as ISO strings). */
+function appointmentFromJson(value: unknown): Appointment {
+  const a = value as Record<string, unknown> & Appointment;
+  const instant = (v: unknown) => new Date(v as string);
+  return {
+    ...a,
+    startsAt: instant(a.startsAt),
+    endsAt: instant(a.endsAt),
+    createdAt: instant(a.createdAt),
+    checkedInAt: a.checkedInAt === null ? null : instant(a.checkedInAt),
   };
 }

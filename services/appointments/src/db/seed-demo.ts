@@ -7,9 +7,11 @@
  *   node dist/db/seed-demo.js --tenant <uuid>   (DATABASE_URL of the appointments role)
  */
 import { parseArgs } from 'node:util';
-import { createLogger, createPool, isUuid, loadConfigOrExit, newId, runMain } from '@hms/platform';
+import { createLogger, createPool, createPrismaClient, isUuid, loadConfigOrExit, newId, runMain } from '@hms/platform';
 import { configSchema } from '../config.js';
-import { createPrisma, type Db } from './prisma.js';
+import { PrismaClient } from './generated/client.js';
+
+type Db = PrismaClient;
 
 export interface DemoSeed {
   tenantId: string;
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
     applicationName: 'appointments-seed',
     logger,
   });
-  const db = createPrisma(pool);
+  const db = createPrismaClient(PrismaClient, pool);
   try {
     process.stdout.write(`${JSON.stringify(await seedDemo(db, tenantId))}\n`);
   } finally {

@@ -1,25 +1,53 @@
-import type { Appointment, Doctor, Patient } from './types.js';
+import { AlreadyExistsError, type IdempotencyClaim, type PendingEvent } from '@hms/platform/domain';
+import type { Appointment, AppointmentStatus, Doctor, Patient } from './types.js';
 
-/** What the use cases need from storage; src/db implements it with Prisma and the outbox. */
+/** One status change of an appointment, as its history keeps it. */
+export interface Transition {
+  from: AppointmentStatus | null;
+  to: AppointmentStatus;
+  actorId: string;
+  at: Date;
+}
+
+/** What the appointments use cases need from storage; src/db implements it in SQL on the service's database. */
 export interface AppointmentStore {
-  findDoctor(tenantId: string, id: string): Promise<Doctor | undefined>;
-  findPatient(tenantId: string, id: string): Promise<Patient | undefined>;
+  /** Runs `fn` in one transaction of the tenant: its changes and their events commit together, or not at all. */
+  change<T>(tenantId: string, fn: (tx: AppointmentChanges) => Promise<T>): Promise<T>;
   findAppointment(tenantId: string, id: string): Promise<Appointment | undefined>;
-  findByIdempotencyKey(tenantId: string, key: string): Promise<Appointment | undefined>;
+}
+
+/** What one transaction can read and change. */
+export interface AppointmentChanges {
   /**
-   * Saves a new booking with its history row and its appointment.booked event,
-   * atomically. Throws SlotTakenError or IdempotencyKeyTakenError on the
-   * database's unique constraints.
+   * Claims an idempotency key for this transaction: undefined when it is new
+   * (the booking saved with it stores its result), the appointment first
+   * booked with it when the same request comes again. A key reused for a
+   * different request is refused.
    */
-  createBooking(appointment: Appointment, actorId: string): Promise<Appointment>;
-  /** Marks the appointment checked in and writes appointment.checked_in, atomically. */
-  checkIn(appointment: Appointment, doctor: Doctor, at: Date, actorId: string): Promise<Appointment>;
+  replayOf(claim: IdempotencyClaim): Promise<Appointment | undefined>;
+  findDoctor(id: string): Promise<Doctor | undefined>;
+  findPatient(id: string): Promise<Patient | undefined>;
+  /** The appointment, locked until the transaction ends. */
+  lockAppointment(id: string): Promise<Appointment | undefined>;
+  /**
+   * Saves a new booking, its first history row and its events (and its result
+   * under the idempotency key that claimed it). Throws SlotTakenError when the
+   * doctor's slot is already booked.
+   */
+  insertBooking(
+    appointment: Appointment,
+    transition: Transition,
+    events: PendingEvent[],
+    claim?: IdempotencyClaim,
+  ): Promise<void>;
+  /** Saves the appointment's new state, the history row of the change and its events. */
+  saveTransition(appointment: Appointment, transition: Transition, events: PendingEvent[]): Promise<void>;
 }
 
-export class SlotTakenError extends Error {
+/** The database refused the booking: the doctor's slot is already booked. */
+export class SlotTakenError extends AlreadyExistsError {
   override readonly name = 'SlotTakenError';
-}
-
-export class IdempotencyKeyTakenError extends Error {
-  override readonly name = 'IdempotencyKeyTakenError';
+  constructor() {
+    super('that slot is already booked', [{ field: 'startsAt', message: 'slot taken' }]);
+  }
 }

@@ -1,4 +1,4 @@
-import { FailedPreconditionError } from '@hms/platform';
+import { FailedPreconditionError } from '@hms/platform/domain';
 import { describe, expect, it } from 'vitest';
 import { assertCanCheckIn, planSlot } from './schedule.js';
 import type { Appointment, Doctor } from './types.js';

@@ -2,7 +2,7 @@
  * Slot rules: when a doctor can be booked and when a patient can check in.
  * Pure functions of the doctor's schedule and the clock.
  */
-import { FailedPreconditionError, localParts, type FieldViolation } from '@hms/platform';
+import { FailedPreconditionError, localParts, type FieldViolation } from '@hms/platform/domain';
 import type { Appointment, Doctor } from './types.js';
 
 export interface BookingPolicy {

@@ -1,5 +1,5 @@
 /** gRPC AppointmentsService: translates proto messages to use-case calls and back. */
-import { NotFoundError, currentTraceId, parseRequest, type UnaryImplementation } from '@hms/platform';
+import { currentTraceId, parseRequest, requestFingerprint, type UnaryImplementation } from '@hms/platform';
 import {
   fromTimestamp,
   toTimestamp,
@@ -7,11 +7,12 @@ import {
   type Appointment as AppointmentMessage,
 } from '@hms/proto';
 import { z } from 'zod';
-import { bookAppointment, type BookingDeps } from '../domain/book-appointment.js';
-import { checkInAppointment } from '../domain/check-in.js';
+import { bookAppointment, type SchedulingDeps } from '../domain/book-appointment.js';
+import { checkIn } from '../domain/check-in.js';
+import { getAppointment } from '../domain/get-appointment.js';
 import type { Appointment } from '../domain/types.js';
 
-const uuid = z.uuid();
+const uuid = z.uuid().transform((id) => id.toLowerCase());
 const bookRequest = z.object({
   patientId: uuid,
   doctorId: uuid,
@@ -20,10 +21,11 @@ const bookRequest = z.object({
   idempotencyKey: z.string().max(200),
 });
 
-export function appointmentsHandlers(deps: BookingDeps): UnaryImplementation<AppointmentsServiceHandlers> {
+export function appointmentsHandlers(deps: SchedulingDeps): UnaryImplementation<AppointmentsServiceHandlers> {
   return {
     async BookAppointment(request, ctx) {
       const input = parseRequest(bookRequest, { ...request, startsAt: fromTimestamp(request.startsAt) });
+      const { idempotencyKey, ...rest } = input;
       const { appointment, replayed } = await bookAppointment(deps, {
         tenantId: ctx.tenantId,
         actorId: ctx.userId ?? '',
@@ -31,24 +33,20 @@ export function appointmentsHandlers(deps: BookingDeps): UnaryImplementation<App
         doctorId: input.doctorId,
         startsAt: input.startsAt,
         reason: input.reason,
-        idempotencyKey: input.idempotencyKey || null,
+        idempotency: idempotencyKey
+          ? { operation: 'BookAppointment', key: idempotencyKey, fingerprint: requestFingerprint(rest) }
+          : undefined,
         traceId: currentTraceId(),
       });
       return { appointment: toMessage(appointment), replayed };
     },
     async GetAppointment(request, ctx) {
-      const id = parseRequest(uuid, request.id, 'id');
-      const appointment = await deps.store.findAppointment(ctx.tenantId, id);
-      if (!appointment) throw new NotFoundError(`appointment ${id} not found`);
-      return { appointment: toMessage(appointment) };
+      const appointmentId = parseRequest(uuid, request.id, 'id');
+      return { appointment: toMessage(await getAppointment(deps.store, { tenantId: ctx.tenantId, appointmentId })) };
     },
     async CheckInAppointment(request, ctx) {
-      const id = parseRequest(uuid, request.id, 'id');
-      const appointment = await checkInAppointment(deps, {
-        tenantId: ctx.tenantId,
-        appointmentId: id,
-        actorId: ctx.userId ?? '',
-      });
+      const appointmentId = parseRequest(uuid, request.id, 'id');
+      const appointment = await checkIn(deps, { tenantId: ctx.tenantId, appointmentId, actorId: ctx.userId ?? '' });
       return { appointment: toMessage(appointment) };
     },
   };

@@ -1,145 +1,152 @@
 /**
- * The trail on Prisma: appending to a tenant's hash chain inside the
- * consumer's transaction, searching it page by page, verifying it, and
- * keeping audit_log's monthly partitions ahead of the calendar.
+ * AuditStore in SQL on the service's database, and the upkeep of audit_log's
+ * monthly partitions.
  */
-import { newId } from '@hms/platform';
+import type { Database, Sql } from '@hms/platform';
 import type { AuditStore } from '../domain/audit-store.js';
-import {
-  appendToChain,
-  CHAIN_START,
-  checkChainHead,
-  GENESIS_HASH,
-  verifyChain,
-  type ChainLink,
-} from '../domain/hash-chain.js';
-import type { AuditEntry, AuditRecord } from '../domain/types.js';
-import type { AuditRecord as AuditRow, Prisma } from './generated/client.js';
-import type { Db, Tx } from './prisma.js';
+import { GENESIS_HASH } from '../domain/hash-chain.js';
+import type { AuditRecord } from '../domain/types.js';
 
-/** Records read per round trip when verifying a chain. */
-const VERIFY_BATCH = 1_000;
-
-/**
- * Appends an entry to its tenant's chain. The chain head's row lock
- * serializes appends per tenant, so seq has no gaps and no repeats even with
- * several consumers. An event already on the trail is not appended again:
- * returns undefined.
- */
-export async function appendAuditEntry(tx: Tx, entry: AuditEntry): Promise<AuditRecord | undefined> {
-  const end = await lockChainHead(tx, entry.tenantId);
-  const chained = appendToChain(end, entry);
-  const rows = await tx.auditRecord.createManyAndReturn({
-    data: [
-      {
-        id: newId(),
-        tenantId: chained.tenantId,
-        seq: BigInt(chained.seq),
-        eventId: chained.eventId,
-        eventType: chained.eventType,
-        source: chained.source,
-        entityType: chained.entityType,
-        entityId: chained.entityId,
-        actorKind: chained.actorKind,
-        actorId: chained.actorId,
-        patientId: chained.patientId,
-        occurredAt: chained.occurredAt,
-        traceId: chained.traceId,
-        data: chained.data as Prisma.InputJsonObject,
-        prevHash: chained.prevHash,
-        hash: chained.hash,
-      },
-    ],
-    // The unique (tenant, event, occurred_at) index: a replay that got past
-    // the processed-event record still finds its record here.
-    skipDuplicates: true,
-  });
-  const row = rows[0];
-  if (!row) return undefined;
-  await tx.chainHead.update({
-    where: { tenantId: entry.tenantId },
-    data: { lastSeq: row.seq, lastHash: row.hash },
-  });
-  return toRecord(row);
+interface RecordRow {
+  id: string;
+  tenant_id: string;
+  seq: number;
+  event_id: string;
+  event_type: string;
+  source: string;
+  entity_type: string;
+  entity_id: string;
+  actor_kind: string;
+  actor_id: string;
+  patient_id: string | null;
+  occurred_at: Date;
+  recorded_at: Date;
+  trace_id: string;
+  data: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
 }
 
-/** Locks the tenant's chain head for this transaction, creating it on the tenant's first event. */
-async function lockChainHead(tx: Tx, tenantId: string): Promise<ChainLink> {
-  const lock = () =>
-    tx.$queryRaw<{ last_seq: bigint; last_hash: string }[]>`
-      SELECT last_seq, last_hash FROM audit.chain_heads WHERE tenant_id = ${tenantId}::uuid FOR UPDATE`;
-  let [head] = await lock();
-  if (!head) {
-    // A concurrent first append may create it first; then this waits for it and locks that row.
-    await tx.chainHead.createMany({
-      data: [{ tenantId, lastSeq: 0n, lastHash: GENESIS_HASH }],
-      skipDuplicates: true,
-    });
-    [head] = await lock();
-  }
-  if (!head) throw new Error(`chain head of tenant ${tenantId} could not be created`);
-  return { seq: Number(head.last_seq), hash: head.last_hash };
-}
+const RECORD_COLUMNS = `id, tenant_id, seq, event_id, event_type, source, entity_type, entity_id, actor_kind, actor_id,
+  patient_id, occurred_at, recorded_at, trace_id, data, prev_hash, hash`;
 
-export function createAuditStore(db: Db): AuditStore {
+export function createAuditStore(db: Database, newId: () => string): AuditStore {
   return {
-    async query(filter, page) {
-      const { after } = page;
-      const rows = await db.auditRecord.findMany({
-        where: {
-          tenantId: filter.tenantId,
-          ...(filter.entityId ? { entityId: filter.entityId } : {}),
-          ...(filter.actorId ? { actorId: filter.actorId } : {}),
-          ...(filter.patientId ? { patientId: filter.patientId } : {}),
-          AND: [
-            filter.from ? { occurredAt: { gte: filter.from } } : {},
-            filter.to ? { occurredAt: { lt: filter.to } } : {},
-            // (occurred_at, id) < cursor, with the bound on occurred_at spelled
-            // out so that the index range and partition pruning use it.
-            after ? { occurredAt: { lte: after.occurredAt } } : {},
-            after ? { OR: [{ occurredAt: { lt: after.occurredAt } }, { id: { lt: after.id } }] } : {},
-          ],
-        },
-        orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
-        take: page.size + 1,
-      });
-      const records = rows.slice(0, page.size).map(toRecord);
-      const last = records.at(-1);
-      return {
-        records,
-        next: rows.length > page.size && last ? { occurredAt: last.occurredAt, id: last.id } : undefined,
-      };
-    },
-
-    async verifyTenantChain(tenantId) {
-      // The head first: records appended while this runs lie beyond it and are left for the next check.
-      const headRow = await db.chainHead.findUnique({ where: { tenantId } });
-      const head = headRow ? { seq: Number(headRow.lastSeq), hash: headRow.lastHash } : undefined;
-      let end = CHAIN_START;
-      let after: { seq: bigint; id: string } | undefined;
-      for (;;) {
-        const rows = await db.auditRecord.findMany({
-          where: {
-            tenantId,
-            AND: [
-              headRow ? { seq: { lte: headRow.lastSeq } } : {},
-              // Keyset on (seq, id), so that a forged second record with a seq is read too.
-              after ? { seq: { gte: after.seq } } : {},
-              after ? { OR: [{ seq: { gt: after.seq } }, { id: { gt: after.id } }] } : {},
-            ],
+    change: (tenantId, fn) =>
+      db.transaction(tenantId, (tx) =>
+        fn({
+          async lockChainHead() {
+            const lock = () =>
+              tx.query<{ last_seq: number; last_hash: string }>(
+                'SELECT last_seq, last_hash FROM chain_heads WHERE tenant_id = $1 FOR UPDATE',
+                [tenantId],
+              );
+            let [head] = await lock();
+            if (!head) {
+              // A concurrent first append may create it first; then this waits for it and locks that row.
+              await tx.execute(
+                'INSERT INTO chain_heads (tenant_id, last_seq, last_hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING',
+                [tenantId, GENESIS_HASH],
+              );
+              [head] = await lock();
+            }
+            if (!head) throw new Error(`chain head of tenant ${tenantId} could not be created`);
+            return { seq: head.last_seq, hash: head.last_hash };
           },
-          orderBy: [{ seq: 'asc' }, { id: 'asc' }],
-          take: VERIFY_BATCH,
-        });
-        const verdict = verifyChain(rows.map(toRecord), end);
-        if (!verdict.intact) return verdict;
-        end = verdict.end;
-        const last = rows.at(-1);
-        if (!last || rows.length < VERIFY_BATCH) break;
-        after = { seq: last.seq, id: last.id };
-      }
-      return checkChainHead(end, head);
-    },
+          async append(r) {
+            // The unique (tenant, event, occurred_at) index: a replay that got past
+            // the processed-event record still finds its record here.
+            const inserted = await tx.query(
+              `INSERT INTO audit_log (id, tenant_id, seq, event_id, event_type, source, entity_type, entity_id, actor_kind,
+                 actor_id, patient_id, occurred_at, trace_id, data, prev_hash, hash)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+               ON CONFLICT (tenant_id, event_id, occurred_at) DO NOTHING RETURNING 1`,
+              [
+                newId(),
+                r.tenantId,
+                r.seq,
+                r.eventId,
+                r.eventType,
+                r.source,
+                r.entityType,
+                r.entityId,
+                r.actorKind,
+                r.actorId,
+                r.patientId,
+                r.occurredAt,
+                r.traceId,
+                JSON.stringify(r.data),
+                r.prevHash,
+                r.hash,
+              ],
+            );
+            if (inserted.length === 0) return false;
+            await tx.execute(
+              'UPDATE chain_heads SET last_seq = $2, last_hash = $3, updated_at = CURRENT_TIMESTAMP WHERE tenant_id = $1',
+              [r.tenantId, r.seq, r.hash],
+            );
+            return true;
+          },
+        }),
+      ),
+
+    search: (filter, page) =>
+      db.read(filter.tenantId, async (sql) => {
+        const after = page.after;
+        // (occurred_at, id) < cursor, with the bound on occurred_at spelled out
+        // so that the index range and partition pruning use it.
+        const rows = await sql.query<RecordRow>(
+          `SELECT ${RECORD_COLUMNS} FROM audit_log
+           WHERE tenant_id = $1
+             AND ($2::text IS NULL OR entity_id = $2)
+             AND ($3::text IS NULL OR actor_id = $3)
+             AND ($4::uuid IS NULL OR patient_id = $4)
+             AND ($5::timestamptz IS NULL OR occurred_at >= $5)
+             AND ($6::timestamptz IS NULL OR occurred_at < $6)
+             AND ($7::timestamptz IS NULL OR (occurred_at <= $7 AND (occurred_at < $7 OR id < $8)))
+           ORDER BY occurred_at DESC, id DESC
+           LIMIT $9`,
+          [
+            filter.tenantId,
+            filter.entityId ?? null,
+            filter.actorId ?? null,
+            filter.patientId ?? null,
+            filter.from ?? null,
+            filter.to ?? null,
+            after?.occurredAt ?? null,
+            after?.id ?? null,
+            page.size + 1,
+          ],
+        );
+        const records = rows.slice(0, page.size).map(toRecord);
+        const last = records.at(-1);
+        return {
+          records,
+          next: rows.length > page.size && last ? { occurredAt: last.occurredAt, id: last.id } : undefined,
+        };
+      }),
+
+    chainHead: (tenantId) =>
+      db.read(tenantId, async (sql) => {
+        const [row] = await sql.query<{ last_seq: number; last_hash: string }>(
+          'SELECT last_seq, last_hash FROM chain_heads WHERE tenant_id = $1',
+          [tenantId],
+        );
+        return row ? { seq: row.last_seq, hash: row.last_hash } : undefined;
+      }),
+
+    chainRecords: (tenantId, range) =>
+      db.read(tenantId, async (sql) => {
+        const rows = await sql.query<RecordRow>(
+          `SELECT ${RECORD_COLUMNS} FROM audit_log
+           WHERE tenant_id = $1 AND seq <= $2
+             AND ($3::bigint IS NULL OR (seq >= $3 AND (seq > $3 OR id > $4)))
+           ORDER BY seq, id
+           LIMIT $5`,
+          [tenantId, range.upTo, range.after?.seq ?? null, range.after?.id ?? null, range.limit],
+        );
+        return rows.map(toRecord);
+      }),
   };
 }
 
@@ -152,44 +159,47 @@ const PARTITION_WINDOW = { monthsBefore: 1, monthsAfter: 2 };
  * default partition (an event that occurred long ago or far ahead), which
  * moves them there. Returns the partitions created.
  */
-export async function maintainPartitions(db: Db, now: Date): Promise<number> {
+export async function maintainPartitions(sql: Sql, now: Date): Promise<number> {
   const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - PARTITION_WINDOW.monthsBefore, 1));
   let created = await ensureMonthlyPartitions(
-    db,
+    sql,
     first.toISOString().slice(0, 10),
     PARTITION_WINDOW.monthsBefore + 1 + PARTITION_WINDOW.monthsAfter,
   );
-  const stranded = await db.$queryRaw<{ month: string }[]>`
-    SELECT DISTINCT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-01') AS month FROM audit.audit_log_default`;
-  for (const { month } of stranded) created += await ensureMonthlyPartitions(db, month, 1);
+  const stranded = await sql.query<{ month: string }>(
+    `SELECT DISTINCT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-01') AS month FROM audit_log_default`,
+  );
+  for (const { month } of stranded) created += await ensureMonthlyPartitions(sql, month, 1);
   return created;
 }
 
-async function ensureMonthlyPartitions(db: Db, fromMonth: string, months: number): Promise<number> {
-  const [row] = await db.$queryRaw<{ created: number }[]>`
-    SELECT audit.ensure_monthly_partitions(${fromMonth}::date, ${months}::int) AS created`;
+async function ensureMonthlyPartitions(sql: Sql, fromMonth: string, months: number): Promise<number> {
+  const [row] = await sql.query<{ created: number }>('SELECT ensure_monthly_partitions($1::date, $2::int) AS created', [
+    fromMonth,
+    months,
+  ]);
   return Number(row?.created ?? 0);
 }
 
-function toRecord(row: AuditRow): AuditRecord {
+function toRecord(row: RecordRow): AuditRecord {
   return {
     id: row.id,
-    tenantId: row.tenantId,
-    seq: Number(row.seq),
-    eventId: row.eventId,
-    eventType: row.eventType,
+    tenantId: row.tenant_id,
+    seq: row.seq,
+    eventId: row.event_id,
+    eventType: row.event_type,
     source: row.source,
-    entityType: row.entityType,
-    entityId: row.entityId,
-    actorKind: row.actorKind,
-    actorId: row.actorId,
-    patientId: row.patientId,
-    occurredAt: row.occurredAt,
-    recordedAt: row.recordedAt,
-    traceId: row.traceId,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    actorKind: row.actor_kind,
+    actorId: row.actor_id,
+    patientId: row.patient_id,
+    occurredAt: row.occurred_at,
+    recordedAt: row.recorded_at,
+    traceId: row.trace_id,
     // Whatever is stored is what gets hashed; a value that is not an object simply fails verification.
-    data: row.data as Record<string, unknown>,
-    prevHash: row.prevHash,
+    data: row.data,
+    prevHash: row.prev_hash,
     hash: row.hash,
   };
 }

@@ -1,13 +1,6 @@
+import { canonicalJson } from '@hms/platform/domain';
 import { describe, expect, it } from 'vitest';
-import {
-  appendToChain,
-  canonicalJson,
-  CHAIN_START,
-  chainHash,
-  checkChainHead,
-  GENESIS_HASH,
-  verifyChain,
-} from './hash-chain.js';
+import { appendToChain, CHAIN_START, chainHash, checkChainHead, GENESIS_HASH, verifyChain } from './hash-chain.js';
 import type { AuditEntry, ChainedEntry } from './types.js';
 
 const tenantId = '0192f0a0-0000-7000-8000-000000000001';

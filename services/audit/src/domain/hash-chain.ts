@@ -6,6 +6,7 @@
  * catches records cut off the end.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '@hms/platform/domain';
 import type { AuditEntry, ChainedEntry } from './types.js';
 
 /** The prev_hash of a tenant's first record. */
@@ -21,35 +22,6 @@ export interface ChainLink {
 export const CHAIN_START: ChainLink = Object.freeze({ seq: 0, hash: GENESIS_HASH });
 
 export type ChainVerdict = { intact: true; end: ChainLink } | { intact: false; brokenSeq: number; reason: string };
-
-/**
- * JSON with object keys in a fixed (code unit) order and no whitespace, so that
- * the same content always hashes the same, whatever order the keys were
- * written or stored in (jsonb reorders them). Undefined members are left out,
- * as JSON.stringify does; values JSON cannot carry are refused.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`cannot hash the number ${value}`);
-      return JSON.stringify(value);
-    case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`;
-      const record = value as Record<string, unknown>;
-      const members = Object.keys(record)
-        .filter((key) => record[key] !== undefined)
-        .sort()
-        .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
-      return `{${members.join(',')}}`;
-    }
-    default:
-      throw new TypeError(`cannot hash a ${typeof value}`);
-  }
-}
 
 /** Hex SHA-256 over the previous hash and the canonical JSON of the record's content. */
 export function chainHash(prevHash: string, seq: number, entry: AuditEntry): string {

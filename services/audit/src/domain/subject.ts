@@ -1,5 +1,5 @@
 /** Who and what an event is about, read from its envelope and payload. */
-import { isUuid } from '@hms/platform';
+import { isUuid } from '@hms/platform/domain';
 
 /**
  * The entity of an event subject "<kind>/<id>" (for example

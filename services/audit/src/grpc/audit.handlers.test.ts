@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type CallContext } from '@hms/platform';
 import { toTimestamp, type Timestamp__Output } from '@hms/proto';
 import { describe, expect, it } from 'vitest';
-import { encodeCursor } from '../domain/audit-query.js';
+import { encodeCursor } from './audit-cursor.js';
 import type { AuditStore } from '../domain/audit-store.js';
 import type { AuditCursor, AuditFilter } from '../domain/types.js';
 import { auditHandlers } from './audit.handlers.js';
@@ -22,14 +22,15 @@ const blank = {
 /** A store that only remembers what it was asked. */
 function recordingStore() {
   const calls: { filter: AuditFilter; page: { size: number; after?: AuditCursor | undefined } }[] = [];
+  const unused = () => Promise.reject(new Error('not used'));
   const store: AuditStore = {
-    async query(filter, page) {
+    async search(filter, page) {
       calls.push({ filter, page });
       return { records: [] };
     },
-    async verifyTenantChain() {
-      throw new Error('not used');
-    },
+    change: unused,
+    chainHead: unused,
+    chainRecords: unused,
   };
   return { store, calls };
 }

@@ -1,12 +1,5 @@
 /** gRPC AuditService: translates proto messages to trail searches and back. */
-import {
-  InvalidArgumentError,
-  MAX_PAGE_SIZE,
-  pageSizeOf,
-  parseRequest,
-  type FieldViolation,
-  type UnaryImplementation,
-} from '@hms/platform';
+import { MAX_PAGE_SIZE, pageSizeOf, parseRequest, type UnaryImplementation } from '@hms/platform';
 import {
   fromTimestamp,
   toTimestamp,
@@ -14,15 +7,19 @@ import {
   type AuditServiceHandlers,
 } from '@hms/proto';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../domain/audit-query.js';
 import type { AuditStore } from '../domain/audit-store.js';
+import { searchTrail } from '../domain/search-trail.js';
 import type { AuditRecord } from '../domain/types.js';
+import { decodeCursor, encodeCursor } from './audit-cursor.js';
 
-const optionalUuid = z.union([z.literal(''), z.uuid()]);
+const optionalUuid = z.union([z.literal('').transform(() => undefined), z.uuid().transform((id) => id.toLowerCase())]);
 const queryRequest = z.object({
-  // Entities and patients have UUIDs; actors are whatever their issuer calls them.
+  // Entities and patients have UUIDs (stored in lower case); actors are whatever their issuer calls them.
   entityId: optionalUuid,
-  actorId: z.string().max(200),
+  actorId: z
+    .string()
+    .max(200)
+    .transform((id) => id || undefined),
   patientId: optionalUuid,
   from: z.date().optional(),
   to: z.date().optional(),
@@ -39,29 +36,18 @@ export function auditHandlers(deps: { store: AuditStore }): UnaryImplementation<
         from: request.from ? fromTimestamp(request.from) : undefined,
         to: request.to ? fromTimestamp(request.to) : undefined,
       });
-      const violations: FieldViolation[] = [];
-      if (!input.entityId && !input.actorId && !input.patientId && !input.from && !input.to) {
-        violations.push({ field: 'entityId', message: 'give at least one of entityId, actorId, patientId, from, to' });
-      }
-      if (input.from && input.to && input.from > input.to) {
-        violations.push({ field: 'to', message: 'must not be before from' });
-      }
-      if (violations.length > 0) throw new InvalidArgumentError('invalid request', violations);
-      const page = await deps.store.query(
-        {
+      const page = await searchTrail(deps.store, {
+        filter: {
           tenantId: ctx.tenantId,
-          // Entity ids are text; UUIDs among them are stored in lower case.
-          entityId: input.entityId.toLowerCase() || undefined,
-          actorId: input.actorId || undefined,
-          patientId: input.patientId || undefined,
+          entityId: input.entityId,
+          actorId: input.actorId,
+          patientId: input.patientId,
           from: input.from,
           to: input.to,
         },
-        {
-          size: pageSizeOf(input.pageSize),
-          after: input.cursor ? decodeCursor(input.cursor) : undefined,
-        },
-      );
+        size: pageSizeOf(input.pageSize),
+        after: input.cursor ? decodeCursor(input.cursor) : undefined,
+      });
       return { records: page.records.map(toMessage), nextCursor: page.next ? encodeCursor(page.next) : '' };
     },
   };

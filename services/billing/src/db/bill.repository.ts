@@ -1,100 +1,138 @@
-/** Bills on Prisma: reads for the API, and the writes the consumer makes in its transaction. */
-import type { Bill } from '../domain/types.js';
-import type { Bill as BillRow, BillItem as BillItemRow } from './generated/client.js';
-import type { Db, Tx } from './prisma.js';
+/** BillStore in SQL on the service's database (the write path of @hms/platform). */
+import type { Database, Sql } from '@hms/platform';
+import type { BillStore } from '../domain/bill-store.js';
+import type { Bill, BillItemKind, BillStatus } from '../domain/types.js';
 
-export interface BillFilter {
-  appointmentId?: string | undefined;
-  patientId?: string | undefined;
+interface BillRow {
+  id: string;
+  tenant_id: string;
+  appointment_id: string;
+  patient_id: string;
+  status: BillStatus;
+  currency: string;
+  total_minor: number;
+  paid_minor: number;
+  trace_id: string;
+  created_at: Date;
 }
 
-export function createBillRepository(db: Db) {
+interface ItemRow {
+  id: string;
+  bill_id: string;
+  kind: BillItemKind;
+  description: string;
+  quantity: number;
+  unit_price_minor: number;
+  amount_minor: number;
+}
+
+const BILL_COLUMNS =
+  'id, tenant_id, appointment_id, patient_id, status, currency, total_minor, paid_minor, trace_id, created_at';
+const ITEM_COLUMNS = 'id, bill_id, kind, description, quantity, unit_price_minor, amount_minor';
+
+export function createBillStore(db: Database): BillStore {
   return {
-    async existsForAppointment(tx: Tx, tenantId: string, appointmentId: string): Promise<boolean> {
-      const row = await tx.bill.findUnique({
-        where: { tenantId_appointmentId: { tenantId, appointmentId } },
-        select: { id: true },
-      });
-      return row !== null;
-    },
-
-    async insert(tx: Tx, bill: Bill): Promise<void> {
-      await tx.bill.create({
-        data: {
-          id: bill.id,
-          tenantId: bill.tenantId,
-          appointmentId: bill.appointmentId,
-          patientId: bill.patientId,
-          status: bill.status,
-          currency: bill.currency,
-          totalMinor: BigInt(bill.totalMinor),
-          paidMinor: BigInt(bill.paidMinor),
-          traceId: bill.traceId,
-          createdAt: bill.createdAt,
-          items: {
-            // tenant_id comes from the bill through the composite relation.
-            create: bill.items.map((item) => ({
-              id: item.id,
-              kind: item.kind,
-              description: item.description,
-              quantity: item.quantity,
-              unitPriceMinor: BigInt(item.unitPriceMinor),
-              amountMinor: BigInt(item.amountMinor),
-            })),
+    change: (tenantId, fn) =>
+      db.transaction(tenantId, (tx) =>
+        fn({
+          async insertUnlessBilled(bill, events) {
+            const inserted = await tx.query(
+              `INSERT INTO bills (id, tenant_id, appointment_id, patient_id, status, currency, total_minor, paid_minor, trace_id, created_at, updated_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+               ON CONFLICT (tenant_id, appointment_id) DO NOTHING RETURNING id`,
+              [
+                bill.id,
+                bill.tenantId,
+                bill.appointmentId,
+                bill.patientId,
+                bill.status,
+                bill.currency,
+                bill.totalMinor,
+                bill.paidMinor,
+                bill.traceId,
+                bill.createdAt,
+              ],
+            );
+            if (inserted.length === 0) return false;
+            await tx.execute(
+              `INSERT INTO bill_items (id, tenant_id, bill_id, kind, description, quantity, unit_price_minor, amount_minor, created_at)
+               SELECT i.id, $1, $2, i.kind::"BillItemKind", i.description, i.quantity, i.unit_price, i.amount, $3
+               FROM unnest($4::uuid[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[])
+                 AS i(id, kind, description, quantity, unit_price, amount)`,
+              [
+                bill.tenantId,
+                bill.id,
+                bill.createdAt,
+                bill.items.map((i) => i.id),
+                bill.items.map((i) => i.kind),
+                bill.items.map((i) => i.description),
+                bill.items.map((i) => i.quantity),
+                bill.items.map((i) => i.unitPriceMinor),
+                bill.items.map((i) => i.amountMinor),
+              ],
+            );
+            tx.emit(...events);
+            return true;
           },
-        },
-      });
-    },
+        }),
+      ),
 
-    async find(tenantId: string, id: string): Promise<Bill | undefined> {
-      const row = await db.bill.findUnique({
-        where: { tenantId_id: { tenantId, id } },
-        include: { items: { orderBy: { id: 'asc' } } },
-      });
-      return row ? toBill(row) : undefined;
-    },
-
-    /** Newest first (UUIDv7 ids are time-ordered); `afterId` continues a page. */
-    async list(tenantId: string, filter: BillFilter, limit: number, afterId?: string): Promise<Bill[]> {
-      const rows = await db.bill.findMany({
-        where: {
+    find: (tenantId, id) =>
+      db.read(tenantId, async (sql) => {
+        const [row] = await sql.query<BillRow>(`SELECT ${BILL_COLUMNS} FROM bills WHERE tenant_id = $1 AND id = $2`, [
           tenantId,
-          ...(filter.appointmentId ? { appointmentId: filter.appointmentId } : {}),
-          ...(filter.patientId ? { patientId: filter.patientId } : {}),
-          ...(afterId ? { id: { lt: afterId } } : {}),
-        },
-        include: { items: { orderBy: { id: 'asc' } } },
-        orderBy: { id: 'desc' },
-        take: limit,
-      });
-      return rows.map(toBill);
-    },
+          id,
+        ]);
+        return row ? (await withItems(sql, tenantId, [row]))[0] : undefined;
+      }),
+
+    list: (tenantId, filter, limit, afterId) =>
+      db.read(tenantId, async (sql) => {
+        const rows = await sql.query<BillRow>(
+          `SELECT ${BILL_COLUMNS} FROM bills
+           WHERE tenant_id = $1
+             AND ($2::uuid IS NULL OR appointment_id = $2)
+             AND ($3::uuid IS NULL OR patient_id = $3)
+             AND ($4::uuid IS NULL OR id < $4)
+           ORDER BY id DESC LIMIT $5`,
+          [tenantId, filter.appointmentId ?? null, filter.patientId ?? null, afterId ?? null, limit],
+        );
+        return withItems(sql, tenantId, rows);
+      }),
   };
 }
 
-export type BillRepository = ReturnType<typeof createBillRepository>;
-/** What the gRPC API needs: reads only. */
-export type BillReader = Pick<BillRepository, 'find' | 'list'>;
-
-function toBill(row: BillRow & { items: BillItemRow[] }): Bill {
-  return {
+/** The bills with their lines, in one more query whatever the number of bills. */
+async function withItems(sql: Sql, tenantId: string, rows: BillRow[]): Promise<Bill[]> {
+  if (rows.length === 0) return [];
+  const items = await sql.query<ItemRow>(
+    `SELECT ${ITEM_COLUMNS} FROM bill_items WHERE tenant_id = $1 AND bill_id = ANY($2::uuid[]) ORDER BY bill_id, id`,
+    [tenantId, rows.map((r) => r.id)],
+  );
+  const byBill = new Map<string, ItemRow[]>();
+  for (const item of items) {
+    const list = byBill.get(item.bill_id) ?? [];
+    list.push(item);
+    byBill.set(item.bill_id, list);
+  }
+  return rows.map((row) => ({
     id: row.id,
-    tenantId: row.tenantId,
-    appointmentId: row.appointmentId,
-    patientId: row.patientId,
+    tenantId: row.tenant_id,
+    appointmentId: row.appointment_id,
+    patientId: row.patient_id,
     status: row.status,
     currency: row.currency,
-    totalMinor: Number(row.totalMinor),
-    paidMinor: Number(row.paidMinor),
-    traceId: row.traceId,
-    createdAt: row.createdAt,
-    items: row.items.map((item) => ({
+    totalMinor: row.total_minor,
+    paidMinor: row.paid_minor,
+    traceId: row.trace_id,
+    createdAt: row.created_at,
+    items: (byBill.get(row.id) ?? []).map((item) => ({
       id: item.id,
       kind: item.kind,
       description: item.description,
       quantity: item.quantity,
-      unitPriceMinor: Number(item.unitPriceMinor),
-      amountMinor: Number(item.amountMinor),
+      unitPriceMinor: item.unit_price_minor,
+      amountMinor: item.amount_minor,
     })),
-  };
+  }));
 }

@@ -1,47 +1,65 @@
 /**
- * The rule for opening a bill when an appointment is booked: the consultation
- * and hospital fees fixed at booking, one line each (a zero fee is still
- * listed), the total their sum.
+ * Opening a bill when an appointment is booked: the consultation and hospital
+ * fees fixed at booking, one line each (a zero fee is still listed), the total
+ * their sum, and bill.created announcing it, all in one transaction. A second
+ * booking event of the same appointment bills nothing.
  */
+import { InvalidArgumentError } from '@hms/platform/domain';
+import type { BillStore } from './bill-store.js';
+import { billCreated } from './events.js';
 import type { Bill, BillItem, BillItemKind } from './types.js';
 
 /** What a booking says about money. */
-export interface BookedAppointment {
+export interface OpenBill {
   tenantId: string;
   appointmentId: string;
   patientId: string;
   consultationFeeMinor: number;
   hospitalFeeMinor: number;
   currency: string;
+  /** Trace id of the booking request, so the bill can be followed back to it. */
+  traceId: string;
 }
 
-/** A booking no bill can be made of: it is wrong, and will be on every attempt. */
-export class UnbillableBookingError extends Error {
-  override readonly name = 'UnbillableBookingError';
+export interface BillingClock {
+  newId: () => string;
+  now: () => Date;
+}
+
+/** Opens the bill of a booking; undefined when the appointment already had one. */
+export async function openBill(
+  deps: { store: BillStore } & BillingClock,
+  command: OpenBill,
+): Promise<Bill | undefined> {
+  const bill = billForBooking(command, deps);
+  return deps.store.change(command.tenantId, async (tx) =>
+    (await tx.insertUnlessBilled(bill, [billCreated(bill)])) ? bill : undefined,
+  );
 }
 
 const CURRENCY = /^[A-Z]{3}$/;
 
-export function openBillForAppointment(
-  booking: BookedAppointment,
-  context: { newId: () => string; now: Date; traceId: string },
-): Bill {
-  assertAmount('consultation fee', booking.consultationFeeMinor);
-  assertAmount('hospital fee', booking.hospitalFeeMinor);
+/** The bill a booking asks for; InvalidArgumentError when no bill can be made of it (it would fail every time). */
+export function billForBooking(booking: OpenBill, clock: BillingClock): Bill {
+  assertAmount('consultationFeeMinor', booking.consultationFeeMinor);
+  assertAmount('hospitalFeeMinor', booking.hospitalFeeMinor);
   if (!CURRENCY.test(booking.currency)) {
-    throw new UnbillableBookingError(
-      `currency must be an ISO 4217 code (3 upper-case letters), got ${JSON.stringify(booking.currency)}`,
-    );
+    throw new InvalidArgumentError('the booking cannot be billed', [
+      {
+        field: 'currency',
+        message: `must be an ISO 4217 code (3 upper-case letters), got ${JSON.stringify(booking.currency)}`,
+      },
+    ]);
   }
   const items = [
-    line(context.newId(), 'CONSULTATION_FEE', 'Consultation fee', booking.consultationFeeMinor),
-    line(context.newId(), 'HOSPITAL_FEE', 'Hospital fee', booking.hospitalFeeMinor),
+    line(clock.newId(), 'CONSULTATION_FEE', 'Consultation fee', booking.consultationFeeMinor),
+    line(clock.newId(), 'HOSPITAL_FEE', 'Hospital fee', booking.hospitalFeeMinor),
   ];
   const totalMinor = items.reduce((sum, item) => sum + item.amountMinor, 0);
   // Two safe integers can sum past 2^53, where a number stops being exact.
-  assertAmount('total', totalMinor);
+  assertAmount('totalMinor', totalMinor);
   return {
-    id: context.newId(),
+    id: clock.newId(),
     tenantId: booking.tenantId,
     appointmentId: booking.appointmentId,
     patientId: booking.patientId,
@@ -49,15 +67,17 @@ export function openBillForAppointment(
     currency: booking.currency,
     totalMinor,
     paidMinor: 0,
-    traceId: context.traceId,
-    createdAt: context.now,
+    traceId: booking.traceId,
+    createdAt: clock.now(),
     items,
   };
 }
 
-function assertAmount(name: string, value: number): void {
+function assertAmount(field: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new UnbillableBookingError(`${name} must be a non-negative whole number of minor units, got ${value}`);
+    throw new InvalidArgumentError('the booking cannot be billed', [
+      { field, message: `must be a non-negative whole number of minor units, got ${value}` },
+    ]);
   }
 }
 

@@ -1,72 +1,35 @@
 /**
- * appointment.booked -> a bill for the appointment, and bill.created
- * announcing it. The bill, its lines, the outbox event and the record that the
- * booking event was processed share one transaction, so a redelivered event
- * bills nothing twice.
+ * appointment.booked -> openBill. Translates the event into the command and
+ * runs the use case inside the consumer's transaction, which also records the
+ * event as processed: a redelivered event bills nothing twice.
  */
-import { isUuid, newId, PoisonEventError, traceIdOf, type EventConsumer, type ServiceRuntime } from '@hms/platform';
+import { eventUuid, traceIdOf, type ServiceRuntime } from '@hms/platform';
 import { EVENTS, type DecodedEvent } from '@hms/proto';
-import type { BillRepository } from '../db/bill.repository.js';
-import type { Db, Tx } from '../db/prisma.js';
-import { openBillForAppointment, UnbillableBookingError } from '../domain/open-bill.js';
-import type { Bill } from '../domain/types.js';
-import { billCreated, billKey } from './bill-events.js';
+import { createBillStore } from '../db/bill.repository.js';
+import { openBill, type BillingClock, type OpenBill } from '../domain/open-bill.js';
 
 export const BILLING_CONSUMER_GROUP = 'hms.billing';
 
-export function startAppointmentBookedConsumer(
-  runtime: ServiceRuntime,
-  db: Db,
-  bills: BillRepository,
-): EventConsumer<Tx> {
-  const outbox = runtime.outbox();
-  return runtime
-    .consumer<Tx>(BILLING_CONSUMER_GROUP, (fn) => db.$transaction(fn))
-    .on(EVENTS.appointmentBooked, async (event, tx) => {
-      const bill = billForBooking(event, { newId, now: new Date() });
-      // Belt and braces beside the processed-event record (and the unique index):
-      // a second booking event of one appointment, under another event id, bills nothing.
-      if (await bills.existsForAppointment(tx, bill.tenantId, bill.appointmentId)) return;
-      await bills.insert(tx, bill);
-      await outbox.write(tx, EVENTS.billCreated, {
-        key: billKey(bill),
-        tenantId: bill.tenantId,
-        subject: `bill/${bill.id}`,
-        data: billCreated(bill),
-      });
-    });
+export function consumeAppointmentBooked(runtime: ServiceRuntime, clock: BillingClock): void {
+  runtime.consumer(BILLING_CONSUMER_GROUP).on(EVENTS.appointmentBooked, async (event, tx) => {
+    await openBill({ store: createBillStore(runtime.database.within(tx)), ...clock }, openBillCommand(event));
+  });
 }
 
 /**
- * The bill a booking event asks for, under the booking request's trace id. An
- * event that breaks its contract (ids that are not UUIDs, impossible fees or
- * currency) would fail the same way on every attempt, so it is refused as
- * poison and dead-lettered with the reason at once rather than retried.
+ * The command a booking event carries. An event that breaks its contract (ids
+ * that are not UUIDs) would fail the same way on every attempt, so it is
+ * refused as poison and dead-lettered with the reason at once.
  */
-export function billForBooking(
-  event: DecodedEvent<typeof EVENTS.appointmentBooked>,
-  context: { newId: () => string; now: Date },
-): Bill {
+export function openBillCommand(event: DecodedEvent<typeof EVENTS.appointmentBooked>): OpenBill {
   const { data } = event;
-  const ids = { tenantId: event.tenantId, appointmentId: data.appointmentId, patientId: data.patientId };
-  for (const [name, value] of Object.entries(ids)) {
-    if (!isUuid(value)) throw new PoisonEventError(`${name} ${JSON.stringify(value)} is not a UUID`);
-  }
-  try {
-    return openBillForAppointment(
-      {
-        // Lower case, as PostgreSQL returns uuids, so keys and subjects match what is stored.
-        tenantId: ids.tenantId.toLowerCase(),
-        appointmentId: ids.appointmentId.toLowerCase(),
-        patientId: ids.patientId.toLowerCase(),
-        consultationFeeMinor: data.consultationFeeMinor,
-        hospitalFeeMinor: data.hospitalFeeMinor,
-        currency: data.currency,
-      },
-      { ...context, traceId: traceIdOf(event.traceparent) },
-    );
-  } catch (error) {
-    if (error instanceof UnbillableBookingError) throw new PoisonEventError(error.message);
-    throw error;
-  }
+  return {
+    tenantId: event.tenantId,
+    appointmentId: eventUuid('appointmentId', data.appointmentId),
+    patientId: eventUuid('patientId', data.patientId),
+    consultationFeeMinor: data.consultationFeeMinor,
+    hospitalFeeMinor: data.hospitalFeeMinor,
+    currency: data.currency,
+    traceId: traceIdOf(event.traceparent),
+  };
 }

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, NotFoundError, type CallContext } from '@hms/platform';
 import { describe, expect, it } from 'vitest';
-import type { BillFilter, BillReader } from '../db/bill.repository.js';
+import type { BillFilter, BillStore } from '../domain/bill-store.js';
 import type { Bill } from '../domain/types.js';
 import { billingHandlers } from './billing.handlers.js';
 
@@ -45,7 +45,10 @@ function billOf(n: number): Bill {
 /** A reader over fixed bills (newest first, as the repository answers) that remembers what it was asked. */
 function recordingReader(all: Bill[] = []) {
   const calls: unknown[][] = [];
-  const reader: BillReader = {
+  const reader: BillStore = {
+    async change() {
+      throw new Error('reads only');
+    },
     async find(...args) {
       calls.push(['find', ...args]);
       return all.find((b) => b.tenantId === args[0] && b.id === args[1]);

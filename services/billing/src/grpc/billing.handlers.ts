@@ -1,6 +1,5 @@
-/** gRPC BillingService: translates proto messages to repository reads and back. */
+/** gRPC BillingService: translates proto messages to use-case calls and back. */
 import {
-  NotFoundError,
   decodeCursor,
   encodeCursor,
   idCursor,
@@ -10,12 +9,13 @@ import {
 } from '@hms/platform';
 import { toTimestamp, type Bill as BillMessage, type BillingServiceHandlers } from '@hms/proto';
 import { z } from 'zod';
-import type { BillReader } from '../db/bill.repository.js';
+import type { BillStore } from '../domain/bill-store.js';
+import { getBill, listBills } from '../domain/bill-queries.js';
 import type { Bill } from '../domain/types.js';
 
-const uuid = z.uuid();
+const uuid = z.uuid().transform((id) => id.toLowerCase());
 /** Proto3 sends an unset string as ''; for a filter that means "any". */
-const optionalUuid = z.union([z.literal(''), uuid]);
+const optionalUuid = z.union([z.literal('').transform(() => undefined), uuid]);
 const listRequest = z.object({
   appointmentId: optionalUuid,
   patientId: optionalUuid,
@@ -23,30 +23,24 @@ const listRequest = z.object({
   cursor: z.string(),
 });
 
-export function billingHandlers(bills: BillReader): UnaryImplementation<BillingServiceHandlers> {
+export function billingHandlers(store: BillStore): UnaryImplementation<BillingServiceHandlers> {
   return {
     async GetBill(request, ctx) {
-      const id = parseRequest(uuid, request.id, 'id');
-      const bill = await bills.find(ctx.tenantId, id);
-      if (!bill) throw new NotFoundError(`bill ${id} not found`);
-      return { bill: toMessage(bill) };
+      const billId = parseRequest(uuid, request.id, 'id');
+      return { bill: toMessage(await getBill(store, { tenantId: ctx.tenantId, billId })) };
     },
     async ListBills(request, ctx) {
       const input = parseRequest(listRequest, request);
       const limit = pageSizeOf(input.pageSize);
-      const after = input.cursor ? decodeCursor(idCursor, input.cursor).id : undefined;
-      // One more than a page: whether it comes back says if there is a next page.
-      const page = await bills.list(
-        ctx.tenantId,
-        { appointmentId: input.appointmentId || undefined, patientId: input.patientId || undefined },
-        limit + 1,
-        after,
-      );
-      const more = page.length > limit;
-      const shown = more ? page.slice(0, limit) : page;
+      const { bills, more } = await listBills(store, {
+        tenantId: ctx.tenantId,
+        filter: { appointmentId: input.appointmentId, patientId: input.patientId },
+        limit,
+        afterId: input.cursor ? decodeCursor(idCursor, input.cursor).id : undefined,
+      });
       return {
-        bills: shown.map(toMessage),
-        nextCursor: more ? encodeCursor({ id: shown.at(-1)!.id }) : '',
+        bills: bills.map(toMessage),
+        nextCursor: more ? encodeCursor({ id: bills.at(-1)!.id }) : '',
       };
     },
   };

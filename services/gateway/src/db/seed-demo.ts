@@ -5,10 +5,17 @@
  *   DATABASE_URL=... node dist/db/seed-demo.js --tenant <uuid> --name <name>
  */
 import { parseArgs } from 'node:util';
-import { createLogger, createPool, isUuid, loadConfigOrExit, runMain } from '@hms/platform';
+import {
+  createDatabase,
+  createLogger,
+  createOutboxWriter,
+  createPool,
+  isUuid,
+  loadConfigOrExit,
+  runMain,
+} from '@hms/platform';
 import { z } from 'zod';
 import { configSchema } from '../config.js';
-import { createPrisma } from './prisma.js';
 import { createTenantRepository } from './tenant.repository.js';
 
 async function main(): Promise<void> {
@@ -23,7 +30,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ service: 'gateway-seed', level: 'warn' });
   const pool = createPool({ connectionString: config.DATABASE_URL, max: 2, applicationName: 'gateway-seed', logger });
-  const db = createPrisma(pool);
+  const db = createDatabase({ pool, outbox: createOutboxWriter({ schema: 'identity', source: 'gateway' }) });
   try {
     const tenant = await createTenantRepository(db).upsert({
       id: args.data.tenant.toLowerCase(),
@@ -31,7 +38,6 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`${JSON.stringify(tenant)}\n`);
   } finally {
-    await db.$disconnect();
     await pool.end();
   }
 }

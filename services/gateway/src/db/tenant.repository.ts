@@ -1,4 +1,5 @@
-import type { Db } from './prisma.js';
+/** Tenants, as the gateway's identity schema keeps them. */
+import type { Database } from '@hms/platform';
 
 export interface Tenant {
   id: string;
@@ -13,15 +14,26 @@ export interface TenantRepository {
   upsert(tenant: { id: string; name: string }): Promise<Tenant>;
 }
 
-export function createTenantRepository(db: Db): TenantRepository {
+// A tenant row is not scoped to a tenant: it is the tenant.
+const UNSCOPED = null;
+
+export function createTenantRepository(db: Database): TenantRepository {
   return {
-    async find(id) {
-      const row = await db.tenant.findUnique({ where: { id } });
-      return row ? { id: row.id, name: row.name, status: row.status, plan: row.plan } : undefined;
-    },
-    async upsert({ id, name }) {
-      const row = await db.tenant.upsert({ where: { id }, create: { id, name }, update: { name } });
-      return { id: row.id, name: row.name, status: row.status, plan: row.plan };
-    },
+    find: (id) =>
+      db.read(UNSCOPED, async (sql) => {
+        const [row] = await sql.query<Tenant>('SELECT id, name, status, plan FROM tenants WHERE id = $1', [id]);
+        return row;
+      }),
+    upsert: ({ id, name }) =>
+      db.transaction(UNSCOPED, async (tx) => {
+        const [row] = await tx.query<Tenant>(
+          `INSERT INTO tenants (id, name) VALUES ($1, $2)
+           ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name
+           RETURNING id, name, status, plan`,
+          [id, name],
+        );
+        if (!row) throw new Error('tenant upsert returned no row');
+        return row;
+      }),
   };
 }

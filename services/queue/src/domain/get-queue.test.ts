@@ -26,6 +26,9 @@ function entryOf(tokenNumber: number, serviceDate: string, status: QueueEntry['s
 function storeWith(timeZone: string | undefined, entries: QueueEntry[]) {
   const asked: string[] = [];
   const store: QueueStore = {
+    async change() {
+      throw new Error('reads only');
+    },
     async latestTimeZone(t, d) {
       return t === tenantId && d === doctorId ? timeZone : undefined;
     },

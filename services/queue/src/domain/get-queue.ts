@@ -1,4 +1,4 @@
-import { isValidTimeZone } from '@hms/platform';
+import { isValidTimeZone } from '@hms/platform/domain';
 import { orderQueue } from './queue-order.js';
 import type { QueueStore } from './queue-store.js';
 import { serviceDayOf } from './service-day.js';

@@ -1,40 +1,27 @@
 /**
- * appointment.checked_in -> the patient joins the doctor's queue of that day
- * with the next token number, and queue.token_issued announces it. Token,
- * entry, processed-event record and outbox event share one transaction, so a
- * redelivered event issues nothing twice.
+ * appointment.checked_in -> joinQueue. Translates the event into the command
+ * and runs the use case inside the consumer's transaction, which also records
+ * the event as processed: a redelivered event issues no second token.
  */
 import {
-  isUuid,
+  eventUuid,
+  isCalendarDate,
   isValidTimeZone,
   PoisonEventError,
   traceIdOf,
-  type EventConsumer,
   type ServiceRuntime,
 } from '@hms/platform';
 import { EVENTS, fromTimestamp, type DecodedEvent } from '@hms/proto';
-import { isCalendarDate } from '@hms/platform';
+import { createQueueStore } from '../db/queue.repository.js';
+import { joinQueue } from '../domain/join-queue.js';
 import type { QueueJoin } from '../domain/types.js';
-import type { Db, Tx } from '../db/prisma.js';
-import { joinQueue } from '../db/queue.repository.js';
-import { doctorDayKey, queueTokenIssued } from './queue-events.js';
 
 export const QUEUE_CONSUMER_GROUP = 'hms.queue';
 
-export function startAppointmentCheckedInConsumer(runtime: ServiceRuntime, db: Db): EventConsumer<Tx> {
-  const outbox = runtime.outbox();
-  return runtime
-    .consumer<Tx>(QUEUE_CONSUMER_GROUP, (fn) => db.$transaction(fn))
-    .on(EVENTS.appointmentCheckedIn, async (event, tx) => {
-      const entry = await joinQueue(tx, queueJoinOf(event));
-      if (!entry) return;
-      await outbox.write(tx, EVENTS.queueTokenIssued, {
-        key: doctorDayKey(entry),
-        tenantId: entry.tenantId,
-        subject: `queue-entry/${entry.id}`,
-        data: queueTokenIssued(entry),
-      });
-    });
+export function consumeAppointmentCheckedIn(runtime: ServiceRuntime, newId: () => string): void {
+  runtime.consumer(QUEUE_CONSUMER_GROUP).on(EVENTS.appointmentCheckedIn, async (event, tx) => {
+    await joinQueue({ store: createQueueStore(runtime.database.within(tx)), newId }, queueJoinOf(event));
+  });
 }
 
 /**
@@ -44,15 +31,6 @@ export function startAppointmentCheckedInConsumer(runtime: ServiceRuntime, db: D
  */
 export function queueJoinOf(event: DecodedEvent<typeof EVENTS.appointmentCheckedIn>): QueueJoin {
   const { data } = event;
-  const ids = {
-    tenantId: event.tenantId,
-    doctorId: data.doctorId,
-    appointmentId: data.appointmentId,
-    patientId: data.patientId,
-  };
-  for (const [name, value] of Object.entries(ids)) {
-    if (!isUuid(value)) throw new PoisonEventError(`${name} ${JSON.stringify(value)} is not a UUID`);
-  }
   if (!isCalendarDate(data.serviceDate)) {
     throw new PoisonEventError(`serviceDate ${JSON.stringify(data.serviceDate)} is not a date (YYYY-MM-DD)`);
   }
@@ -60,11 +38,10 @@ export function queueJoinOf(event: DecodedEvent<typeof EVENTS.appointmentChecked
     throw new PoisonEventError(`timeZone ${JSON.stringify(data.timeZone)} is not an IANA time zone`);
   }
   return {
-    // Lower case, as PostgreSQL returns uuids, so keys and subjects match what is stored.
-    tenantId: ids.tenantId.toLowerCase(),
-    doctorId: ids.doctorId.toLowerCase(),
-    appointmentId: ids.appointmentId.toLowerCase(),
-    patientId: ids.patientId.toLowerCase(),
+    tenantId: event.tenantId,
+    doctorId: eventUuid('doctorId', data.doctorId),
+    appointmentId: eventUuid('appointmentId', data.appointmentId),
+    patientId: eventUuid('patientId', data.patientId),
     serviceDate: data.serviceDate,
     timeZone: data.timeZone,
     joinedAt: fromTimestamp(data.checkedInAt) ?? event.occurredAt,

@@ -29,6 +29,9 @@ function entryOf(tokenNumber: number, status: QueueEntry['status'], priority = 0
 function recordingStore(entries: QueueEntry[] = []) {
   const calls: unknown[][] = [];
   const store: QueueStore = {
+    async change() {
+      throw new Error('reads only');
+    },
     async latestTimeZone(...args) {
       calls.push(['latestTimeZone', ...args]);
       return 'Asia/Kolkata';

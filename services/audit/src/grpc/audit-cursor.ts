@@ -5,7 +5,7 @@
  */
 import { decodeCursor as decodePosition, encodeCursor as encodePosition } from '@hms/platform';
 import { z } from 'zod';
-import type { AuditCursor } from './types.js';
+import type { AuditCursor } from '../domain/types.js';
 
 const position = z.object({ at: z.iso.datetime({ precision: 3 }), id: z.uuid() });
 

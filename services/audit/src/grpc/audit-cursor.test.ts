@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@hms/platform';
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor } from './audit-query.js';
+import { decodeCursor, encodeCursor } from './audit-cursor.js';
 
 const cursor = { occurredAt: new Date('2030-01-07T05:00:00.123Z'), id: '0192f0a0-0000-7000-8000-000000000001' };
 

@@ -1,0 +1,179 @@
+/**
+ * The one write path of every service: SQL on the service's pg pool, one
+ * transaction per change, scoped to a tenant, with the change's events written
+ * to the outbox in the same transaction just before it commits.
+ *
+ * - `transaction(tenantId, fn)`: BEGIN, `app.tenant_id` set for row-level
+ *   security, fn, the outbox rows of what fn emitted, COMMIT. Refuses to start,
+ *   and refuses to commit, once the caller's deadline (from the request
+ *   context) has passed, and bounds every statement by the time left, so a
+ *   change never commits after the caller has given up.
+ * - `read(tenantId, fn)`: the same scoping in a read-only transaction.
+ * - `within(tx)`: a Database whose transactions run inside `tx` (an event
+ *   consumer's transaction, which also holds its processed-event record).
+ *
+ * Prisma owns the schema (schema.prisma, migrations, the drift check); the
+ * runtime paths use SQL here because a Prisma model query costs several times
+ * the CPU of the same SQL (docs/performance.md).
+ */
+import type pg from 'pg';
+import { currentContext } from '../context.js';
+import { DeadlineExceededError } from '../errors.js';
+import { normalizeUuid } from '../ids.js';
+import type { PendingEvent } from '../kafka/events.js';
+import type { OutboxWriter } from '../kafka/outbox.js';
+import type { Sql } from './sql.js';
+
+export type { Sql } from './sql.js';
+
+export interface Transaction extends Sql {
+  /** The tenant the transaction is scoped to (null: platform bookkeeping across tenants). */
+  readonly tenantId: string | null;
+  /** Adds events to the transaction: written to the outbox just before it commits, or not at all. */
+  emit(...events: PendingEvent[]): void;
+}
+
+export interface Database {
+  transaction<T>(tenantId: string | null, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  read<T>(tenantId: string | null, fn: (sql: Sql) => Promise<T>): Promise<T>;
+  /** A Database whose transactions and reads run inside `tx` (no nested transaction). */
+  within(tx: Transaction): Database;
+}
+
+export interface DatabaseOptions {
+  pool: pg.Pool;
+  outbox: OutboxWriter;
+  /** Upper bound of any statement when the caller set no deadline. */
+  statementTimeoutMs?: number;
+}
+
+/** SQLSTATE of a statement cancelled, e.g. by statement_timeout. */
+const QUERY_CANCELED = '57014';
+
+/** Headroom kept before a deadline: a commit started with less than this left is not started. */
+const COMMIT_MARGIN_MS = 5;
+
+export function createDatabase(options: DatabaseOptions): Database {
+  const { pool, outbox } = options;
+  const defaultTimeoutMs = options.statementTimeoutMs ?? 30_000;
+
+  async function run<T>(tenantId: string | null, readOnly: boolean, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const tenant = tenantScope(tenantId);
+    const deadline = currentContext()?.deadline;
+    const timeoutMs = timeLeft(deadline, 'start');
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      // One round trip: simple protocol, values validated above (a UUID, an integer).
+      await client.query(
+        `BEGIN${readOnly ? ' READ ONLY' : ''}; SET LOCAL statement_timeout = ${Math.min(timeoutMs ?? defaultTimeoutMs, defaultTimeoutMs)}` +
+          (tenant ? `; SET LOCAL app.tenant_id = '${tenant}'` : ''),
+      );
+      const pending: PendingEvent[] = [];
+      const tx: Transaction = {
+        tenantId: tenant,
+        query: (text, values) => queryRows(client, text, values),
+        execute: (text, values) => executeCount(client, text, values),
+        emit: (...events) => {
+          if (readOnly) throw new Error('a read-only transaction cannot emit events');
+          pending.push(...events);
+        },
+      };
+      const result = await fn(tx);
+      if (pending.length > 0) await outbox.write(tx, pending);
+      timeLeft(deadline, 'commit');
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        // The connection is gone; the pool must not hand it out again.
+        broken = rollbackError as Error;
+      }
+      // A statement cut by the timeout the deadline set: the caller's deadline, not a fault.
+      if (deadline && (error as { code?: unknown }).code === QUERY_CANCELED && deadline.getTime() - Date.now() < 50) {
+        throw new DeadlineExceededError('the caller stopped waiting while the change ran; nothing was saved');
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  const database: Database = {
+    transaction: (tenantId, fn) => run(tenantId, false, fn),
+    read: (tenantId, fn) => run(tenantId, true, fn),
+    within: (tx) => joined(tx),
+  };
+  return database;
+}
+
+/** A Database bound to an open transaction: its "transactions" are that transaction. */
+function joined(tx: Transaction): Database {
+  const same = (tenantId: string | null) => {
+    const tenant = tenantScope(tenantId);
+    if (tenant !== tx.tenantId) {
+      throw new Error(`a change for tenant ${tenant ?? '(none)'} inside a transaction of ${tx.tenantId ?? '(none)'}`);
+    }
+  };
+  const self: Database = {
+    transaction: async (tenantId, fn) => {
+      same(tenantId);
+      return fn(tx);
+    },
+    read: async (tenantId, fn) => {
+      same(tenantId);
+      return fn(tx);
+    },
+    within: (inner) => joined(inner),
+  };
+  return self;
+}
+
+function tenantScope(tenantId: string | null): string | null {
+  if (tenantId === null) return null;
+  const tenant = normalizeUuid(tenantId);
+  if (!tenant) throw new TypeError(`tenant id ${JSON.stringify(tenantId)} is not a UUID`);
+  return tenant;
+}
+
+/** Milliseconds left before the deadline (undefined: none); throws when too little is left to `what`. */
+function timeLeft(deadline: Date | undefined, what: 'start' | 'commit'): number | undefined {
+  if (!deadline) return undefined;
+  const left = deadline.getTime() - Date.now();
+  if (left <= COMMIT_MARGIN_MS) {
+    throw new DeadlineExceededError(
+      what === 'start'
+        ? 'the caller stopped waiting before the change could start'
+        : 'the caller stopped waiting before the change could commit; nothing was saved',
+    );
+  }
+  return Math.ceil(left);
+}
+
+async function queryRows<R extends object>(
+  client: pg.PoolClient | pg.Pool,
+  text: string,
+  values?: readonly unknown[],
+): Promise<R[]> {
+  const result = await client.query<R>(text, values as unknown[] | undefined);
+  return result.rows;
+}
+
+async function executeCount(
+  client: pg.PoolClient | pg.Pool,
+  text: string,
+  values?: readonly unknown[],
+): Promise<number> {
+  const result = await client.query(text, values as unknown[] | undefined);
+  return result.rowCount ?? 0;
+}
+
+/** Statements outside any tenant scope, straight on the pool (platform bookkeeping, health checks). */
+export function poolSql(pool: pg.Pool): Sql {
+  return {
+    query: (text, values) => queryRows(pool, text, values),
+    execute: (text, values) => executeCount(pool, text, values),
+  };
+}
