@@ -33,4 +33,42 @@ export default tseslint.config(
     files: ['**/*.test.ts', 'e2e/**', 'scripts/**', 'bench/**', 'k6/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The layers of a service: domain code decides and knows no transport, no
+    // storage and no other layer of its service; src/db, src/grpc, src/events
+    // and src/http depend on it, never the reverse.
+    files: ['services/*/src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@hms/platform',
+              message: 'domain code uses @hms/platform/domain (errors, ids, calendar, pending events) only',
+            },
+          ],
+          patterns: [
+            {
+              group: ['@grpc/*', 'kafkajs', '@prisma/*', 'prisma', 'express', 'pg', 'ioredis', 'pino'],
+              message: 'domain code knows no transport or storage library: put it behind a port (a ...Store)',
+            },
+            {
+              group: [
+                '**/db',
+                '**/db/**',
+                '**/grpc',
+                '**/grpc/**',
+                '**/events',
+                '**/events/**',
+                '**/http',
+                '**/http/**',
+              ],
+              message: 'domain code imports no other layer of its service; they import the domain',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
