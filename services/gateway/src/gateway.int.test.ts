@@ -54,9 +54,9 @@ let noRedis: Gateway;
 /** Writes rows as the schema's owner, around the gateway. */
 const prisma = createPrismaClient(PrismaClient, ownerDatabaseUrl('gateway'));
 
-async function tenant(status: 'ACTIVE' | 'SUSPENDED' = 'ACTIVE') {
+async function tenant(status: 'ACTIVE' | 'SUSPENDED' = 'ACTIVE', requestLimitPerMinute?: number) {
   const id = newId();
-  await prisma.tenant.create({ data: { id, name: `int ${id}`, status } });
+  await prisma.tenant.create({ data: { id, name: `int ${id}`, status, requestLimitPerMinute } });
   return {
     id,
     token: await signDevelopmentToken({ tenantId: id, userId: 'int-user' }, { secret, issuer: 'hms-dev', ttl: '10m' }),
@@ -231,6 +231,21 @@ describe('gateway', () => {
       expect(last!.headers.get('ratelimit-remaining')).toBe('0');
       expect((await request(g, 'GET', '/api/v1/bills', { token: b.token })).status).toBe(503);
     }
+  });
+
+  it('holds a tenant to its own request limit when it has one, and nobody else', async () => {
+    // The gateway's default is 3 a minute; this tenant's contract says 5, another's 1.
+    const generous = await tenant('ACTIVE', 5);
+    const strict = await tenant('ACTIVE', 1);
+    const statuses = async (token: string, n: number) => {
+      const seen: number[] = [];
+      for (let i = 0; i < n; i += 1) seen.push((await request(limited, 'GET', '/api/v1/bills', { token })).status);
+      return seen;
+    };
+    expect(await statuses(generous.token, 6)).toEqual([503, 503, 503, 503, 503, 429]);
+    expect(await statuses(strict.token, 2)).toEqual([503, 429]);
+    const last = await request(limited, 'GET', '/api/v1/bills', { token: generous.token });
+    expect(last.headers.get('ratelimit-limit')).toBe('5');
   });
 
   it('exports request metrics by route template', async () => {

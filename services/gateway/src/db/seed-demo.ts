@@ -20,12 +20,20 @@ import { createTenantRepository } from './tenant.repository.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(configSchema.pick({ DATABASE_URL: true }), process.env);
-  const { values } = parseArgs({ options: { tenant: { type: 'string' }, name: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { tenant: { type: 'string' }, name: { type: 'string' }, 'request-limit': { type: 'string' } },
+  });
   const args = z
-    .object({ tenant: z.string().refine(isUuid, 'must be a UUID'), name: z.string().min(1).max(200) })
+    .object({
+      tenant: z.string().refine(isUuid, 'must be a UUID'),
+      name: z.string().min(1).max(200),
+      'request-limit': z.coerce.number().int().positive().optional(),
+    })
     .safeParse(values);
   if (!args.success) {
-    process.stderr.write(`usage: seed-demo --tenant <uuid> --name <name>\n${args.error.message}\n`);
+    process.stderr.write(
+      `usage: seed-demo --tenant <uuid> --name <name> [--request-limit <per minute>]\n${args.error.message}\n`,
+    );
     process.exit(64);
   }
   const logger = createLogger({ service: 'gateway-seed', level: 'warn' });
@@ -35,6 +43,7 @@ async function main(): Promise<void> {
     const tenant = await createTenantRepository(db).upsert({
       id: args.data.tenant.toLowerCase(),
       name: args.data.name,
+      requestLimitPerMinute: args.data['request-limit'],
     });
     process.stdout.write(`${JSON.stringify(tenant)}\n`);
   } finally {

@@ -72,7 +72,7 @@ export function authenticate(
     }
     return hit === 'unknown' ? undefined : hit;
   }
-  return async (req, _res, next) => {
+  return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw unauthorized('a bearer token is required');
@@ -81,6 +81,8 @@ export function authenticate(
     if (!tenant) throw new HttpProblem(403, 'unknown-tenant', 'the tenant of this token does not exist');
     if (tenant.status !== 'ACTIVE')
       throw new HttpProblem(403, 'tenant-suspended', 'the tenant of this token is suspended');
+    // For the middlewares after this one (the tenant's request budget).
+    res.locals.tenant = tenant;
     const ctx = currentContext();
     runWithContext({ requestId: ctx?.requestId ?? '', tenantId: tenant.id, userId: claims.userId }, () => next());
   };
