@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sourced (never executed): the HMS environment for one profile.
 #
-#   HMS_PROFILE=dev|test (default dev)
+#   HMS_PROFILE=dev|test|bench (default dev)
 #   HMS_ROOT   repo root, found from this file's location (works from any cwd)
 #   HMS_HOME   $HMS_ROOT/.hms/$HMS_PROFILE   data of this profile (git-ignored)
 #   HMS_RUN    $HMS_HOME/run                 pid files, unix sockets
@@ -16,7 +16,7 @@
 
 HMS_PROFILE="${HMS_PROFILE:-dev}"
 case "$HMS_PROFILE" in
-  dev | test) ;;
+  dev | test | bench) ;;
   *)
     echo "hms: unknown HMS_PROFILE '$HMS_PROFILE' (expected dev or test)" >&2
     return 1

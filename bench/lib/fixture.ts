@@ -1,0 +1,93 @@
+/**
+ * A tenant of its own for a load run: created through the same seed tools as
+ * the demo tenant, with a request budget that allows the load (never by
+ * raising the limit for everyone), round-the-clock doctors so any slot of the
+ * next months can be booked, patients, and a token to act with.
+ */
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { newId } from '@hms/platform';
+import pg from 'pg';
+import { databaseUrl, ROOT, type StackEnv } from './stack.js';
+
+const run = promisify(execFile);
+
+export interface Fixture {
+  api: string;
+  tenantId: string;
+  token: string;
+  doctors: string[];
+  patients: string[];
+  /** Slot length of every fixture doctor, minutes. */
+  slotMinutes: number;
+  /** The first bookable slot (ISO): fixtures book forward from it. */
+  firstSlot: string;
+}
+
+async function node(script: string, args: string[], env: Record<string, string>): Promise<string> {
+  const { stdout } = await run('node', [path.join(ROOT, script), ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  });
+  return stdout.trim();
+}
+
+export async function createFixture(
+  env: StackEnv,
+  options: { doctors: number; patients: number; requestLimitPerMinute: number; file: string },
+): Promise<Fixture> {
+  const tenantId = newId();
+  await node(
+    'services/gateway/dist/db/seed-demo.js',
+    ['--tenant', tenantId, '--name', `Load ${tenantId}`, '--request-limit', String(options.requestLimitPerMinute)],
+    { DATABASE_URL: databaseUrl(env, 'hms_gateway', 'HMS_DB_PASSWORD_GATEWAY') },
+  );
+  const token = await node(
+    'services/gateway/dist/dev-token.js',
+    ['--tenant', tenantId, '--user', 'load-test', '--ttl', '12h'],
+    { JWT_SECRET: env.HMS_JWT_SECRET ?? '' },
+  );
+
+  const db = new pg.Client({ connectionString: databaseUrl(env, 'hms_appointments', 'HMS_DB_PASSWORD_APPOINTMENTS') });
+  await db.connect();
+  const departmentId = newId();
+  const doctors = Array.from({ length: options.doctors }, () => newId());
+  const patients = Array.from({ length: options.patients }, () => newId());
+  try {
+    await db.query('BEGIN');
+    await db.query('INSERT INTO departments (id, tenant_id, name) VALUES ($1, $2, $3)', [
+      departmentId,
+      tenantId,
+      'Load',
+    ]);
+    await db.query(
+      `INSERT INTO doctors (id, tenant_id, department_id, full_name, consultation_fee_minor, hospital_fee_minor,
+         currency, time_zone, slot_minutes, day_start_minute, day_end_minute, working_days)
+       SELECT id, $2, $3, 'Dr. Load ' || n, 50000, 10000, 'INR', 'UTC', 15, 0, 1440, '{1,2,3,4,5,6,7}'
+       FROM unnest($1::uuid[]) WITH ORDINALITY AS d(id, n)`,
+      [doctors, tenantId, departmentId],
+    );
+    await db.query(
+      `INSERT INTO patients (id, tenant_id, mrn, full_name)
+       SELECT id, $2, 'LOAD-' || lpad(n::text, 7, '0'), 'Load Patient ' || n
+       FROM unnest($1::uuid[]) WITH ORDINALITY AS p(id, n)`,
+      [patients, tenantId],
+    );
+    await db.query('COMMIT');
+  } finally {
+    await db.end();
+  }
+  const quarter = 15 * 60_000;
+  const fixture: Fixture = {
+    api: `http://127.0.0.1:${env.HMS_NGINX_PORT}/api/v1`,
+    tenantId,
+    token,
+    doctors,
+    patients,
+    slotMinutes: 15,
+    firstSlot: new Date((Math.floor(Date.now() / quarter) + 2) * quarter).toISOString(),
+  };
+  await writeFile(options.file, JSON.stringify(fixture));
+  return fixture;
+}

@@ -1,0 +1,87 @@
+/**
+ * The stack under test as the benchmark sees it: the profile's environment
+ * (ports, URLs, generated secrets, read from scripts/lib/env.sh like every
+ * other tool), and the CPU time of all its processes, read from /proc.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export type StackEnv = Record<string, string>;
+
+/** Every HMS_* variable of the profile, as scripts/lib/env.sh computes it. */
+export function stackEnv(profile: string): StackEnv {
+  const out = execFileSync('bash', ['-c', 'source scripts/lib/env.sh >/dev/null && env -0'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HMS_PROFILE: profile },
+  }).toString();
+  const env: StackEnv = {};
+  for (const entry of out.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0 && entry.startsWith('HMS_')) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
+/** A service's database URL, as the stack scripts build it. */
+export function databaseUrl(env: StackEnv, role: string, passwordKey: string): string {
+  const url = new URL(env.HMS_PG_ADMIN_URL!);
+  url.username = role;
+  url.password = env[passwordKey] ?? '';
+  return url.toString();
+}
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** CPU seconds used so far by each stack component (its whole process group: workers, backends, children). */
+export type CpuSnapshot = Map<string, number>;
+
+/**
+ * Reads the CPU time of every process of the stack: each component the
+ * scripts started is a session leader with its pid in $HMS_RUN/<name>.pid,
+ * and everything it forked (PostgreSQL backends, nginx workers) stays in its
+ * session. A process's own time plus what its reaped children used counts.
+ */
+export function cpuSnapshot(env: StackEnv): CpuSnapshot {
+  const leaders = new Map<number, string>();
+  const run = env.HMS_RUN!;
+  for (const file of readdirSync(run)) {
+    if (!file.endsWith('.pid')) continue;
+    const pid = Number(readFileSync(path.join(run, file), 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0) leaders.set(pid, file.slice(0, -'.pid'.length));
+  }
+  const totals: CpuSnapshot = new Map([...leaders.values()].map((name) => [name, 0]));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // Fields after "(comm)": state ppid pgrp session ... utime(14) stime(15) cutime(16) cstime(17)
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const session = Number(fields[3]);
+    const name = leaders.get(session);
+    if (!name) continue;
+    const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    totals.set(name, (totals.get(name) ?? 0) + ticks / TICKS_PER_SECOND);
+  }
+  return totals;
+}
+
+/** CPU seconds each component used between two snapshots. */
+export function cpuUsed(before: CpuSnapshot, after: CpuSnapshot): Map<string, number> {
+  const used = new Map<string, number>();
+  for (const [name, seconds] of after) used.set(name, Math.max(0, seconds - (before.get(name) ?? 0)));
+  return used;
+}
+
+export function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}

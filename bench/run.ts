@@ -1,0 +1,458 @@
+/**
+ * The benchmark suite: for each operation, throughput at saturation, latency
+ * at a fixed moderate rate, and CPU-ms per operation across the whole stack
+ * (every stack process, consumers included until the event pipeline has
+ * drained), each beside a ceiling measured in the same run on the same
+ * machine; then event latency from commit to applied, and whether the
+ * pipeline drained within 5 s without dead letters. Prints a table and writes
+ * bench/results/<date>-<commit>.json and a chart of latency over time.
+ *
+ *   npm run bench                    its own stack (profile "bench"), brought up and down
+ *   npm run bench -- --target dev    a running stack of that profile instead
+ *   npm run bench -- --quick         shorter runs (a smoke of the benchmark itself)
+ *   npm run bench -- --only book,get-appointment
+ */
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { createKafka, createLogger } from '@hms/platform';
+import pg from 'pg';
+import { createFixture, type Fixture } from './lib/fixture.js';
+import { runK6, type K6Run } from './lib/k6.js';
+import { eventLatencies, openPipeline, type EventLatency } from './lib/pipeline.js';
+import { bookNearTerm } from './lib/prepare.js';
+import { renderChart } from './lib/report.js';
+import { cpuSnapshot, cpuUsed, databaseUrl, ROOT, stackEnv, sum, type StackEnv } from './lib/stack.js';
+
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: {
+    target: { type: 'string' },
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const profile = values.target ?? 'bench';
+const quick = values.quick;
+const OPS = ['book', 'check-in', 'get-appointment', 'get-queue', 'list-bills', 'audit-query'] as const;
+type Op = (typeof OPS)[number];
+const only = new Set((values.only?.split(',') ?? OPS) as Op[]);
+
+/** Work per operation: fixed counts for writes (each needs its own slot or appointment), durations for reads. */
+const WORK = {
+  saturateWrites: quick ? 300 : 3_000,
+  checkIns: quick ? 200 : 1_000,
+  readSeconds: quick ? '5s' : '15s',
+  rateSeconds: quick ? '5s' : '15s',
+  rate: 200,
+  vus: 16,
+};
+
+/** The issue's targets (issue 6). */
+const TARGETS: Partial<Record<Op, { cpuMs: number; opsPerSecond?: number; p99Ms?: number }>> = {
+  book: { cpuMs: 4, opsPerSecond: 500, p99Ms: 50 },
+  'get-appointment': { cpuMs: 1 },
+};
+
+interface OpResult {
+  op: Op;
+  saturation: {
+    ops: number;
+    failed: number;
+    opsPerSecond: number;
+    cpuSeconds: number;
+    byComponent: Record<string, number>;
+    drainMs: number;
+  };
+  atRate: { rate: number; p50Ms: number; p95Ms: number; p99Ms: number; failed: number };
+  cpuMsPerOp: number;
+  ceiling?: { name: string; opsPerSecond: number; ratio: number };
+  points: [number, number][];
+}
+
+function log(message: string): void {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} [bench] ${message}\n`);
+}
+
+async function hms(...args: string[]): Promise<void> {
+  await run(path.join(ROOT, 'scripts', 'hms'), [...args, '--profile', profile], {
+    env: { ...process.env, HMS_PROFILE: profile },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+async function main(): Promise<void> {
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+  if (!values.target) {
+    log('bringing the bench stack up (scripts/hms up --profile bench)');
+    await hms('up');
+  }
+  const env = stackEnv(profile);
+  const work = await mkdtemp(path.join(tmpdir(), 'hms-bench-'));
+  const pipeline = await openPipeline(env);
+  const results: OpResult[] = [];
+  let latencies: EventLatency[] = [];
+  const ceilings: Record<string, number> = {};
+  try {
+    const fixtureFile = path.join(work, 'fixture.json');
+    const fixture = await createFixture(env, {
+      doctors: 100,
+      patients: 2_000,
+      requestLimitPerMinute: 100_000_000,
+      file: fixtureFile,
+    });
+    // Bookings go to slots days ahead; check-ins need slots within the next hours.
+    fixture.firstSlot = new Date(Date.parse(fixture.firstSlot) + 2 * 86_400_000).toISOString();
+    log(`fixture: tenant ${fixture.tenantId}, ${fixture.doctors.length} doctors, ${fixture.patients.length} patients`);
+    const since = new Date();
+    const prepared = await bookNearTerm(fixture, WORK.checkIns * 2);
+    const readable = prepared.slice(0, 500);
+    const extra = {
+      appointments: readable.map((a) => a.id),
+      checkIns: prepared.map((a) => a.id),
+      queueDoctors: [...new Set(readable.map((a) => a.doctorId))],
+      queueDate: readable[0]!.serviceDate,
+      billedPatients: [...new Set(readable.map((a) => a.patientId))],
+    };
+    await writeFile(fixtureFile, JSON.stringify({ ...fixture, ...extra }));
+    await pipeline.drain(120_000);
+    const deadBefore = await pipeline.deadLetters();
+
+    let offset = 0;
+    for (const op of OPS) {
+      if (!only.has(op)) continue;
+      log(`${op}: saturation`);
+      const isWrite = op === 'book' || op === 'check-in';
+      const saturate = isWrite
+        ? { HMS_ITERATIONS: op === 'book' ? WORK.saturateWrites : WORK.checkIns, HMS_VUS: WORK.vus, HMS_OFFSET: offset }
+        : { HMS_VUS: WORK.vus, HMS_ITERATIONS: 1_000_000, HMS_OFFSET: offset };
+      const before = cpuSnapshot(env);
+      const sat = await runK6({
+        k6: `${env.HMS_TOOLS}/bin/k6`,
+        op,
+        executor: isWrite ? 'saturate' : 'rate',
+        fixture: fixtureFile,
+        workDir: work,
+        env: isWrite ? saturate : { ...saturate, HMS_RATE: 100_000, HMS_DURATION: WORK.readSeconds },
+      });
+      const drainMs = await pipeline.drain(60_000);
+      const used = cpuUsed(before, cpuSnapshot(env));
+      offset += WORK.saturateWrites;
+
+      log(`${op}: ${WORK.rate}/s for ${WORK.rateSeconds}`);
+      const rated = await runK6({
+        k6: `${env.HMS_TOOLS}/bin/k6`,
+        op,
+        executor: 'rate',
+        fixture: fixtureFile,
+        workDir: work,
+        env: {
+          HMS_RATE: WORK.rate,
+          HMS_DURATION: WORK.rateSeconds,
+          HMS_VUS: 64,
+          // Check-ins go on after the saturation run's share of the prepared appointments.
+          HMS_OFFSET: op === 'check-in' ? WORK.checkIns : offset,
+        },
+      });
+      offset += WORK.rate * parseInt(WORK.rateSeconds, 10);
+      await pipeline.drain(60_000);
+      const cpuSeconds = sum(used.values());
+      results.push({
+        op,
+        saturation: {
+          ops: sat.ok,
+          failed: sat.failed,
+          opsPerSecond: sat.rate,
+          cpuSeconds,
+          byComponent: Object.fromEntries(
+            [...used].map(([k, v]) => [k, Math.round((v / Math.max(1, sat.ok)) * 1e6) / 1e3]),
+          ),
+          drainMs,
+        },
+        atRate: { rate: WORK.rate, p50Ms: rated.p50Ms, p95Ms: rated.p95Ms, p99Ms: rated.p99Ms, failed: rated.failed },
+        cpuMsPerOp: (cpuSeconds * 1000) / Math.max(1, sat.ok),
+        points: rated.points,
+      });
+      log(
+        `${op}: ${sat.ok} ok, ${sat.rate.toFixed(0)}/s, ${((cpuSeconds * 1000) / Math.max(1, sat.ok)).toFixed(2)} CPU-ms/op`,
+      );
+    }
+    latencies = await eventLatencies(pipeline.admin, fixture.tenantId, since);
+    const deadLetters = (await pipeline.deadLetters()) - deadBefore;
+
+    log('ceilings');
+    ceilings.pgbenchBooking = await pgbenchCeiling(env, fixture, work);
+    ceilings.bareRead = await bareReadCeiling(env, work, fixture);
+    ceilings.kafkaProducer = await kafkaCeiling(env);
+    for (const r of results) {
+      if (r.op === 'book')
+        r.ceiling = {
+          name: 'pgbench of the booking SQL',
+          opsPerSecond: ceilings.pgbenchBooking,
+          ratio: r.saturation.opsPerSecond / ceilings.pgbenchBooking,
+        };
+      else if (r.op !== 'check-in')
+        r.ceiling = {
+          name: 'nginx -> bare node:http',
+          opsPerSecond: ceilings.bareRead,
+          ratio: r.saturation.opsPerSecond / ceilings.bareRead,
+        };
+    }
+
+    const report = {
+      commit,
+      date: new Date().toISOString(),
+      profile,
+      quick,
+      work: WORK,
+      results: results.map(({ points: _p, ...r }) => r),
+      eventLatency: latencies,
+      deadLetters,
+      ceilings,
+      targets: TARGETS,
+    };
+    const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
+    await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
+    const base = path.join(ROOT, 'bench', 'results', `${stamp}-${commit}${quick ? '-quick' : ''}`);
+    await writeFile(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+    await writeFile(
+      `${base}.svg`,
+      renderChart(
+        results.map((r) => ({ name: r.op, points: r.points })),
+        `HMS latency at ${WORK.rate}/s (${commit})`,
+      ),
+    );
+    printTable(results, latencies, deadLetters, ceilings);
+    log(`wrote ${path.relative(ROOT, base)}.json and .svg`);
+  } finally {
+    await pipeline.close();
+    await rm(work, { recursive: true, force: true });
+    if (!values.target && !values.keep) {
+      log('bringing the bench stack down');
+      await hms('down');
+    }
+  }
+}
+
+function printTable(
+  results: OpResult[],
+  latencies: EventLatency[],
+  deadLetters: number,
+  ceilings: Record<string, number>,
+): void {
+  const rows = results.map((r) => {
+    const t = TARGETS[r.op];
+    const met = t
+      ? [
+          r.cpuMsPerOp <= t.cpuMs,
+          t.opsPerSecond === undefined || r.saturation.opsPerSecond >= t.opsPerSecond,
+          t.p99Ms === undefined || r.atRate.p99Ms <= t.p99Ms,
+        ].every(Boolean)
+        ? 'met'
+        : 'MISSED'
+      : '';
+    return [
+      r.op,
+      r.saturation.opsPerSecond.toFixed(0),
+      r.cpuMsPerOp.toFixed(2),
+      r.atRate.p50Ms.toFixed(1),
+      r.atRate.p95Ms.toFixed(1),
+      r.atRate.p99Ms.toFixed(1),
+      r.ceiling ? `${r.ceiling.ratio.toFixed(2)} of ${r.ceiling.opsPerSecond.toFixed(0)}/s` : '-',
+      String(r.saturation.failed + r.atRate.failed),
+      (r.saturation.drainMs / 1000).toFixed(1),
+      t
+        ? `<=${t.cpuMs} CPU-ms${t.opsPerSecond ? `, >=${t.opsPerSecond}/s` : ''}${t.p99Ms ? `, p99<=${t.p99Ms}` : ''}: ${met}`
+        : '',
+    ];
+  });
+  const header = [
+    'operation',
+    'ops/s sat.',
+    'CPU-ms/op',
+    `p50@${WORK.rate}/s`,
+    'p95',
+    'p99',
+    'ratio to ceiling',
+    'errors',
+    'drain s',
+    'target',
+  ];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  console.log('\nevent latency, commit -> applied (ms):');
+  for (const l of latencies)
+    console.log(
+      `  ${l.stage.padEnd(48)} n=${l.events}  p50 ${l.p50Ms.toFixed(1)}  p99 ${l.p99Ms.toFixed(1)}  (target p99 <= 100)`,
+    );
+  console.log(`\ndead letters during the run: ${deadLetters}`);
+  console.log(
+    `ceilings: pgbench booking SQL ${ceilings.pgbenchBooking?.toFixed(0)} tx/s, nginx->bare node ${ceilings.bareRead?.toFixed(0)} req/s, Kafka producer ${ceilings.kafkaProducer?.toFixed(0)} records/s`,
+  );
+  console.log('\nCPU-ms per operation by component (saturation run):');
+  for (const r of results) {
+    const parts = Object.entries(r.saturation.byComponent)
+      .sort((a, b) => b[1] - a[1])
+      .filter(([, v]) => v >= 0.01);
+    console.log(`  ${r.op.padEnd(16)} ${parts.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+  }
+}
+
+/** Transactions per second of the booking's own SQL, pgbench with 8 clients for 10 s (3 s when quick). */
+async function pgbenchCeiling(env: StackEnv, fixture: Fixture, work: string): Promise<number> {
+  const url = new URL(databaseUrl(env, 'hms_appointments', 'HMS_DB_PASSWORD_APPOINTMENTS'));
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  const [{ department_id: departmentId } = { department_id: '' }] = (
+    await admin.query<{ department_id: string }>('SELECT department_id FROM appointments.doctors WHERE id = $1', [
+      fixture.doctors[0],
+    ])
+  ).rows;
+  const { stdout } = await run(
+    `${env.HMS_PG_BIN}/pgbench`,
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      env.HMS_PG_PORT!,
+      '-U',
+      'hms_appointments',
+      '-n',
+      '-M',
+      'prepared',
+      '-c',
+      '8',
+      '-j',
+      '2',
+      '-T',
+      quick ? '3' : '10',
+      '-D',
+      `tenant=${fixture.tenantId}`,
+      '-D',
+      `doctor=${fixture.doctors[0]}`,
+      '-D',
+      `patient=${fixture.patients[0]}`,
+      '-D',
+      `department=${departmentId}`,
+      '-f',
+      path.join(ROOT, 'bench', 'ceilings', 'booking.pgbench.sql'),
+      'hms',
+    ],
+    { env: { ...process.env, PGPASSWORD: url.password }, cwd: work },
+  );
+  await admin.query(`DELETE FROM appointments.appointment_history WHERE tenant_id = $1 AND actor_id = 'ceiling'`, [
+    fixture.tenantId,
+  ]);
+  await admin.query(`DELETE FROM appointments.appointments WHERE tenant_id = $1 AND service_date = '2200-01-01'`, [
+    fixture.tenantId,
+  ]);
+  await admin.end();
+  const tps = /tps = ([\d.]+)/.exec(stdout);
+  if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
+  return Number(tps[1]);
+}
+
+/** Requests per second of nginx in front of a bare node:http handler, at saturation. */
+async function bareReadCeiling(env: StackEnv, work: string, fixture: Fixture): Promise<number> {
+  const nodePort = Number(env.HMS_NGINX_PORT) + 900;
+  const nginxPort = Number(env.HMS_NGINX_PORT) + 901;
+  const children: ChildProcess[] = [];
+  try {
+    children.push(
+      spawn('node', ['--import', 'tsx', path.join(ROOT, 'bench', 'ceilings', 'bare-http.ts'), String(nodePort)], {
+        stdio: 'ignore',
+        cwd: ROOT,
+      }),
+    );
+    const conf = path.join(work, 'nginx.conf');
+    await writeFile(
+      conf,
+      `worker_processes 2; pid ${work}/nginx.pid; error_log ${work}/nginx-error.log warn; ${process.getuid?.() === 0 ? 'user nobody nogroup;' : ''}
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path ${work}/body; proxy_temp_path ${work}/proxy;
+  upstream bare { least_conn; server 127.0.0.1:${nodePort}; keepalive 64; }
+  server { listen 127.0.0.1:${nginxPort};
+    location / { proxy_pass http://bare; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+`,
+    );
+    children.push(
+      spawn('nginx', ['-p', `${work}/`, '-c', conf, '-g', 'daemon off;', '-e', `${work}/nginx-error.log`], {
+        stdio: 'ignore',
+      }),
+    );
+    for (let i = 0; i < 100; i += 1) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${nginxPort}/`)).ok) break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const fixtureFile = path.join(work, 'bare.json');
+    await writeFile(fixtureFile, JSON.stringify({ ...fixture, bareUrl: `http://127.0.0.1:${nginxPort}/` }));
+    const result: K6Run = await runK6({
+      k6: `${env.HMS_TOOLS}/bin/k6`,
+      op: 'bare',
+      executor: 'rate',
+      fixture: fixtureFile,
+      workDir: work,
+      env: { HMS_RATE: 100_000, HMS_DURATION: WORK.readSeconds, HMS_VUS: WORK.vus },
+    });
+    return result.rate;
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+  }
+}
+
+/** Records per second Kafka's own producer perf tool gets through the broker (acks=all, 400-byte records). */
+async function kafkaCeiling(env: StackEnv): Promise<number> {
+  const topic = 'hms.bench.ceiling';
+  const kafka = createKafka({
+    clientId: 'hms-bench',
+    brokers: env.HMS_KAFKA_BROKERS!.split(','),
+    logger: createLogger({ service: 'bench', level: 'warn' }),
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) {
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const { stdout } = await run(
+    'java',
+    [
+      '-Xms64m',
+      '-Xmx256m',
+      `-Dlog4j.configuration=file:${path.join(ROOT, 'scripts', 'kafka', 'tools-log4j.properties')}`,
+      '-cp',
+      `${env.HMS_KAFKA_HOME}/libs/*`,
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      topic,
+      '--num-records',
+      quick ? '20000' : '200000',
+      '--record-size',
+      '400',
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${env.HMS_KAFKA_BROKERS}`,
+      'acks=all',
+      'enable.idempotence=true',
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  const rate = /([\d.]+) records\/sec/.exec(last);
+  if (!rate) throw new Error(`ProducerPerformance printed no rate:\n${stdout}`);
+  return Number(rate[1]);
+}
+
+await main();

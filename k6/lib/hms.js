@@ -1,0 +1,110 @@
+// The HMS operations a load test drives, each one request (or a short flow)
+// with its checks, tagged with the operation's name so that thresholds and
+// summaries can be read per operation. The fixture (a tenant of the load's
+// own, its doctors, patients and prepared appointments) is made by the
+// node side (bench/lib/fixture.ts) and handed over as a JSON file.
+import { check } from 'k6';
+import exec from 'k6/execution';
+import http from 'k6/http';
+
+export function loadFixture() {
+  const file = __ENV.HMS_FIXTURE;
+  if (!file) throw new Error('HMS_FIXTURE must name the fixture JSON (npm run k6 and npm run bench make it)');
+  return JSON.parse(open(file));
+}
+
+const SLOT_MS = 15 * 60 * 1000;
+
+function headers(fixture, extra) {
+  return Object.assign({ authorization: `Bearer ${fixture.token}`, 'content-type': 'application/json' }, extra);
+}
+
+function pick(list, n) {
+  return list[n % list.length];
+}
+
+/** The n-th booking of the run: a distinct (doctor, slot) pair, and a patient never booked twice at one time. */
+export function bookingOf(fixture, n) {
+  const doctors = fixture.doctors.length;
+  return {
+    doctorId: fixture.doctors[n % doctors],
+    patientId: pick(fixture.patients, n),
+    startsAt: new Date(Date.parse(fixture.firstSlot) + Math.floor(n / doctors) * SLOT_MS).toISOString(),
+  };
+}
+
+/** A global iteration number, unique across VUs and scenarios of the run, shifted by HMS_OFFSET. */
+export function iteration() {
+  return Number(__ENV.HMS_OFFSET || 0) + exec.scenario.iterationInTest;
+}
+
+export function book(fixture, n) {
+  const body = bookingOf(fixture, n);
+  const res = http.post(`${fixture.api}/appointments`, JSON.stringify(body), {
+    headers: headers(fixture, { 'idempotency-key': `load-${fixture.tenantId}-${n}` }),
+    tags: { op: 'book', name: 'POST /appointments' },
+  });
+  check(res, { 'booked (201)': (r) => r.status === 201 }, { op: 'book' });
+  return res.status === 201 ? res.json('appointment.id') : undefined;
+}
+
+export function checkIn(fixture, appointmentId) {
+  const res = http.post(`${fixture.api}/appointments/${appointmentId}/check-in`, null, {
+    headers: headers(fixture),
+    tags: { op: 'check-in', name: 'POST /appointments/{id}/check-in' },
+  });
+  check(res, { 'checked in (200)': (r) => r.status === 200 }, { op: 'check-in' });
+}
+
+export function getAppointment(fixture, n) {
+  const id = pick(fixture.appointments, n);
+  const res = http.get(`${fixture.api}/appointments/${id}`, {
+    headers: headers(fixture),
+    tags: { op: 'get-appointment', name: 'GET /appointments/{id}' },
+  });
+  check(res, { 'appointment read (200)': (r) => r.status === 200 }, { op: 'get-appointment' });
+}
+
+export function getQueue(fixture, n) {
+  const doctorId = pick(fixture.queueDoctors, n);
+  const res = http.get(`${fixture.api}/queues/${doctorId}?date=${fixture.queueDate}`, {
+    headers: headers(fixture),
+    tags: { op: 'get-queue', name: 'GET /queues/{doctorId}' },
+  });
+  check(res, { 'queue read (200)': (r) => r.status === 200 }, { op: 'get-queue' });
+}
+
+export function listBills(fixture, n) {
+  const patientId = pick(fixture.billedPatients, n);
+  const res = http.get(`${fixture.api}/bills?patientId=${patientId}&limit=20`, {
+    headers: headers(fixture),
+    tags: { op: 'list-bills', name: 'GET /bills' },
+  });
+  check(res, { 'bills listed (200)': (r) => r.status === 200 }, { op: 'list-bills' });
+}
+
+export function queryAudit(fixture, n) {
+  const entityId = pick(fixture.appointments, n);
+  const res = http.get(`${fixture.api}/audit?entityId=${entityId}&limit=20`, {
+    headers: headers(fixture),
+    tags: { op: 'audit-query', name: 'GET /audit' },
+  });
+  check(res, { 'audit read (200)': (r) => r.status === 200 }, { op: 'audit-query' });
+}
+
+/** The read ceiling: a bare node:http handler behind nginx (bench/ceilings/bare-http.ts). */
+export function bare(fixture) {
+  const res = http.get(fixture.bareUrl, { tags: { op: 'bare', name: 'GET bare' } });
+  check(res, { 'bare read (200)': (r) => r.status === 200 }, { op: 'bare' });
+}
+
+/** The operations by name, each a function of (fixture, iteration number). */
+export const OPERATIONS = {
+  book: (fixture, n) => book(fixture, n),
+  'check-in': (fixture, n) => checkIn(fixture, fixture.checkIns[n % fixture.checkIns.length]),
+  'get-appointment': getAppointment,
+  'get-queue': getQueue,
+  'list-bills': listBills,
+  'audit-query': queryAudit,
+  bare,
+};
