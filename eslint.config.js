@@ -34,6 +34,11 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // k6 scripts run in k6's JavaScript runtime, which has globals of its own.
+    files: ['k6/**/*.js'],
+    languageOptions: { globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly', open: 'readonly' } },
+  },
+  {
     // The layers of a service: domain code decides and knows no transport, no
     // storage and no other layer of its service; src/db, src/grpc, src/events
     // and src/http depend on it, never the reverse.
