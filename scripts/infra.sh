@@ -131,6 +131,7 @@ pg_claim_as_root() {
       if [[ -f "$PG_DIR/PG_VERSION" ]]; then
         log "postgres: moving the cluster in $PG_DIR to $target/data"
         mv "$PG_DIR" "$target/data"
+        rm -rf "$HMS_RUN/postgres" # its socket folder
       else
         rm -rf "$PG_DIR"
       fi
