@@ -11,9 +11,11 @@
 #
 #   scripts/check-private-clone.sh      (a check of scripts/run-tests.sh; about a minute)
 #
-# Ports: the test profile's, shifted by HMS_PORT_OFFSET + 300 (HMS_PRIVATE_CLONE_SHIFT),
-# so it never meets this checkout's own stacks. Tools come from the shared cache
-# ($HMS_TOOLS); no npm install, as no node process is started from the copy.
+# Ports: the test profile's, shifted by HMS_PORT_OFFSET plus the first of 300, 400, ...
+# 900 at which every one of them is free (or HMS_PRIVATE_CLONE_SHIFT), so it meets
+# neither this checkout's stacks nor those of other checkouts on the machine. Tools come
+# from the shared cache ($HMS_TOOLS); no npm install, as no node process is started from
+# the copy.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -24,7 +26,24 @@ source "$here/lib/env.sh"
 source "$here/lib/common.sh"
 HMS_LOG_PREFIX="private-clone"
 
-offset=$((${HMS_PORT_OFFSET:-0} + ${HMS_PRIVATE_CLONE_SHIFT:-300}))
+# all_free SHIFT: every port of the test profile, moved by SHIFT, is free
+all_free() {
+  local line port
+  while IFS= read -r line; do
+    [[ "$line" =~ ^HMS_[A-Z_]+_PORTS?=\"?([0-9 ]+)\"?$ ]] || continue
+    for port in ${BASH_REMATCH[1]}; do
+      port_free "$((port + ${HMS_PORT_OFFSET:-0} + $1))" || return 1
+    done
+  done <"$HMS_ROOT/scripts/profiles/test.env"
+}
+offset=""
+for shift in ${HMS_PRIVATE_CLONE_SHIFT:-300 400 500 600 700 800 900}; do
+  if all_free "$shift"; then
+    offset=$((${HMS_PORT_OFFSET:-0} + shift))
+    break
+  fi
+done
+[[ -n "$offset" ]] || die "no free set of ports for the copy's stack (HMS_PRIVATE_CLONE_SHIFT)"
 parent="$(mktemp -d)" # mode 700, like a home folder
 clone="$parent/home/hms"
 cluster=""
