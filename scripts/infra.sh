@@ -425,7 +425,7 @@ component_down() {
 
 component_dir() {
   case "$1" in
-    postgres) echo "$PG_HOME" ;;
+    postgres) echo "${PG_HOME:-$PG_DIR}" ;;
     redis) echo "$REDIS_DIR" ;;
     kafka) echo "$KAFKA_DIR" ;;
     nginx) echo "$NGINX_DIR" ;;
@@ -482,7 +482,8 @@ status() {
       state=stopped
       rc=3
     fi
-    printf '%-11s %-24s pid %-8s port %s\n' "$c" "$state" "$pid" "$("${c}_ports")"
+    printf '%-11s %-24s pid %-8s port %-12s data %s\n' "$c" "$state" "$pid" "$("${c}_ports")" \
+      "$(component_dir "$c")"
   done
   return "$rc"
 }
