@@ -149,7 +149,7 @@ postgres_up() {
     id postgres >/dev/null 2>&1 || die "postgres: no 'postgres' OS user (run scripts/install.sh)"
     pg_claim_as_root
   else
-    [[ ! -L "$PG_DIR" ]] || die "postgres: $PG_DIR is a cluster root set up (it links to $(readlink "$PG_DIR")); run as root, or remove the link for a new cluster"
+    [[ ! -L "$PG_DIR" ]] || die "postgres: $PG_DIR links to a cluster set up by root ($(readlink "$PG_DIR")); run as root, or remove the link for a new cluster"
     [[ ! -f "$PG_DIR/PG_VERSION" ]] || die "postgres: $PG_DIR holds a cluster of an earlier layout; run once as root to move it, or delete it"
     private_dir "$PG_DIR/data" "$PG_DIR/run"
   fi

@@ -8,14 +8,14 @@
 #                                            to LOGFILE, no other inherited fds, open-files
 #                                            limit raised (65536, or the hard limit if the
 #                                            machine caps it); pid in $HMS_RUN/NAME.pid.
-#                                            Refuses if already running.
+#                                            Refuses if already running. The process runs
+#                                            with umask 077 and LOGFILE is mode 600: what
+#                                            it writes is its owner's alone.
 #   proc_stop NAME [GRACE_S] [SIGNAL]        SIGNAL (default TERM) to the process group, wait
 #                                            up to GRACE_S (default 20) for the whole group,
 #                                            then SIGKILL. No-op when not running.
 #   proc_running NAME                        true when the recorded process is alive
 #   proc_pid NAME                            prints the pid (fails when not running)
-#                                            The process runs with umask 077 and LOGFILE is
-#                                            mode 600: what it writes is its owner's alone.
 # The pid file holds only the pid; NAME.pid.start holds the process start time, so a
 # stale pid file (e.g. after a reboot, pid reused) is never mistaken for our process.
 #
