@@ -9,7 +9,9 @@
 #
 # Components: postgres redis kafka nginx prometheus (started in this order, stopped in
 # reverse). Profile: HMS_PROFILE=dev (default) or test; ports in scripts/profiles/*.env.
-# Data and logs: .hms/$HMS_PROFILE/ in the repo (git-ignored). `up` returns only when each
+# Data and logs: .hms/$HMS_PROFILE/ in the repo (git-ignored), owner-only (folders 700,
+# files 600); PostgreSQL's cluster, when started by root, is reached through the link
+# .hms/$HMS_PROFILE/postgres (see the postgres section). `up` returns only when each
 # component really serves requests, and is a no-op for components already up.
 # `status` exits 0 when all listed components run, 3 otherwise.
 set -euo pipefail
@@ -20,6 +22,8 @@ source "$HERE/lib/common.sh"
 # shellcheck source=scripts/lib/env.sh
 source "$HERE/lib/env.sh"
 HMS_LOG_PREFIX="infra:$HMS_PROFILE"
+# Whatever this script writes (configs, data, logs) is its owner's alone.
+umask 077
 
 ALL_COMPONENTS=(postgres redis kafka nginx prometheus)
 
@@ -35,7 +39,7 @@ render() {
   local tpl="$1" out="$2" list="" v
   shift 2
   for v in "$@"; do list+="\${$v} "; done
-  mkdir -p "$(dirname "$out")"
+  private_dir "$(dirname "$out")"
   envsubst "$list" <"$tpl" >"$out.tmp"
   mv -f "$out.tmp" "$out"
 }
@@ -48,13 +52,40 @@ require_free_port() { # COMPONENT PORT
 }
 
 # =========================================================================== postgres
-PG_DATA="$HMS_HOME/postgres"
-PG_SOCKDIR="$HMS_RUN/postgres"
+# PostgreSQL refuses to run as root. Started by root, it runs as the `postgres` OS user,
+# who cannot traverse a checkout below a folder closed to others: a root user's home
+# folder is mode 700, and so is every `mktemp -d` folder. So, as root, the cluster (data
+# and unix socket) lives in a folder of its own under $HMS_PG_STATE_ROOT (default
+# /var/lib/hms/postgres, reachable by the postgres user, listable by root only), and
+# $HMS_HOME/postgres is a symbolic link to it. The link is this checkout's and profile's
+# record of its cluster: `wipe`, `down --wipe` and `status` follow it. The folder's name
+# is random and the folder names its checkout (file `checkout`), so two checkouts never
+# share a cluster: a copied .hms gets a cluster of its own, a moved checkout keeps its
+# own, and a deleted .hms means a fresh cluster next time, as for every other component.
+# Started by any other user, PostgreSQL runs as that user, who can reach the checkout by
+# definition, and the cluster is a plain folder $HMS_HOME/postgres.
+PG_DIR="$HMS_HOME/postgres"
+PG_STATE_ROOT="${HMS_PG_STATE_ROOT:-/var/lib/hms/postgres}"
 PG_LOG="$HMS_LOGS/postgres.log"
+# pg_locate: where the cluster of this checkout and profile really is (never through the
+# checkout's path when the postgres user runs it); PG_HOME is empty when there is none.
+pg_locate() {
+  PG_HOME=""
+  if [[ -L "$PG_DIR" ]]; then
+    PG_HOME="$(readlink "$PG_DIR")"
+  elif [[ -d "$PG_DIR" ]]; then
+    PG_HOME="$PG_DIR"
+  fi
+  PG_DATA="$PG_HOME/data"
+  PG_SOCKDIR="$PG_HOME/run"
+}
+pg_locate
 
-# PostgreSQL refuses to run as root: every server-side binary runs as the postgres user.
-# `cd /` avoids "could not change directory to /root" warnings.
-as_postgres() { (cd / && runuser -u postgres -- "$@"); }
+# Every server-side binary runs as the server's user. `cd /` avoids "could not change
+# directory to /root" warnings.
+as_postgres() {
+  if ((EUID == 0)); then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
 pg_local_psql() { # over the unix socket, trust auth as the postgres superuser
   as_postgres "$HMS_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKDIR" -p "$HMS_PG_PORT" -U postgres "$@"
 }
@@ -64,15 +95,67 @@ postgres_ready() { # what clients do: TCP + password, against the hms database
 }
 postgres_ports() { echo "$HMS_PG_PORT"; }
 
+# pg_claim_as_root: makes $PG_DIR a link to a cluster folder that belongs to this checkout.
+pg_claim_as_root() {
+  local target="" owner="" name
+  if [[ -L "$PG_DIR" ]]; then
+    target="$(readlink "$PG_DIR")"
+    if [[ -f "$target/checkout" ]]; then
+      read -r owner <"$target/checkout" || true
+      if [[ "$owner" != "$HMS_HOME" ]]; then
+        if [[ "$(readlink "$owner/postgres" 2>/dev/null)" == "$target" ]]; then
+          log "postgres: $target is the cluster of $owner; this copy gets its own"
+          target=""
+        else
+          log "postgres: $target was the cluster of $owner (moved?); it is this checkout's now"
+          echo "$HMS_HOME" >"$target/checkout"
+        fi
+      fi
+    else
+      log "postgres: $PG_DIR pointed to $target, which is gone; starting a new cluster"
+      target=""
+    fi
+  fi
+  if [[ -z "$target" ]]; then
+    # its parents traversable (as /var/lib is); itself traversable but not listable
+    (umask 022 && mkdir -p "$PG_STATE_ROOT")
+    chmod 711 "$PG_STATE_ROOT"
+    name="${HMS_ROOT##*/}"
+    name="${name//[^A-Za-z0-9._-]/_}"
+    name="${name:0:24}-$HMS_PROFILE-$(openssl rand -hex 4)"
+    target="$PG_STATE_ROOT/$name"
+    install -d -o root -g postgres -m 710 "$target"
+    echo "$HMS_HOME" >"$target/checkout"
+    if [[ -d "$PG_DIR" && ! -L "$PG_DIR" ]]; then
+      # a cluster of the earlier layout (data in the checkout itself): move it over
+      if [[ -f "$PG_DIR/PG_VERSION" ]]; then
+        log "postgres: moving the cluster in $PG_DIR to $target/data"
+        mv "$PG_DIR" "$target/data"
+        rm -rf "$HMS_RUN/postgres" # its socket folder
+      else
+        rm -rf "$PG_DIR"
+      fi
+    fi
+    rm -f "$PG_DIR"
+    ln -s "$target" "$PG_DIR"
+  fi
+  install -d -o postgres -g postgres -m 700 "$target/data" "$target/run"
+}
+
 postgres_up() {
-  id postgres >/dev/null 2>&1 || die "postgres: no 'postgres' OS user (run scripts/install.sh)"
   [[ -x "$HMS_PG_BIN/postgres" ]] || die "postgres: $HMS_PG_BIN/postgres missing (run scripts/install.sh)"
   require_free_port postgres "$HMS_PG_PORT"
-  # The postgres user must reach $HMS_HOME: make our own dirs traversable and check the rest.
-  chmod 755 "$HMS_ROOT/.hms" "$HMS_HOME"
-  as_postgres test -x "$HMS_HOME" ||
-    die "postgres: user 'postgres' cannot traverse to $HMS_HOME (a parent directory lacks o+x)"
-  install -d -o postgres -g postgres -m 700 "$PG_DATA" "$PG_SOCKDIR"
+  if ((EUID == 0)); then
+    id postgres >/dev/null 2>&1 || die "postgres: no 'postgres' OS user (run scripts/install.sh)"
+    pg_claim_as_root
+  else
+    [[ ! -L "$PG_DIR" ]] || die "postgres: $PG_DIR links to a cluster set up by root ($(readlink "$PG_DIR")); run as root, or remove the link for a new cluster"
+    [[ ! -f "$PG_DIR/PG_VERSION" ]] || die "postgres: $PG_DIR holds a cluster of an earlier layout; run once as root to move it, or delete it"
+    private_dir "$PG_DIR/data" "$PG_DIR/run"
+  fi
+  pg_locate
+  as_postgres test -x "$PG_DATA" ||
+    die "postgres: the server's user cannot reach $PG_DATA (HMS_PG_STATE_ROOT=$PG_STATE_ROOT must lie where it can)"
   local sock="$PG_SOCKDIR/.s.PGSQL.$HMS_PG_PORT"
   ((${#sock} < 100)) || die "postgres: socket path too long for unix sockets: $sock"
 
@@ -80,7 +163,7 @@ postgres_up() {
     log "postgres: initdb $PG_DATA"
     local pwfile="$PG_SOCKDIR/.initdb-pw"
     (umask 077 && printf '%s\n' "$HMS_PG_SUPERUSER_PASSWORD" >"$pwfile")
-    chown postgres:postgres "$pwfile"
+    ((EUID != 0)) || chown postgres:postgres "$pwfile"
     # --no-sync: a throwaway dev/test cluster, initdb's fsync of every file only costs time
     as_postgres "$HMS_PG_BIN/initdb" -D "$PG_DATA" -U postgres --pwfile="$pwfile" \
       --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 \
@@ -100,6 +183,7 @@ postgres_up() {
 listen_addresses = '127.0.0.1'
 port = $HMS_PG_PORT
 unix_socket_directories = '$PG_SOCKDIR'
+unix_socket_permissions = 0700
 max_connections = 300
 password_encryption = 'scram-sha-256'
 timezone = 'UTC'
@@ -107,7 +191,7 @@ log_timezone = 'UTC'
 logging_collector = off
 log_line_prefix = '%m [%p] %q%u@%d '
 EOF
-  chown postgres:postgres "$PG_DATA/hms.conf"
+  ((EUID != 0)) || chown postgres:postgres "$PG_DATA/hms.conf"
   # A postmaster killed with SIGKILL on a machine whose init does not reap orphans stays a
   # zombie, and its pid in the lock files then looks alive to a new postmaster. We only
   # get here when our postmaster is not running, so lock files of dead pids are stale.
@@ -123,8 +207,9 @@ EOF
 
   # setpriv execs postgres in place (no intermediate process), so the recorded pid is the
   # postmaster itself.
-  proc_start postgres "$PG_LOG" -- setpriv --reuid=postgres --regid=postgres --init-groups -- \
-    "$HMS_PG_BIN/postgres" -D "$PG_DATA"
+  local as_server=()
+  ((EUID != 0)) || as_server=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+  proc_start postgres "$PG_LOG" -- "${as_server[@]}" "$HMS_PG_BIN/postgres" -D "$PG_DATA"
   wait_for "postgres to accept connections" 60 --proc postgres --log "$PG_LOG" \
     as_postgres "$HMS_PG_BIN/pg_isready" -q -h "$PG_SOCKDIR" -p "$HMS_PG_PORT"
   # Keep the superuser password in line with secrets.env (also after secrets.env was
@@ -157,9 +242,9 @@ redis_ports() { echo "$HMS_REDIS_PORT"; }
 redis_up() {
   command -v redis-server >/dev/null || die "redis: redis-server missing (run scripts/install.sh)"
   require_free_port redis "$HMS_REDIS_PORT"
-  mkdir -p "$REDIS_DIR"
+  private_dir "$REDIS_DIR"
   # a config file (mode 600) rather than arguments, so the password is not in `ps`
-  (umask 077 && cat >"$REDIS_DIR/redis.conf" <<EOF
+  (cat >"$REDIS_DIR/redis.conf" <<EOF
 # Generated by scripts/infra.sh on every start; edits are lost.
 port $HMS_REDIS_PORT
 bind 127.0.0.1
@@ -196,7 +281,7 @@ kafka_up() {
   [[ -f "$HMS_KAFKA_HOME/.installed" ]] || die "kafka: jars missing in $HMS_KAFKA_HOME (run scripts/install.sh)"
   require_free_port kafka "$HMS_KAFKA_PORT"
   require_free_port kafka "$HMS_KAFKA_CONTROLLER_PORT"
-  mkdir -p "$KAFKA_DATA"
+  private_dir "$KAFKA_DIR" "$KAFKA_DATA"
   HMS_KAFKA_DATA_DIR="$KAFKA_DATA" render "$HMS_ROOT/scripts/kafka/server.properties.template" \
     "$KAFKA_PROPS" HMS_KAFKA_PORT HMS_KAFKA_CONTROLLER_PORT HMS_KAFKA_DATA_DIR
 
@@ -241,7 +326,7 @@ nginx_ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$HMS_NGINX
 nginx_ports() { echo "$HMS_NGINX_PORT"; }
 
 nginx_render() {
-  mkdir -p "$NGINX_DIR/tmp" "$HMS_LOGS"
+  private_dir "$NGINX_DIR" "$NGINX_DIR/tmp" "$HMS_LOGS"
   local servers="" p
   for p in $HMS_GATEWAY_PORTS; do
     servers+="        server 127.0.0.1:$p max_fails=2 fail_timeout=5s;"$'\n'
@@ -297,7 +382,7 @@ prometheus_up() {
   command -v prometheus >/dev/null || die "prometheus: missing (run scripts/install.sh)"
   command -v promtool >/dev/null || die "prometheus: promtool missing (run scripts/install.sh)"
   require_free_port prometheus "$HMS_PROMETHEUS_PORT"
-  mkdir -p "$PROM_DIR/data"
+  private_dir "$PROM_DIR" "$PROM_DIR/data"
   prometheus_render
   local out
   out="$(promtool check config "$PROM_CONF" 2>&1)" || die "prometheus: promtool check config failed:"$'\n'"$out"
@@ -340,7 +425,7 @@ component_down() {
 
 component_dir() {
   case "$1" in
-    postgres) echo "$PG_DATA" ;;
+    postgres) echo "${PG_HOME:-$PG_DIR}" ;;
     redis) echo "$REDIS_DIR" ;;
     kafka) echo "$KAFKA_DIR" ;;
     nginx) echo "$NGINX_DIR" ;;
@@ -361,15 +446,28 @@ wipe() {
       if proc_running "$c"; then running+=("$c"); fi
     done
     ((${#running[@]} == 0)) || die "wipe: still running in profile $HMS_PROFILE: ${running[*]}"
+    postgres_wipe
     find "$HMS_HOME" -mindepth 1 -maxdepth 1 ! -name secrets.env -exec rm -rf {} +
     log "wiped $HMS_HOME (kept secrets.env)"
   else
     for c in "$@"; do
       if proc_running "$c"; then die "wipe: $c is running"; fi
-      rm -rf "$(component_dir "$c")"
-      log "wiped $c data ($(component_dir "$c"))"
+      log "wiping $c data ($(component_dir "$c"))"
+      if [[ "$c" == postgres ]]; then postgres_wipe; else rm -rf "$(component_dir "$c")"; fi
     done
   fi
+}
+
+# postgres_wipe: the cluster folder the link leads to, when it is this checkout's (never
+# another checkout's, whose .hms this one was copied from), then the link itself.
+postgres_wipe() {
+  local owner=""
+  if [[ -L "$PG_DIR" ]]; then
+    if [[ -f "$PG_HOME/checkout" ]]; then read -r owner <"$PG_HOME/checkout" || true; fi
+    if [[ "$owner" == "$HMS_HOME" ]]; then rm -rf "$PG_HOME"; fi
+  fi
+  rm -rf "$PG_DIR"
+  pg_locate
 }
 
 status() {
@@ -384,7 +482,8 @@ status() {
       state=stopped
       rc=3
     fi
-    printf '%-11s %-24s pid %-8s port %s\n' "$c" "$state" "$pid" "$("${c}_ports")"
+    printf '%-11s %-24s pid %-8s port %-12s data %s\n' "$c" "$state" "$pid" "$("${c}_ports")" \
+      "$(component_dir "$c")"
   done
   return "$rc"
 }
@@ -425,7 +524,7 @@ main() {
 
   # One infra.sh at a time per profile (the lock fd is not inherited by the servers:
   # proc_start closes every fd above 2).
-  mkdir -p "$HMS_RUN" "$HMS_LOGS"
+  private_dir "$HMS_RUN" "$HMS_LOGS"
   exec 9>"$HMS_RUN/.infra.lock"
   flock -w 600 9 || die "another scripts/infra.sh holds $HMS_RUN/.infra.lock"
 

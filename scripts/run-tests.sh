@@ -3,10 +3,12 @@
 # Every check and every test suite of HMS, against a fresh test stack (profile
 # "test": its own ports and data, so a running dev stack is left alone):
 #   1. install what is missing, build
-#   2. static checks: lint, format, import cycles, test type-check, buf lint, shellcheck
-#   3. PostgreSQL, Redis, Kafka, nginx, Prometheus from empty data; roles, schemas, topics
-#   4. unit and integration suites (services in-process against the real parts)
-#   5. the services as processes behind nginx; end-to-end and fault suites
+#   2. static checks: lint, format, import cycles, type-check, buf lint, shellcheck
+#   3. a fresh copy of the checkout: typecheck and lint there by themselves; the
+#      infrastructure started from a copy in a folder closed to other users (mode 700)
+#   4. PostgreSQL, Redis, Kafka, nginx, Prometheus from empty data; roles, schemas, topics
+#   5. unit and integration suites (services in-process against the real parts)
+#   6. the services as processes behind nginx; end-to-end, fault and stack-hygiene suites
 # It always tears the test stack down, and ends with the line "N passed, N failed",
 # where a check counts as one and a suite contributes each of its tests.
 set -uo pipefail
@@ -85,7 +87,7 @@ summary() {
 trap 'summary; exit $?' EXIT
 trap 'exit 130' INT TERM
 
-mkdir -p "$report_dir"
+private_dir "$report_dir"
 
 stage "install and build"
 "$here/install.sh" || { failed=$((failed + 1)); failures+=(install); exit 1; }
@@ -95,9 +97,13 @@ stage "static checks"
 check lint npx eslint . --max-warnings 0
 check format npx prettier --check .
 check import-cycles npm run --silent cycles
-check typecheck-tests npx tsc -p tsconfig.test.json
+check typecheck npm run --silent typecheck
 check buf-lint bash -c 'cd proto && buf lint'
 check shellcheck bash -c 'shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/hms scripts/with-test-env .ci/run'
+
+stage "fresh and private copies of the checkout"
+check fresh-clone "$here/check-fresh-clone.sh"
+check private-clone "$here/check-private-clone.sh"
 
 stage "test stack from empty data"
 "$here/hms" services down --profile test >/dev/null 2>&1 || true

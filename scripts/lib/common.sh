@@ -8,7 +8,9 @@
 #                                            to LOGFILE, no other inherited fds, open-files
 #                                            limit raised (65536, or the hard limit if the
 #                                            machine caps it); pid in $HMS_RUN/NAME.pid.
-#                                            Refuses if already running.
+#                                            Refuses if already running. The process runs
+#                                            with umask 077 and LOGFILE is mode 600: what
+#                                            it writes is its owner's alone.
 #   proc_stop NAME [GRACE_S] [SIGNAL]        SIGNAL (default TERM) to the process group, wait
 #                                            up to GRACE_S (default 20) for the whole group,
 #                                            then SIGKILL. No-op when not running.
@@ -16,6 +18,9 @@
 #   proc_pid NAME                            prints the pid (fails when not running)
 # The pid file holds only the pid; NAME.pid.start holds the process start time, so a
 # stale pid file (e.g. after a reboot, pid reused) is never mistaken for our process.
+#
+# Owner-only state: private_dir DIR... makes DIRs (and missing parents) mode 700, also
+# when they already exist with wider modes (an older checkout's .hms).
 # Note: on machines whose PID 1 does not reap orphans, exited processes linger as
 # zombies; they count as "not running" here.
 
@@ -81,6 +86,10 @@ port_free() { ! port_open "$1"; }
 
 _proc_pidfile() { echo "$HMS_RUN/$1.pid"; }
 
+private_dir() {
+  (umask 077 && mkdir -p -- "$@") && chmod 700 -- "$@"
+}
+
 # _proc_stat PID: prints "STATE STARTTIME" from /proc/PID/stat, fails if no such process
 _proc_stat() {
   local stat rest
@@ -137,7 +146,8 @@ proc_start() {
   fi
   local pidfile nofile pid="" i st
   pidfile="$(_proc_pidfile "$name")"
-  mkdir -p "$HMS_RUN" "$(dirname "$logfile")"
+  private_dir "$HMS_RUN" "$(dirname "$logfile")"
+  (umask 077 && : >>"$logfile") && chmod 600 "$logfile"
   rm -f "$pidfile" "$pidfile.start"
   nofile="$(nofile_target)"
   # setsid: own session and process group, so proc_stop can signal the whole tree and a
@@ -146,6 +156,7 @@ proc_start() {
   # shellcheck disable=SC2016 # expanded by the inner bash, not here
   HMS_PROC_PIDFILE="$pidfile" HMS_PROC_NOFILE="$nofile" setsid bash -c '
     ulimit -n "$HMS_PROC_NOFILE" 2>/dev/null || true
+    umask 077
     # close every inherited fd above 2 (callers'"'"' lock files, pipes of a CI runner that
     # would otherwise wait for EOF as long as the server lives)
     for fd in /proc/self/fd/*; do
@@ -161,7 +172,7 @@ proc_start() {
   done
   [[ -n "$pid" ]] || die "$name: did not start (see $logfile)"
   if st="$(_proc_stat "$pid")"; then
-    echo "${st#* }" >"$pidfile.start"
+    (umask 077 && echo "${st#* }" >"$pidfile.start")
   fi
   return 0
 }
@@ -202,10 +213,10 @@ kafka_topics() {
   local admin="$HMS_HOME/kafka/admin.properties"
   if [[ ! -f "$admin" ]]; then
     # bound every admin call so a broker that is not up yet fails fast instead of hanging
-    mkdir -p "$HMS_HOME/kafka"
-    printf '%s\n' request.timeout.ms=5000 default.api.timeout.ms=8000 retry.backoff.ms=200 \
+    private_dir "$HMS_HOME/kafka"
+    (umask 077 && printf '%s\n' request.timeout.ms=5000 default.api.timeout.ms=8000 retry.backoff.ms=200 \
       socket.connection.setup.timeout.ms=1000 socket.connection.setup.timeout.max.ms=2000 \
-      >"$admin.$$"
+      >"$admin.$$")
     mv -f "$admin.$$" "$admin"
   fi
   kafka_java org.apache.kafka.tools.TopicCommand \
@@ -218,4 +229,14 @@ kafka_java() {
     -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$HMS_ROOT/scripts/kafka/tools-log4j.properties" \
     -cp "$HMS_KAFKA_HOME/libs/*" "$@"
+}
+
+# copy_working_tree DEST: what a clone of this checkout would hold plus the work not yet
+# committed: every tracked and untracked file that git does not ignore (so no
+# node_modules, dist, generated code or .hms), into the existing folder DEST.
+copy_working_tree() {
+  local dest="$1"
+  (cd "$HMS_ROOT" && git ls-files -z --cached --others --exclude-standard |
+    while IFS= read -r -d '' f; do if [[ -e "$f" ]]; then printf '%s\0' "$f"; fi; done |
+    tar --null -T - -cf -) | tar -C "$dest" -xf -
 }

@@ -13,6 +13,8 @@
 #
 # Loads scripts/profiles/$HMS_PROFILE.env (ports; each only if not already set in the
 # environment) and $HMS_HOME/secrets.env (generated once, mode 600), and exports all.
+# .hms and $HMS_HOME are the invoking user's alone (mode 700), as is everything the
+# scripts write below them.
 
 HMS_PROFILE="${HMS_PROFILE:-dev}"
 case "$HMS_PROFILE" in
@@ -45,22 +47,22 @@ esac
 # *different* profile (e.g. `HMS_PROFILE=test scripts/x` run from a shell that sourced
 # the dev env): then the profile file wins, or test would silently get dev's ports.
 _hms_load_kv_file() { # FILE FORCE(0|1)
-  local line key val shift_ports=0
-  if [[ "$1" == */profiles/* && "${HMS_PORT_OFFSET:-0}" != 0 ]]; then shift_ports=1; fi
+  local file="$1" force="$2" line key val shift_ports=0
+  # HMS_PORT_OFFSET shifts every port a profile file gives, so that several stacks of
+  # one profile (e.g. test stacks of two checkouts) can run at once.
+  [[ "$file" == */profiles/* && "${HMS_PORT_OFFSET:-0}" != 0 ]] && shift_ports=1
   while IFS= read -r line || [[ -n "$line" ]]; do
     line="${line%$'\r'}"
     [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
     [[ "$line" =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || {
-      echo "hms: $1: cannot parse line: $line" >&2
+      echo "hms: $file: cannot parse line: $line" >&2
       return 1
     }
     key="${BASH_REMATCH[1]}"
     val="${BASH_REMATCH[2]}"
     # strip one pair of surrounding quotes
     if [[ "$val" =~ ^\"(.*)\"$ || "$val" =~ ^\'(.*)\'$ ]]; then val="${BASH_REMATCH[1]}"; fi
-    if [[ "$2" == 1 || -z "${!key+set}" ]]; then
-      # HMS_PORT_OFFSET shifts every port a profile file gives, so that several
-      # stacks of one profile (e.g. test stacks of two checkouts) can run at once.
+    if [[ "$force" == 1 || -z "${!key+set}" ]]; then
       if ((shift_ports)) && [[ "$key" =~ _PORTS?$ ]]; then
         local p shifted=()
         for p in $val; do shifted+=("$((p + HMS_PORT_OFFSET))"); done
@@ -69,7 +71,7 @@ _hms_load_kv_file() { # FILE FORCE(0|1)
       printf -v "$key" '%s' "$val"
     fi
     export "${key?}"
-  done <"$1"
+  done <"$file"
 }
 _hms_force=0
 if [[ -n "${HMS_LOADED_PROFILE:-}" && "$HMS_LOADED_PROFILE" != "$HMS_PROFILE" ]]; then _hms_force=1; fi
@@ -94,7 +96,6 @@ _hms_ensure_secrets() {
   else
     missing=("${_hms_secret_keys[@]}")
   fi
-  mkdir -p "$HMS_HOME"
   # hex only: safe inside URLs, shell and config files without quoting
   tmp="$(umask 077 && mktemp "$HMS_HOME/.secrets.XXXXXX")"
   {
@@ -117,7 +118,10 @@ _hms_ensure_secrets() {
     rm -f "$tmp"
   fi
 }
+# Owner-only, also when an older checkout made them wider.
+(umask 077 && mkdir -p "$HMS_HOME") && chmod 700 "$HMS_ROOT/.hms" "$HMS_HOME" || return 1
 _hms_ensure_secrets || return 1
+chmod 600 "$HMS_HOME/secrets.env" || return 1
 _hms_load_kv_file "$HMS_HOME/secrets.env" 1 || return 1
 unset -f _hms_ensure_secrets
 unset _hms_secret_keys
