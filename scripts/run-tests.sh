@@ -119,3 +119,6 @@ stage "services behind nginx; end-to-end and fault suites"
 check services-up "$here/hms" services up --profile test
 check edge-up "$here/infra.sh" up nginx prometheus
 suite e2e --project e2e
+
+stage "release load test, smoke stage (k6 thresholds: p95 < 200 ms, errors < 1%, checks > 99%)"
+check k6-smoke node --import tsx scripts/k6.ts smoke --profile test

@@ -41,7 +41,8 @@ export function iteration() {
 export function book(fixture, n) {
   const body = bookingOf(fixture, n);
   const res = http.post(`${fixture.api}/appointments`, JSON.stringify(body), {
-    headers: headers(fixture, { 'idempotency-key': `load-${fixture.tenantId}-${n}` }),
+    // One key per booking (doctor and slot), so that k6's own retries would be replays.
+    headers: headers(fixture, { 'idempotency-key': `load-${body.doctorId}-${body.startsAt}` }),
     tags: { op: 'book', name: 'POST /appointments' },
   });
   check(res, { 'booked (201)': (r) => r.status === 201 }, { op: 'book' });

@@ -1,0 +1,66 @@
+// The release load test: the flows of a clinic's day at once, under one of the
+// stages in stages.js (npm run k6 -- <stage>). Each flow is a k6 scenario with
+// its share of the users; its requests are tagged with the operation, so the
+// summary shows every operation's latency and errors.
+import { sleep } from 'k6';
+import exec from 'k6/execution';
+import { book, checkIn, getAppointment, getQueue, listBills, loadFixture, queryAudit } from './lib/hms.js';
+import { STAGES, thresholdsFor } from './stages.js';
+
+const fixture = loadFixture();
+const stage = __ENV.HMS_STAGE || 'smoke';
+if (!STAGES[stage]) throw new Error(`unknown stage ${stage}: one of ${Object.keys(STAGES).join(', ')}`);
+
+const FLOWS = {
+  // Front desk: book a slot days ahead, read it back.
+  booking: { share: 0.3, exec: 'booking' },
+  // Arrival: book a slot of the next hours and check the patient in.
+  arrival: { share: 0.1, exec: 'arrival' },
+  // Waiting-room screens and doctors' desks polling their queue.
+  queueReads: { share: 0.3, exec: 'queueReads' },
+  // Cashiers looking up a patient's bills.
+  bills: { share: 0.2, exec: 'bills' },
+  // Compliance searching the trail.
+  audit: { share: 0.1, exec: 'audit' },
+};
+
+export const options = {
+  scenarios: Object.fromEntries(
+    Object.entries(FLOWS).map(([name, flow]) => [name, { ...STAGES[stage](flow.share), exec: flow.exec }]),
+  ),
+  thresholds: thresholdsFor(stage),
+  summaryTrendStats: ['avg', 'min', 'med', 'p(95)', 'p(99)', 'max'],
+};
+
+const think = () => sleep(0.2 + Math.random() * 0.3);
+const n = () => Number(__ENV.HMS_OFFSET || 0) + exec.scenario.iterationInTest;
+
+export function booking() {
+  const id = book(fixture, n());
+  if (id) getAppointment({ ...fixture, appointments: [id] }, 0);
+  think();
+}
+
+export function arrival() {
+  // Slots of the next hours, one per iteration, from a range bookings never use.
+  const near = { ...fixture, firstSlot: fixture.nearSlot };
+  const id = book(near, n());
+  if (id) checkIn(fixture, id);
+  // A patient at a time arrives at the desk.
+  sleep(1);
+}
+
+export function queueReads() {
+  getQueue(fixture, n());
+  think();
+}
+
+export function bills() {
+  listBills(fixture, n());
+  think();
+}
+
+export function audit() {
+  queryAudit(fixture, n());
+  think();
+}
