@@ -1,8 +1,10 @@
 /**
  * Prepares a fresh stack for the services: each service's database role and
- * the schemas it alone owns, and the Kafka topics (domain topics and the
- * consumer groups' dead-letter topics). Idempotent. Runs with administrator
- * rights that the services themselves never get.
+ * the schemas it alone owns, and the Kafka topics (domain topics, and each
+ * consumer group's dead-letter and retry topics) with their retention set
+ * explicitly (packages/platform/src/kafka/retention.ts), also on topics that
+ * exist already. Idempotent. Runs with administrator rights that the services
+ * themselves never get.
  *
  *   npx tsx scripts/bootstrap.ts      (environment from scripts/lib/env.sh)
  */
@@ -10,9 +12,10 @@ import {
   bootstrapServiceDatabases,
   configTypes,
   createKafka,
+  consumerGroupTopicSpecs,
   createLogger,
-  deadLetterTopic,
   ensureTopics,
+  eventTopicSpec,
   loadConfigOrExit,
 } from '@hms/platform';
 import { TOPICS } from '@hms/proto';
@@ -32,7 +35,7 @@ const config = loadConfigOrExit(
   process.env,
 );
 
-/** The consumer groups of the services; each gets a dead-letter topic. */
+/** The consumer groups of the services; each gets a dead-letter and a retry topic. */
 const CONSUMER_GROUPS = ['hms.billing', 'hms.queue', 'hms.audit'];
 
 const logger = createLogger({ service: 'bootstrap', level: 'info' });
@@ -51,8 +54,8 @@ const admin = kafka.admin();
 await admin.connect();
 try {
   const created = await ensureTopics(admin, [
-    ...Object.values(TOPICS).map((topic) => ({ topic, partitions: config.HMS_KAFKA_PARTITIONS })),
-    ...CONSUMER_GROUPS.map((group) => ({ topic: deadLetterTopic(group), partitions: 1 })),
+    ...Object.values(TOPICS).map((topic) => eventTopicSpec(topic, config.HMS_KAFKA_PARTITIONS)),
+    ...CONSUMER_GROUPS.flatMap((group) => consumerGroupTopicSpecs(group)),
   ]);
   logger.info({ created }, 'kafka topics ready');
 } finally {

@@ -12,6 +12,7 @@ import { createGrpcServer, type GrpcServer } from './grpc/server.js';
 import { createEventConsumer, type EventConsumer } from './kafka/consumer.js';
 import { createKafka, createProducer, kafkaCheck, type Admin, type Kafka, type Producer } from './kafka/kafka.js';
 import { createOutbox, type Outbox } from './kafka/outbox.js';
+import { createMessagingPruner } from './kafka/pruner.js';
 import { createOutboxRelay } from './kafka/relay.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
@@ -240,6 +241,12 @@ export async function startRuntime(options: {
         keepTrying('event consumer start', () => consumer.start());
         // Registered after the gRPC server, so consumers stop (and commit) first.
         lifecycle.onShutdown('event consumer', () => consumer.stop());
+      }
+      if (pool && (outbox || consumers.length > 0)) {
+        // Published outbox rows and expired processed-event records (windows in kafka/retention.ts).
+        const pruner = createMessagingPruner({ pool, schema, logger, metrics });
+        pruner.start();
+        lifecycle.onShutdown('messaging pruner', () => pruner.stop());
       }
       serving = true;
       logger.info({ grpcPort, opsPort: ops.port }, `${name} serving`);

@@ -1,7 +1,7 @@
-import { ConfigResourceTypes, Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import type { HealthCheck } from '../ops-server.js';
-import { retentionConfigs } from './retention.js';
+import { retentionConfigs, TOPIC_RESOURCE } from './retention.js';
 
 export type { Kafka, Admin, Producer } from 'kafkajs';
 
@@ -98,7 +98,7 @@ async function convergeConfigs(admin: Admin, specs: TopicSpec[]): Promise<void> 
   const { resources } = await admin.describeConfigs({
     includeSynonyms: false,
     resources: specs.map((s) => ({
-      type: ConfigResourceTypes.TOPIC,
+      type: TOPIC_RESOURCE,
       name: s.topic,
       configNames: Object.keys(s.configs ?? {}),
     })),
@@ -113,7 +113,7 @@ async function convergeConfigs(admin: Admin, specs: TopicSpec[]): Promise<void> 
   await admin.alterConfigs({
     validateOnly: false,
     resources: differing.map((s) => ({
-      type: ConfigResourceTypes.TOPIC,
+      type: TOPIC_RESOURCE,
       name: s.topic,
       configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
     })),

@@ -19,7 +19,10 @@
  * events: the KafkaConsumerStalled alerts fire after 5 minutes and, as a last
  * warning, after a day without progress, days before retention runs out.
  */
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import type { Admin, ConfigResourceTypes } from 'kafkajs';
+
+/** kafkajs' ConfigResourceTypes.TOPIC: the CommonJS package does not give its enums as ESM named exports. */
+export const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -77,7 +80,7 @@ export async function describeRetention(admin: Admin, topics: string[]): Promise
   const { resources } = await admin.describeConfigs({
     includeSynonyms: false,
     resources: topics.map((name) => ({
-      type: ConfigResourceTypes.TOPIC,
+      type: TOPIC_RESOURCE,
       name,
       configNames: ['retention.ms', 'segment.ms'],
     })),
