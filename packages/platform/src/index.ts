@@ -22,6 +22,7 @@ export * from './kafka/outbox.js';
 export * from './kafka/relay.js';
 export * from './kafka/pruner.js';
 export * from './kafka/retention.js';
+export * from './kafka/dead-letters.js';
 export * from './kafka/outbox-admin.js';
 export * from './time.js';
 export * from './service.js';
