@@ -37,7 +37,8 @@ const json = argv.includes('--json');
 const [command, topic, ...rest] = argv.filter((a) => a !== '--json');
 if (!command || rest.length > 0 || (command !== 'list' && !topic)) fail(USAGE);
 
-const logger = createLogger({ service: 'dlq', level: 'warn' });
+// Errors go to standard error: standard output is the answer (JSON with --json).
+const logger = createLogger({ service: 'dlq', level: 'error', destination: process.stderr });
 const kafka = createKafka({ clientId: 'hms-dlq', brokers: config.HMS_KAFKA_BROKERS, logger });
 const admin = kafka.admin();
 await admin.connect();

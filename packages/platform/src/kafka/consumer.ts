@@ -147,7 +147,8 @@ export function createEventConsumer<Tx extends SqlTx>(options: EventConsumerOpti
     const replayed = topic === retryTopic(options.groupId) && message.headers?.['x-dlq-original-topic'] !== undefined;
     const headers: IHeaders = {
       ...message.headers,
-      'x-dlq-reason': reason.slice(0, 2_000),
+      // One line: driver messages (Prisma's above all) come wrapped in blank lines and indentation.
+      'x-dlq-reason': reason.replace(/\s+/g, ' ').trim().slice(0, 2_000),
       ...(replayed
         ? {}
         : {
@@ -354,6 +355,9 @@ export function createEventConsumer<Tx extends SqlTx>(options: EventConsumerOpti
     }
     await c.run({
       autoCommit: true,
+      // Also commit within a long batch (a large backlog), so the committed offset
+      // moves while the group makes progress and a stall means a real stall.
+      autoCommitInterval: 5_000,
       eachMessage: async (payload) => {
         const started = process.hrtime.bigint();
         const { outcome, eventType } = await handleMessage(payload);

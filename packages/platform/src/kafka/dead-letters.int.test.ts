@@ -117,6 +117,18 @@ async function metricValue(name: string, labels: Record<string, string>): Promis
   return hit?.value;
 }
 
+/** The longest stall the group reports on the shared topic's partitions. */
+async function stalledSeconds(): Promise<number> {
+  const json = await metrics.registry.getMetricsAsJSON();
+  const values = json.find((m) => m.name === 'hms_kafka_consumer_stalled_seconds')?.values ?? [];
+  return Math.max(
+    0,
+    ...values
+      .filter((v) => v.labels.group === group && v.labels.topic === EVENTS.billCreated.topic)
+      .map((v) => v.value),
+  );
+}
+
 /** The letters of this test's tenant (the topic also holds other suites' undecodable records, skipped). */
 const ours = async () => (await listDeadLetters(kafka, admin, dlq)).filter((l) => l.tenantId === tenantId);
 
@@ -192,6 +204,10 @@ describe('transient failures', () => {
       await eventually(async () => ((calls[group]!.get(id) ?? 0) >= 3 ? true : undefined), {
         what: 'three attempts that timed out waiting for a connection',
       });
+      // Meanwhile the group's offset stands still with an event waiting, and the group says so.
+      await eventually(async () => ((await stalledSeconds()) > 0 ? true : undefined), {
+        what: 'the partition reported stalled',
+      });
     } finally {
       held.release();
     }
@@ -200,6 +216,9 @@ describe('transient failures', () => {
     });
     const letters = await listDeadLetters(kafka, admin, dlq);
     expect(letters.filter((l) => l.eventId === id)).toEqual([]);
+    await eventually(async () => ((await stalledSeconds()) === 0 ? true : undefined), {
+      what: 'the stall cleared once the group moved on',
+    });
   });
 });
 
