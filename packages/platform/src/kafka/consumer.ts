@@ -382,6 +382,8 @@ export function createEventConsumer<Tx extends SqlTx>(options: EventConsumerOpti
         updateLag().catch((error: unknown) => log.debug({ err: error }, 'lag update failed'));
       }, options.lagIntervalMs ?? 10_000);
       lagTimer.unref();
+      // The runtime connects its admin in the background; this may come first (a no-op once connected).
+      await options.admin.connect();
       await ensureTopics(options.admin, consumerGroupTopicSpecs(options.groupId));
       await checkRetention().catch((error: unknown) => log.warn({ err: error }, 'could not read topic retention'));
       await run();
