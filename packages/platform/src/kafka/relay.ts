@@ -227,7 +227,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    */
   async function publishKeyByKey(rows: OutboxRow[]): Promise<void> {
     const byKey = new Map<string, OutboxRow[]>();
-    for (const row of rows) byKey.set(row.key, [...(byKey.get(row.key) ?? []), row]);
+    for (const row of rows) {
+      const keyRows = byKey.get(row.key) ?? [];
+      keyRows.push(row);
+      byKey.set(row.key, keyRows);
+    }
     // A missing topic takes the client seconds of metadata retries to report; learn it once per pass.
     const missingTopics = new Map<string, unknown>();
     for (const keyRows of byKey.values()) {
