@@ -23,6 +23,8 @@ const expected: Record<string, string[]> = {
     'hms_outbox_backlog',
     'hms_outbox_oldest_unpublished_age_seconds',
     'hms_outbox_published_total',
+    'hms_outbox_parked_events',
+    'hms_outbox_blocked_events',
   ],
   billing: [
     ...common,
@@ -31,6 +33,8 @@ const expected: Record<string, string[]> = {
     'hms_kafka_consumer_lag',
     'hms_kafka_consumer_handling_seconds',
     'hms_kafka_dead_letters_total',
+    'hms_kafka_dead_letters_pending',
+    'hms_kafka_consumer_stalled_seconds',
   ],
   queue: [
     ...common,
@@ -44,6 +48,9 @@ const expected: Record<string, string[]> = {
     'hms_grpc_server_handling_seconds',
     'hms_kafka_consumer_lag',
     'hms_kafka_consumer_handling_seconds',
+    'hms_kafka_dead_letters_pending',
+    'hms_kafka_consumer_stalled_seconds',
+    'hms_messaging_pruned_rows_total',
   ],
   gateway: [...common, 'hms_http_server_request_duration_seconds', 'hms_grpc_client_handling_seconds'],
 };
@@ -91,6 +98,19 @@ describe('operations', () => {
       data: { groups: { rules: { name: string }[] }[] };
     };
     const names = rules.data.groups.flatMap((g) => g.rules.map((r) => r.name));
-    expect(names).toEqual(expect.arrayContaining(['ServiceDown', 'OutboxBacklogHigh', 'KafkaConsumerLagHigh']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'ServiceDown',
+        'OutboxBacklogHigh',
+        'KafkaConsumerLagHigh',
+        'OutboxOldestUnpublishedTooOld',
+        'OutboxEventParked',
+        'OutboxEventsBlockedBehindParked',
+        'KafkaDeadLettersPending',
+        'KafkaConsumerStalled',
+        'KafkaConsumerStalledNearRetention',
+        'KafkaConsumerGroupNotReporting',
+      ]),
+    );
   });
 });

@@ -2,8 +2,10 @@
  * Prepares a stack for the services: each service's database roles (an owner
  * for migrations, a runtime role for the service) and its schemas, every
  * service's migrations applied as that owner, and the Kafka topics (domain
- * topics and the consumer groups' dead-letter topics). Idempotent. Runs with
- * administrator rights that the services themselves never get.
+ * topics, and each consumer group's dead-letter and retry topics) with their
+ * retention set explicitly (packages/platform/src/kafka/retention.ts), also on
+ * topics that exist already. Idempotent. Runs with administrator rights that
+ * the services themselves never get.
  *
  *   node --import tsx scripts/bootstrap.ts      (environment from scripts/lib/env.sh)
  */
@@ -13,9 +15,10 @@ import {
   bootstrapServiceDatabases,
   configTypes,
   createKafka,
+  consumerGroupTopicSpecs,
   createLogger,
-  deadLetterTopic,
   ensureTopics,
+  eventTopicSpec,
   loadConfigOrExit,
   migrateService,
   ownerRoleOf,
@@ -92,8 +95,8 @@ const admin = kafka.admin();
 await admin.connect();
 try {
   const created = await ensureTopics(admin, [
-    ...Object.values(TOPICS).map((topic) => ({ topic, partitions: config.HMS_KAFKA_PARTITIONS })),
-    ...CONSUMER_GROUPS.map((group) => ({ topic: deadLetterTopic(group), partitions: 1 })),
+    ...Object.values(TOPICS).map((topic) => eventTopicSpec(topic, config.HMS_KAFKA_PARTITIONS)),
+    ...CONSUMER_GROUPS.flatMap((group) => consumerGroupTopicSpecs(group)),
   ]);
   logger.info({ created }, 'kafka topics ready');
 } finally {

@@ -3,7 +3,8 @@
 # Every check and every test suite of HMS, against a fresh test stack (profile
 # "test": its own ports and data, so a running dev stack is left alone):
 #   1. install what is missing, build
-#   2. static checks: lint, format, import cycles, type-check, buf lint, shellcheck
+#   2. static checks: lint, format, import cycles, type-check, buf lint, shellcheck,
+#      alert rules (promtool check and unit tests)
 #   3. a fresh copy of the checkout: typecheck and lint there by themselves; the
 #      infrastructure started from a copy in a folder closed to other users (mode 700)
 #   4. PostgreSQL, Redis, Kafka, nginx, Prometheus from empty data; roles, schemas, topics
@@ -100,6 +101,8 @@ check import-cycles npm run --silent cycles
 check typecheck npm run --silent typecheck
 check buf-lint bash -c 'cd proto && buf lint'
 check shellcheck bash -c 'shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/hms scripts/with-test-env .ci/run'
+# The alert rules parse, and each alert fires on the series it should and only on those.
+check alert-rules bash -c 'promtool check rules monitoring/rules/*.yml && promtool test rules monitoring/tests/*.yml'
 
 stage "fresh and private copies of the checkout"
 check fresh-clone "$here/check-fresh-clone.sh"

@@ -46,6 +46,8 @@ esac
 # Ports. An environment value wins, except when it was exported by an earlier load of a
 # *different* profile (e.g. `HMS_PROFILE=test scripts/x` run from a shell that sourced
 # the dev env): then the profile file wins, or test would silently get dev's ports.
+# SC2094: the file is only read; the check mistakes `printf -v` into a variable for a write to it.
+# shellcheck disable=SC2094
 _hms_load_kv_file() { # FILE FORCE(0|1)
   local file="$1" force="$2" line key val shift_ports=0
   # HMS_PORT_OFFSET shifts every port a profile file gives, so that several stacks of

@@ -19,6 +19,8 @@ export interface Metrics {
   deadLetters: Counter<'topic' | 'event_type'>;
   /** One gauge for every consumer group of the process (a service may run several). */
   kafkaConsumerLag: Gauge<'group' | 'topic' | 'partition'>;
+  kafkaConsumerStalled: Gauge<'group' | 'topic' | 'partition'>;
+  kafkaDeadLettersPending: Gauge<'group'>;
 }
 
 export function createMetrics(service: string, options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -66,6 +68,18 @@ export function createMetrics(service: string, options: { defaultMetrics?: boole
       name: 'hms_kafka_consumer_lag',
       help: 'Messages in a partition not yet consumed by the group (high watermark minus committed offset)',
       labelNames: ['group', 'topic', 'partition'],
+      registers,
+    }),
+    kafkaConsumerStalled: new Gauge({
+      name: 'hms_kafka_consumer_stalled_seconds',
+      help: "How long the group's committed offset has not moved while messages wait in the partition (0 when caught up or moving)",
+      labelNames: ['group', 'topic', 'partition'],
+      registers,
+    }),
+    kafkaDeadLettersPending: new Gauge({
+      name: 'hms_kafka_dead_letters_pending',
+      help: "Dead letters on the group's dead-letter topic not yet replayed or skipped (scripts/hms dlq)",
+      labelNames: ['group'],
       registers,
     }),
   };

@@ -21,6 +21,7 @@ import { createGrpcServer, type GrpcServer } from './grpc/server.js';
 import { createEventConsumer, type EventConsumer } from './kafka/consumer.js';
 import { createKafka, createProducer, kafkaCheck, type Admin, type Kafka, type Producer } from './kafka/kafka.js';
 import { createOutboxWriter } from './kafka/outbox.js';
+import { createMessagingPruner } from './kafka/pruner.js';
 import { createOutboxRelay, type OutboxRelay } from './kafka/relay.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
@@ -220,6 +221,12 @@ export function createServiceRuntime(options: RuntimeOptions): ServiceRuntime {
     for (const consumer of consumers) {
       keepTrying(`event consumer ${consumer.groupId} start`, () => consumer.start());
       lifecycle.onShutdown(`event consumer ${consumer.groupId}`, () => consumer.stop());
+    }
+    if (pool && (relay || consumers.length > 0)) {
+      // Published outbox rows and expired processed-event records (windows in kafka/retention.ts).
+      const pruner = createMessagingPruner({ pool, schema, logger, metrics });
+      pruner.start();
+      lifecycle.onShutdown('messaging pruner', () => pruner.stop());
     }
     // gRPC intake last, so it is closed first.
     let grpcPort: number | undefined;

@@ -2,10 +2,16 @@
  * The idempotent event consumer. For each event: decode the envelope, find the
  * handler for its type, and in ONE database transaction record the event as
  * processed and apply the handler's effect; a redelivered event finds its
- * record and changes nothing. Passing faults (database or broker away) are
- * retried without limit, holding the partition so order is kept; an event that
- * fails for good is retried a bounded number of times and then parked on the
- * group's dead-letter topic with the reason, and consumption goes on.
+ * record and changes nothing. Passing faults (database or broker away, a
+ * transaction or pool that timed out under load) are retried without limit,
+ * holding the partition so order is kept; an event that fails for good is
+ * retried a bounded number of times and then parked on the group's dead-letter
+ * topic with the reason, and consumption goes on.
+ *
+ * Besides its domain topics the group reads its own retry topic, where
+ * `scripts/hms dlq replay` re-delivers its dead letters after a fix: only the
+ * group that failed an event sees it again, and the processed-event record
+ * makes a replay of an event already applied change nothing.
  */
 import { decodeEnvelope, decodeEventData, type DecodedEvent, type Envelope, type EventDefinition } from '@hms/proto';
 import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
@@ -19,7 +25,8 @@ import { secondsSince, type Metrics } from '../metrics.js';
 import type { HealthCheck } from '../ops-server.js';
 import { contextFromCarrier, recordGetter, SpanKind, withSpan } from '../tracing.js';
 import { backoffDelay, isTransientError, sleep } from '../transient.js';
-import { deadLetterTopic } from './kafka.js';
+import { consumerGroupTopicSpecs, deadLetterTopic, ensureTopics, replayGroupId, retryTopic } from './kafka.js';
+import { describeRetention, redeliveryHorizonMs, RETENTION } from './retention.js';
 
 /**
  * Applies one event inside the consumer's transaction (scoped to the event's
@@ -94,10 +101,18 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   let restartTimer: NodeJS.Timeout | undefined;
   let restarts = 0;
 
-  const lag = options.metrics.kafkaConsumerLag;
+  // Registered once per process in createMetrics: a service may run several groups.
+  const {
+    kafkaConsumerLag: lag,
+    kafkaConsumerStalled: stalled,
+    kafkaDeadLettersPending: pendingDeadLetters,
+  } = options.metrics;
+  // Per partition: the committed offset last seen and since when it has not moved.
+  const progress = new Map<string, { offset: number; since: number }>();
 
+  /** The domain topics of the handlers, and the group's own retry topic. */
   function topics(): string[] {
-    return [...new Set([...handlers.values()].map((h) => h.def.topic))];
+    return [...new Set([...handlers.values()].map((h) => h.def.topic)), retryTopic(options.groupId)];
   }
 
   async function applyOnce(
@@ -128,12 +143,19 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     eventType: string,
   ): Promise<void> {
     const { topic, partition, message } = payload;
+    // A replayed dead letter that fails again keeps pointing at where the event first came from.
+    const replayed = topic === retryTopic(options.groupId) && message.headers?.['x-dlq-original-topic'] !== undefined;
     const headers: IHeaders = {
       ...message.headers,
-      'x-dlq-reason': reason.slice(0, 2_000),
-      'x-dlq-original-topic': topic,
-      'x-dlq-original-partition': String(partition),
-      'x-dlq-original-offset': message.offset,
+      // One line: driver messages (Prisma's above all) come wrapped in blank lines and indentation.
+      'x-dlq-reason': reason.replace(/\s+/g, ' ').trim().slice(0, 2_000),
+      ...(replayed
+        ? {}
+        : {
+            'x-dlq-original-topic': topic,
+            'x-dlq-original-partition': String(partition),
+            'x-dlq-original-offset': message.offset,
+          }),
       'x-dlq-consumer-group': options.groupId,
       'x-dlq-attempts': String(attempts),
       'x-dlq-failed-at': new Date().toISOString(),
@@ -234,6 +256,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   }
 
   async function updateLag(): Promise<void> {
+    const now = Date.now();
     const committed = await options.admin.fetchOffsets({ groupId: options.groupId, topics: topics() });
     for (const { topic, partitions } of committed) {
       const ends = await options.admin.fetchTopicOffsets(topic);
@@ -242,11 +265,53 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         const offset = Number(done?.offset ?? -1);
         const high = Number(end.high);
         const low = Number(end.low);
-        lag.set(
-          { group: options.groupId, topic, partition: String(end.partition) },
-          Math.max(0, high - (offset >= 0 ? offset : low)),
-        );
+        const waiting = Math.max(0, high - (offset >= 0 ? offset : low));
+        const labels = { group: options.groupId, topic, partition: String(end.partition) };
+        lag.set(labels, waiting);
+        const key = `${topic}:${end.partition}`;
+        const seen = progress.get(key);
+        if (waiting === 0 || !seen || seen.offset !== offset) progress.set(key, { offset, since: now });
+        stalled.set(labels, waiting === 0 || !seen || seen.offset !== offset ? 0 : (now - seen.since) / 1000);
       }
+    }
+    await updatePendingDeadLetters();
+  }
+
+  /** Dead letters past the replay group's committed offsets (what `dlq replay` or `dlq skip` has not handled). */
+  async function updatePendingDeadLetters(): Promise<void> {
+    const dlq = deadLetterTopic(options.groupId);
+    const [ends, replayed] = await Promise.all([
+      options.admin.fetchTopicOffsets(dlq),
+      options.admin.fetchOffsets({ groupId: replayGroupId(options.groupId), topics: [dlq] }),
+    ]);
+    const done = replayed.find((t) => t.topic === dlq)?.partitions ?? [];
+    let pending = 0;
+    for (const end of ends) {
+      const offset = Number(done.find((p) => p.partition === end.partition)?.offset ?? -1);
+      pending += Math.max(0, Number(end.high) - Math.max(offset, Number(end.low)));
+    }
+    pendingDeadLetters.set({ group: options.groupId }, pending);
+  }
+
+  /** Says loudly when processed-event records would be pruned before a topic could redeliver their event. */
+  async function checkRetention(): Promise<void> {
+    const domain = topics().filter((t) => t !== retryTopic(options.groupId));
+    const all = await describeRetention(options.admin, [
+      ...domain,
+      deadLetterTopic(options.groupId),
+      retryTopic(options.groupId),
+    ]);
+    const find = (topic: string) => all.find((t) => t.topic === topic)!;
+    const horizon = redeliveryHorizonMs({
+      events: domain.map(find),
+      deadLetter: find(deadLetterTopic(options.groupId)),
+      retry: find(retryTopic(options.groupId)),
+    });
+    if (horizon >= RETENTION.processedEventMs) {
+      log.error(
+        { redeliveryHorizonMs: horizon, processedEventRetentionMs: RETENTION.processedEventMs, topics: all },
+        'topic retention outlives the processed-event records: an event redelivered after pruning would be applied twice',
+      );
     }
   }
 
@@ -294,6 +359,9 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     }
     await c.run({
       autoCommit: true,
+      // Also commit within a long batch (a large backlog), so the committed offset
+      // moves while the group makes progress and a stall means a real stall.
+      autoCommitInterval: 5_000,
       eachMessage: async (payload) => {
         const started = process.hrtime.bigint();
         const { outcome, eventType } = await handleMessage(payload);
@@ -313,11 +381,17 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     },
     async start() {
       if (handlers.size === 0) throw new Error('no event handlers registered');
-      await run();
-      lagTimer = setInterval(() => {
+      // Lag and stalls are measured from the broker's view of the group, so they
+      // are reported even while this member cannot join.
+      lagTimer ??= setInterval(() => {
         updateLag().catch((error: unknown) => log.debug({ err: error }, 'lag update failed'));
       }, options.lagIntervalMs ?? 10_000);
       lagTimer.unref();
+      // The runtime connects its admin in the background; this may come first (a no-op once connected).
+      await options.admin.connect();
+      await ensureTopics(options.admin, consumerGroupTopicSpecs(options.groupId));
+      await checkRetention().catch((error: unknown) => log.warn({ err: error }, 'could not read topic retention'));
+      await run();
     },
     async stop() {
       stopping.abort();

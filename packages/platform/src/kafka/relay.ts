@@ -5,6 +5,13 @@
  * replicas. It wakes on NOTIFY from the outbox trigger and polls as a fallback.
  * A crash between send and mark re-sends a row on restart; consumers drop the
  * duplicate by event id. Kafka being away only delays rows; nothing is dropped.
+ *
+ * A row Kafka refuses for what it is (too large, a topic that does not exist)
+ * must not hold up every row behind it: its attempts, last error and next try
+ * are stored on the row with a growing backoff, and after `maxAttempts` it is
+ * parked with its reason until an operator retries it (`scripts/hms outbox`).
+ * Rows of the same key wait behind it, since their order matters; rows of
+ * every other key keep flowing. Broker outages never count as attempts.
  */
 import pg from 'pg';
 import { Counter, Gauge } from 'prom-client';
@@ -13,6 +20,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { messagingSchemaOf, quoteIdent } from '../db/sql.js';
 import { backoffDelay, sleep } from '../transient.js';
+import { isRecordRejected } from './kafka.js';
 
 // Namespace (first key) of the relay leadership locks; second key: hash of the schema.
 const RELAY_LOCK_NAMESPACE = 0x524c; // "RL"
@@ -27,8 +35,12 @@ export interface OutboxRelayOptions {
   metrics: Metrics;
   pollIntervalMs: number;
   batchSize?: number;
-  /** Published rows older than this are deleted. */
-  retentionMs?: number;
+  /** Refused attempts at publishing one row before it is parked (default 5). */
+  maxAttempts?: number;
+  /** Backoff between attempts at one row: doubles from this (default 1 s)... */
+  retryBaseMs?: number;
+  /** ...up to this (default 60 s). */
+  retryCapMs?: number;
 }
 
 export interface OutboxRelay {
@@ -46,6 +58,7 @@ interface OutboxRow {
   key: string;
   payload: Buffer;
   headers: Record<string, string>;
+  attempts: number;
 }
 
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
@@ -53,14 +66,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const table = `${quoteIdent(messagingSchema)}.outbox`;
   const channel = `${messagingSchema}_outbox`;
   const batchSize = options.batchSize ?? 500;
-  const retentionMs = options.retentionMs ?? 24 * 3600_000;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const retryBaseMs = options.retryBaseMs ?? 1_000;
+  const retryCapMs = options.retryCapMs ?? 60_000;
   const log = options.logger.child({ component: 'outbox-relay' });
   const controller = new AbortController();
   let leaderClient: pg.Client | undefined;
   let wake: (() => void) | undefined;
   let loop: Promise<void> | undefined;
   let producerConnected = false;
-  let lastPrune = 0;
 
   const registers = [options.metrics.registry];
   const published = new Counter({
@@ -69,20 +83,47 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     labelNames: ['topic'],
     registers,
   });
-  new Gauge({
-    name: 'hms_outbox_backlog',
-    help: 'Outbox events committed but not yet published to Kafka',
+  const refused = new Counter({
+    name: 'hms_outbox_publish_refusals_total',
+    help: 'Attempts at publishing an outbox event that Kafka refused for the event itself (too large, unknown topic), by topic',
+    labelNames: ['topic'],
     registers,
-    async collect() {
-      const { rows } = await options.pool.query<{ n: string }>(
-        `SELECT count(*) AS n FROM ${table} WHERE published_at IS NULL`,
-      );
-      this.set(Number(rows[0]?.n ?? 0));
-    },
   });
+  const parkedTotal = new Counter({
+    name: 'hms_outbox_parked_total',
+    help: 'Outbox events parked after their last allowed attempt, by topic',
+    labelNames: ['topic'],
+    registers,
+  });
+  const countGauge = (name: string, help: string, where: string) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        const { rows } = await options.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} o WHERE ${where}`);
+        this.set(Number(rows[0]?.n ?? 0));
+      },
+    });
+  countGauge(
+    'hms_outbox_backlog',
+    'Outbox events committed but not yet published to Kafka (parked and waiting ones included)',
+    'published_at IS NULL',
+  );
+  countGauge(
+    'hms_outbox_parked_events',
+    'Outbox events parked after failing every allowed attempt; they wait for `scripts/hms outbox retry`',
+    'published_at IS NULL AND parked_at IS NOT NULL',
+  );
+  countGauge(
+    'hms_outbox_blocked_events',
+    'Outbox events held back because an earlier event of the same key is parked (order per key)',
+    `published_at IS NULL AND parked_at IS NULL AND EXISTS (
+       SELECT 1 FROM ${table} p WHERE p.key = o.key AND p.published_at IS NULL AND p.attempts > 0 AND p.parked_at IS NOT NULL)`,
+  );
   new Gauge({
     name: 'hms_outbox_oldest_unpublished_age_seconds',
-    help: 'Age of the oldest outbox event not yet published (0 when none)',
+    help: 'Age of the oldest outbox event not yet published, parked ones included (0 when none)',
     registers,
     async collect() {
       const { rows } = await options.pool.query<{ age: number | null }>(
@@ -121,16 +162,42 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
+  /**
+   * Publishes the next rows that may go: unpublished, not parked, not waiting
+   * for a retry, and of a key with no earlier row parked or waiting. Returns
+   * how many rows it took on (published or refused).
+   */
   async function publishBatch(): Promise<number> {
+    const held = await options.pool.query<{ key: string }>(
+      `SELECT DISTINCT key FROM ${table}
+        WHERE published_at IS NULL AND attempts > 0 AND (parked_at IS NOT NULL OR next_attempt_at > now())`,
+    );
     const { rows } = await options.pool.query<OutboxRow>(
-      `SELECT seq, id, topic, key, payload, headers FROM ${table} WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
-      [batchSize],
+      `SELECT seq, id, topic, key, payload, headers, attempts FROM ${table}
+        WHERE published_at IS NULL AND parked_at IS NULL
+          AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+          AND NOT (key = ANY($2::text[]))
+        ORDER BY seq LIMIT $1`,
+      [batchSize, held.rows.map((r) => r.key)],
     );
     if (rows.length === 0) return 0;
     if (!producerConnected) {
       await options.producer.connect();
       producerConnected = true;
     }
+    try {
+      await send(rows);
+    } catch (error) {
+      if (!isRecordRejected(error)) throw error;
+      log.warn({ err: error, rows: rows.length }, 'Kafka refused a batch; publishing key by key to isolate the event');
+      await publishKeyByKey(rows);
+      return rows.length;
+    }
+    await markPublished(rows);
+    return rows.length;
+  }
+
+  async function send(rows: OutboxRow[]): Promise<void> {
     const byTopic = new Map<string, { key: string; value: Buffer; headers: IHeaders }[]>();
     for (const row of rows) {
       const messages = byTopic.get(row.topic) ?? [];
@@ -141,21 +208,86 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
-    await options.pool.query(`UPDATE ${table} SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
-      rows.map((r) => r.seq),
-    ]);
-    for (const [topic, messages] of byTopic) published.inc({ topic }, messages.length);
-    return rows.length;
   }
 
-  async function prune(): Promise<void> {
-    if (Date.now() - lastPrune < 60_000) return;
-    lastPrune = Date.now();
-    const { rowCount } = await options.pool.query(
-      `DELETE FROM ${table} WHERE published_at < now() - make_interval(secs => $1)`,
-      [retentionMs / 1000],
+  async function markPublished(rows: OutboxRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await options.pool.query(
+      `UPDATE ${table} SET published_at = now(), next_attempt_at = NULL WHERE seq = ANY($1::bigint[])`,
+      [rows.map((r) => r.seq)],
     );
-    if (rowCount) log.debug({ deleted: rowCount }, 'pruned published outbox rows');
+    for (const row of rows) published.inc({ topic: row.topic });
+  }
+
+  /**
+   * After a refused batch: each key's rows in one send; a key whose send is
+   * refused goes row by row up to the row at fault, whose attempt is recorded,
+   * and the rest of that key waits. A broker outage midway stops the pass
+   * (what went out is marked) and the loop backs off as for any outage.
+   */
+  async function publishKeyByKey(rows: OutboxRow[]): Promise<void> {
+    const byKey = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      const keyRows = byKey.get(row.key) ?? [];
+      keyRows.push(row);
+      byKey.set(row.key, keyRows);
+    }
+    // A missing topic takes the client seconds of metadata retries to report; learn it once per pass.
+    const missingTopics = new Map<string, unknown>();
+    for (const keyRows of byKey.values()) {
+      const first = keyRows[0]!;
+      const knownMissing = missingTopics.get(first.topic);
+      if (knownMissing) {
+        await recordRefusal(first, knownMissing);
+        continue;
+      }
+      try {
+        await send(keyRows);
+        await markPublished(keyRows);
+        continue;
+      } catch (error) {
+        if (!isRecordRejected(error)) throw error;
+        if (isUnknownTopic(error) && keyRows.every((r) => r.topic === first.topic)) {
+          missingTopics.set(first.topic, error);
+          await recordRefusal(first, error);
+          continue;
+        }
+      }
+      for (const row of keyRows) {
+        try {
+          await send([row]);
+        } catch (error) {
+          if (!isRecordRejected(error)) throw error;
+          if (isUnknownTopic(error)) missingTopics.set(row.topic, error);
+          await recordRefusal(row, error);
+          break;
+        }
+        await markPublished([row]);
+      }
+    }
+  }
+
+  async function recordRefusal(row: OutboxRow, error: unknown): Promise<void> {
+    const attempts = row.attempts + 1;
+    const park = attempts >= maxAttempts;
+    const reason = describeError(error);
+    const retryInMs = backoffDelay(attempts, retryBaseMs, retryCapMs);
+    await options.pool.query(
+      `UPDATE ${table}
+          SET attempts = $2, last_error = $3,
+              next_attempt_at = CASE WHEN $4 THEN NULL ELSE now() + make_interval(secs => $5) END,
+              parked_at = CASE WHEN $4 THEN now() END
+        WHERE seq = $1`,
+      [row.seq, attempts, reason, park, retryInMs / 1000],
+    );
+    refused.inc({ topic: row.topic });
+    const fields = { eventId: row.id, topic: row.topic, key: row.key, attempts, reason };
+    if (park) {
+      parkedTotal.inc({ topic: row.topic });
+      log.error(fields, 'outbox event parked: Kafka refused every attempt; later events of its key wait behind it');
+    } else {
+      log.warn({ ...fields, retryInMs }, 'Kafka refused an outbox event; will retry it');
+    }
   }
 
   function waitForWork(ms: number): Promise<void> {
@@ -181,11 +313,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           await waitForWork(options.pollIntervalMs * 5);
           continue;
         }
-        const sent = await publishBatch();
+        const taken = await publishBatch();
         failures = 0;
-        if (sent === batchSize) continue;
-        await prune();
-        if (sent === 0) await waitForWork(options.pollIntervalMs);
+        if (taken === batchSize) continue;
+        if (taken === 0) await waitForWork(options.pollIntervalMs);
       } catch (error) {
         failures += 1;
         const delay = backoffDelay(failures, 200, 5_000);
@@ -211,4 +342,23 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     },
     isLeader: () => leaderClient !== undefined,
   };
+}
+
+function isUnknownTopic(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 5) return false;
+  const e = error as { type?: unknown; cause?: unknown; originalError?: unknown };
+  return e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || isUnknownTopic(e.cause ?? e.originalError, depth + 1);
+}
+
+/** The reason stored on the row: the error and, for Kafka, its error type, e.g. "MESSAGE_TOO_LARGE: ...". */
+function describeError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 4; depth += 1) {
+    const e = current as { type?: unknown; message?: unknown; cause?: unknown; originalError?: unknown };
+    const text = `${typeof e.type === 'string' ? `${e.type}: ` : ''}${String(e.message ?? '')}`;
+    if (text && !parts.includes(text)) parts.push(text);
+    current = e.cause ?? e.originalError;
+  }
+  return (parts.join(' <- ') || String(error)).slice(0, 2_000);
 }
