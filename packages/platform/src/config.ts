@@ -117,6 +117,11 @@ export function kafkaConfigShape() {
       .positiveInt()
       .default(1_000)
       .describe('Outbox relay polling fallback when no LISTEN/NOTIFY wake-up arrives'),
+    CONSUMER_BATCH_SIZE: configTypes
+      .positiveInt()
+      .max(1_000)
+      .default(100)
+      .describe('Most events a consumer applies in one database transaction when a fetch brings several (1: one each)'),
     CONSUMER_MAX_ATTEMPTS: configTypes
       .positiveInt()
       .default(5)

@@ -44,6 +44,7 @@ export interface RuntimeConfig {
   KAFKA_BROKERS?: string[];
   OUTBOX_POLL_INTERVAL_MS?: number;
   CONSUMER_MAX_ATTEMPTS?: number;
+  CONSUMER_BATCH_SIZE?: number;
   GRPC_HOST?: string;
   GRPC_PORT?: number;
 }
@@ -275,6 +276,7 @@ export function createServiceRuntime(options: RuntimeOptions): ServiceRuntime {
         logger,
         metrics,
         maxAttempts: config.CONSUMER_MAX_ATTEMPTS ?? 5,
+        batchSize: config.CONSUMER_BATCH_SIZE ?? 100,
       });
       consumers.push(consumer);
       checks.push(consumer.healthCheck());

@@ -21,7 +21,7 @@ import { currentContext } from '../context.js';
 import { DeadlineExceededError } from '../errors.js';
 import { normalizeUuid } from '../ids.js';
 import type { PendingEvent } from '../kafka/events.js';
-import type { OutboxWriter } from '../kafka/outbox.js';
+import type { OutboxWriter, RaisedEvent } from '../kafka/outbox.js';
 import type { Sql } from './sql.js';
 
 export type { Sql } from './sql.js';
@@ -69,14 +69,15 @@ export function createDatabase(options: DatabaseOptions): Database {
         `BEGIN${readOnly ? ' READ ONLY' : ''}; SET LOCAL statement_timeout = ${Math.min(timeoutMs ?? defaultTimeoutMs, defaultTimeoutMs)}` +
           (tenant ? `; SET LOCAL app.tenant_id = '${tenant}'` : ''),
       );
-      const pending: PendingEvent[] = [];
+      const pending: RaisedEvent[] = [];
       const tx: Transaction = {
         tenantId: tenant,
         query: (text, values) => queryRows(client, text, values),
         execute: (text, values) => executeCount(client, text, values),
         emit: (...events) => {
           if (readOnly) throw new Error('a read-only transaction cannot emit events');
-          pending.push(...events);
+          // Stamped now: by commit time the trace and actor may be another event's (a consumer's chunk).
+          for (const event of events) pending.push(outbox.raise(event));
         },
       };
       const result = await fn(tx);

@@ -77,6 +77,12 @@ export interface EventConsumerOptions {
   /** Where a new group starts; HMS consumers want the whole history. */
   fromBeginning?: boolean;
   lagIntervalMs?: number;
+  /**
+   * Most events applied in one database transaction (per tenant) when a fetch
+   * brings several: the transaction's fixed costs are paid once per chunk, not
+   * per event. 1 applies each event in a transaction of its own.
+   */
+  batchSize?: number;
 }
 
 export interface EventConsumer {
@@ -89,6 +95,8 @@ export interface EventConsumer {
 }
 
 type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead_lettered';
+
+type Entry = { def: EventDefinition; handler: EventHandler<EventDefinition> };
 
 export function createEventConsumer(options: EventConsumerOptions): EventConsumer {
   const handlers = new Map<string, { def: EventDefinition; handler: EventHandler<EventDefinition> }>();
@@ -115,24 +123,81 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     return [...new Set([...handlers.values()].map((h) => h.def.topic)), retryTopic(options.groupId)];
   }
 
-  async function applyOnce(
-    envelope: Envelope,
-    entry: { def: EventDefinition; handler: EventHandler<EventDefinition> },
-  ): Promise<'processed' | 'duplicate'> {
+  /** Records the events as processed in `tx`; returns the ids that were not processed before. */
+  async function claim(tx: Transaction, envelopes: Envelope[]): Promise<Set<string>> {
+    const inserted = await tx.query<{ event_id: string }>(
+      `INSERT INTO ${processedTable} (consumer, event_id, event_type)
+       SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
+       ON CONFLICT DO NOTHING RETURNING event_id::text`,
+      [options.groupId, envelopes.map((e) => e.id), envelopes.map((e) => e.type)],
+    );
+    return new Set(inserted.map((r) => r.event_id));
+  }
+
+  /** Decodes the payload and runs the handler in `tx`, in the event's trace and request context. */
+  async function apply(tx: Transaction, envelope: Envelope, entry: Entry, topic: string): Promise<void> {
+    let data: unknown;
+    try {
+      data = decodeEventData(entry.def, envelope);
+    } catch (error) {
+      throw new PoisonEventError(`payload does not decode: ${(error as Error).message}`);
+    }
+    const parent = contextFromCarrier({ traceparent: envelope.traceparent }, recordGetter);
+    await withSpan(
+      `${topic} process ${envelope.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': topic,
+          'messaging.message.id': envelope.id,
+          'messaging.consumer.group.name': options.groupId,
+        },
+      },
+      () =>
+        runWithContext({ requestId: envelope.id, tenantId: envelope.tenantId }, () =>
+          entry.handler({ ...envelope, data } as DecodedEvent<EventDefinition>, tx, envelope),
+        ),
+    );
+  }
+
+  /** One event in a transaction of its own (the careful path: retried, dead-lettered alone). */
+  async function applyOnce(envelope: Envelope, entry: Entry, topic: string): Promise<'processed' | 'duplicate'> {
     return options.database.transaction(envelope.tenantId, async (tx) => {
-      const inserted = await tx.query<{ event_id: string }>(
-        `INSERT INTO ${processedTable} (consumer, event_id, event_type) VALUES ($1, $2::uuid, $3) ON CONFLICT DO NOTHING RETURNING event_id::text`,
-        [options.groupId, envelope.id, envelope.type],
-      );
-      if (inserted.length === 0) return 'duplicate';
-      let data: unknown;
-      try {
-        data = decodeEventData(entry.def, envelope);
-      } catch (error) {
-        throw new PoisonEventError(`payload does not decode: ${(error as Error).message}`);
-      }
-      await entry.handler({ ...envelope, data } as DecodedEvent<EventDefinition>, tx, envelope);
+      if (!(await claim(tx, [envelope])).has(envelope.id)) return 'duplicate';
+      await apply(tx, envelope, entry, topic);
       return 'processed';
+    });
+  }
+
+  /**
+   * Several events of one tenant in one transaction, in order: one
+   * processed-event insert for all of them, one outbox write for everything
+   * their handlers emitted, one commit. Throws when any of them fails; the
+   * caller then takes the careful path for each.
+   */
+  async function applyTogether(tenantId: string, items: { envelope: Envelope; entry: Entry }[], topic: string) {
+    return options.database.transaction(tenantId, async (tx) => {
+      const fresh = await claim(
+        tx,
+        items.map((i) => i.envelope),
+      );
+      const outcomes: ('processed' | 'duplicate')[] = [];
+      for (const { envelope, entry } of items) {
+        // A second copy of an event within the chunk finds its id already taken.
+        if (!fresh.delete(envelope.id)) {
+          outcomes.push('duplicate');
+          continue;
+        }
+        try {
+          await apply(tx, envelope, entry, topic);
+        } catch (error) {
+          throw new ChunkFailure(envelope.id, error);
+        }
+        outcomes.push('processed');
+      }
+      return outcomes;
     });
   }
 
@@ -180,7 +245,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     log.error({ topic, partition, offset: message.offset, eventType, reason, attempts }, 'event dead-lettered');
   }
 
-  async function handleMessage(payload: EachMessagePayload): Promise<{ outcome: Outcome; eventType: string }> {
+  async function handleMessage(
+    payload: EachMessagePayload,
+    chunkFailure?: ChunkFailure,
+  ): Promise<{ outcome: Outcome; eventType: string }> {
     const { message } = payload;
     let envelope: Envelope;
     try {
@@ -191,68 +259,128 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     }
     const entry = handlers.get(envelope.type);
     if (!entry) return { outcome: 'ignored', eventType: envelope.type };
-    return { outcome: await handleEvent(payload, envelope, entry), eventType: envelope.type };
+    const failedBefore = chunkFailure?.eventId === envelope.id ? chunkFailure.cause : undefined;
+    return { outcome: await handleEvent(payload, envelope, entry, failedBefore), eventType: envelope.type };
   }
 
+  /**
+   * One event on the careful path, retried until it is applied or dead-lettered.
+   * `failedBefore`: how the event failed in its chunk, which counts as its first attempt.
+   */
   async function handleEvent(
     payload: EachMessagePayload,
     envelope: Envelope,
-    entry: { def: EventDefinition; handler: EventHandler<EventDefinition> },
+    entry: Entry,
+    failedBefore?: unknown,
   ): Promise<Outcome> {
-    const parent = contextFromCarrier({ traceparent: envelope.traceparent }, recordGetter);
-    return withSpan(
-      `${payload.topic} process ${envelope.type}`,
-      {
-        kind: SpanKind.CONSUMER,
-        parent,
-        attributes: {
-          'messaging.system': 'kafka',
-          'messaging.destination.name': payload.topic,
-          'messaging.message.id': envelope.id,
-          'messaging.consumer.group.name': options.groupId,
-        },
-      },
-      () =>
-        runWithContext({ requestId: envelope.id, tenantId: envelope.tenantId }, async () => {
-          let permanentFailures = 0;
-          for (let attempt = 1; ; attempt += 1) {
-            try {
-              return await applyOnce(envelope, entry);
-            } catch (error) {
-              if (stopping.signal.aborted) throw error;
-              if (error instanceof PoisonEventError) {
-                await deadLetter(payload, error.message, attempt, envelope.type);
-                return 'dead_lettered';
-              }
-              if (isPermanentRefusal(error)) {
-                await deadLetter(payload, refusalReason(error), attempt, envelope.type);
-                return 'dead_lettered';
-              }
-              if (!isTransientError(error)) {
-                permanentFailures += 1;
-                if (permanentFailures >= options.maxAttempts) {
-                  await deadLetter(payload, (error as Error).message || String(error), attempt, envelope.type);
-                  return 'dead_lettered';
-                }
-              }
-              const delay = backoffDelay(attempt, 100, 10_000);
-              log.warn(
-                {
-                  err: error,
-                  eventId: envelope.id,
-                  eventType: envelope.type,
-                  attempt,
-                  transient: isTransientError(error),
-                  retryInMs: delay,
-                },
-                'event handling failed; retrying',
-              );
-              await sleep(delay, stopping.signal);
-              await payload.heartbeat().catch(() => undefined);
-            }
+    let permanentFailures = 0;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        if (attempt === 1 && failedBefore !== undefined) throw failedBefore;
+        return await applyOnce(envelope, entry, payload.topic);
+      } catch (error) {
+        if (stopping.signal.aborted) throw error;
+        if (error instanceof PoisonEventError) {
+          await deadLetter(payload, error.message, attempt, envelope.type);
+          return 'dead_lettered';
+        }
+        if (isPermanentRefusal(error)) {
+          await deadLetter(payload, refusalReason(error), attempt, envelope.type);
+          return 'dead_lettered';
+        }
+        if (!isTransientError(error)) {
+          permanentFailures += 1;
+          if (permanentFailures >= options.maxAttempts) {
+            await deadLetter(payload, (error as Error).message || String(error), attempt, envelope.type);
+            return 'dead_lettered';
           }
-        }),
-    );
+        }
+        const delay = backoffDelay(attempt, 100, 10_000);
+        log.warn(
+          {
+            err: error,
+            eventId: envelope.id,
+            eventType: envelope.type,
+            attempt,
+            transient: isTransientError(error),
+            retryInMs: delay,
+          },
+          'event handling failed; retrying',
+        );
+        await sleep(delay, stopping.signal);
+        await payload.heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  /**
+   * A chunk of one partition's batch. The fast path applies the chunk's events
+   * a tenant at a time, each tenant's in one transaction, in order (a key, and
+   * so an ordering, belongs to one tenant). Anything unusual (an envelope that
+   * does not decode, a failure of any kind) sends the whole chunk down the
+   * careful path, one event at a time with its own retries and dead letters;
+   * what the fast path did was rolled back, and the processed-event records
+   * make the careful path skip nothing and repeat nothing.
+   */
+  async function handleChunk(
+    topic: string,
+    partition: number,
+    messages: EachMessagePayload['message'][],
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const started = process.hrtime.bigint();
+    const decoded: { envelope: Envelope; entry: Entry | undefined }[] = [];
+    let clean = true;
+    let failed: ChunkFailure | undefined;
+    for (const message of messages) {
+      try {
+        const envelope = canonicalIds(decodeEnvelope(message.value ?? Buffer.alloc(0)));
+        decoded.push({ envelope, entry: handlers.get(envelope.type) });
+      } catch {
+        clean = false;
+        break;
+      }
+    }
+    if (clean && messages.length > 1) {
+      const byTenant = new Map<string, { envelope: Envelope; entry: Entry }[]>();
+      for (const { envelope, entry } of decoded) {
+        if (!entry) continue;
+        const list = byTenant.get(envelope.tenantId) ?? [];
+        list.push({ envelope, entry });
+        byTenant.set(envelope.tenantId, list);
+      }
+      const done: { envelope: Envelope; outcome: Outcome }[] = [];
+      try {
+        for (const [tenantId, items] of byTenant) {
+          const outcomes = await applyTogether(tenantId, items, topic);
+          items.forEach((item, i) => done.push({ envelope: item.envelope, outcome: outcomes[i]! }));
+        }
+        const seconds = secondsSince(started) / messages.length;
+        for (const { envelope, entry } of decoded) {
+          if (!entry) {
+            options.metrics.kafkaHandleDuration.observe(
+              { topic, event_type: envelope.type, outcome: 'ignored' },
+              seconds,
+            );
+          }
+        }
+        for (const { envelope, outcome } of done) {
+          options.metrics.kafkaHandleDuration.observe({ topic, event_type: envelope.type, outcome }, seconds);
+        }
+        return;
+      } catch (error) {
+        if (stopping.signal.aborted) throw error;
+        // Tenants whose transactions committed before the failure are skipped below as duplicates.
+        log.debug({ err: error, topic, partition, events: messages.length }, 'chunk failed; applying one by one');
+        if (error instanceof ChunkFailure) failed = error;
+      }
+    }
+    for (const message of messages) {
+      const payload = { topic, partition, message, heartbeat, pause: () => () => undefined } as EachMessagePayload;
+      const one = process.hrtime.bigint();
+      const { outcome, eventType } = await handleMessage(payload, failed);
+      options.metrics.kafkaHandleDuration.observe({ topic, event_type: eventType, outcome }, secondsSince(one));
+    }
   }
 
   async function updateLag(): Promise<void> {
@@ -357,18 +485,22 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       await c.disconnect().catch(() => undefined);
       throw error;
     }
+    const chunkSize = Math.max(1, options.batchSize ?? 100);
     await c.run({
       autoCommit: true,
       // Also commit within a long batch (a large backlog), so the committed offset
       // moves while the group makes progress and a stall means a real stall.
       autoCommitInterval: 5_000,
-      eachMessage: async (payload) => {
-        const started = process.hrtime.bigint();
-        const { outcome, eventType } = await handleMessage(payload);
-        options.metrics.kafkaHandleDuration.observe(
-          { topic: payload.topic, event_type: eventType, outcome },
-          secondsSince(started),
-        );
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        for (let i = 0; i < batch.messages.length; i += chunkSize) {
+          if (!isRunning() || isStale()) return;
+          const chunk = batch.messages.slice(i, i + chunkSize);
+          await handleChunk(batch.topic, batch.partition, chunk, heartbeat);
+          resolveOffset(chunk.at(-1)!.offset);
+          await heartbeat();
+          await commitOffsetsIfNecessary();
+        }
       },
     });
   }
@@ -410,6 +542,17 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     },
   };
   return self;
+}
+
+/** Which event of a chunk failed, and how: the careful path counts it as that event's first attempt. */
+class ChunkFailure extends Error {
+  override readonly name = 'ChunkFailure';
+  constructor(
+    readonly eventId: string,
+    override readonly cause: unknown,
+  ) {
+    super(`event ${eventId} failed in its chunk`);
+  }
 }
 
 /**

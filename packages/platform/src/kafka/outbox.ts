@@ -13,22 +13,40 @@ import type { PendingEvent } from './events.js';
 // Namespace (first key) of the per-event-key transaction locks.
 const OUTBOX_KEY_LOCK_NAMESPACE = 0x4f42; // "OB"
 
+/** A pending event with who raised it and in which trace, as known when it was raised. */
+export interface RaisedEvent extends PendingEvent {
+  traceparent?: string;
+  actor?: { kind: string; id: string };
+}
+
 export interface OutboxWriter {
-  /** Adds the events to the transaction `tx`, in order; returns their event ids. */
-  write(tx: Sql, events: readonly PendingEvent[]): Promise<string[]>;
+  /**
+   * Adds the events to the transaction `tx`, in order; returns their event ids.
+   * An event's trace and actor are the ones it was raised in (RaisedEvent), else
+   * the current ones.
+   */
+  write(tx: Sql, events: readonly RaisedEvent[]): Promise<string[]>;
+  /** The event with the current trace and actor, for writing later in the transaction. */
+  raise(event: PendingEvent): RaisedEvent;
 }
 
 export function createOutboxWriter(options: { schema: string; source: string }): OutboxWriter {
   const table = `${quoteIdent(messagingSchemaOf(options.schema))}.outbox`;
   const known = new Set(Object.values(EVENTS).map((d) => d.type));
+  const currentActor = () => {
+    const ctx = currentContext();
+    return ctx?.userId ? { kind: 'user', id: ctx.userId } : { kind: 'service', id: options.source };
+  };
   return {
+    raise(event) {
+      return { ...event, traceparent: currentTraceparent(), actor: currentActor() };
+    },
     async write(tx, events) {
       if (events.length === 0) return [];
-      const ctx = currentContext();
-      const traceparent = currentTraceparent();
-      const actor = ctx?.userId ? { kind: 'user', id: ctx.userId } : { kind: 'service', id: options.source };
       const occurredAt = new Date();
       const rows = events.map((event) => {
+        const traceparent = event.traceparent ?? currentTraceparent();
+        const actor = event.actor ?? currentActor();
         if (!known.has(event.def.type)) throw new Error(`event type ${event.def.type} is not in the catalogue`);
         const id = newId();
         const payload = encodeEnvelope(event.def, {
