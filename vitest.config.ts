@@ -16,8 +16,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{proto,packages,services,scripts}/**/*.test.ts'],
-          exclude: [...ignored, '**/*.int.test.ts'],
+          include: ['{proto,packages,services,scripts,helm}/**/*.test.ts'],
+          exclude: [...ignored, '**/*.int.test.ts', '**/*.k8s.test.ts'],
           setupFiles: ['packages/platform/src/testing/setup.ts'],
         },
       },
