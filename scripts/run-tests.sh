@@ -7,6 +7,8 @@
 #   3. PostgreSQL, Redis, Kafka, nginx, Prometheus from empty data; roles, schemas, topics
 #   4. unit and integration suites (services in-process against the real parts)
 #   5. the services as processes behind nginx; end-to-end and fault suites
+#   6. the Helm chart on a local Kubernetes control plane (etcd, kube-apiserver,
+#      controller-manager, scheduler, kwok) with the metrics adapter over Prometheus
 # It always tears the test stack down, and ends with the line "N passed, N failed",
 # where a check counts as one and a suite contributes each of its tests.
 set -uo pipefail
@@ -71,6 +73,7 @@ suite() {
 
 teardown() {
   stage "tearing the test stack down"
+  "$here/k8s.sh" down --wipe >/dev/null 2>&1 || true
   "$here/hms" services down --profile test >/dev/null 2>&1 || true
   "$here/infra.sh" down >/dev/null 2>&1 || true
 }
@@ -97,9 +100,14 @@ check format npx prettier --check .
 check import-cycles npm run --silent cycles
 check typecheck-tests npx tsc -p tsconfig.test.json
 check buf-lint bash -c 'cd proto && buf lint'
-check shellcheck bash -c 'shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/hms scripts/with-test-env .ci/run'
+check shellcheck bash -c 'shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/hms scripts/with-test-env .ci/run nginx/*.sh'
+check hadolint hadolint --failure-threshold info Dockerfile nginx/Dockerfile
+check compose-schema check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+# shellcheck disable=SC2016 # expanded by the inner bash
+check gofmt bash -c 'out="$(gofmt -l scripts/k8s)"; [[ -z "$out" ]] || { echo "not gofmt-ed: $out"; exit 1; }'
 
 stage "test stack from empty data"
+"$here/k8s.sh" down --wipe >/dev/null 2>&1 || true
 "$here/hms" services down --profile test >/dev/null 2>&1 || true
 "$here/infra.sh" down --wipe >/dev/null 2>&1 || true
 check infra-up "$here/infra.sh" up postgres redis kafka
@@ -113,3 +121,7 @@ stage "services behind nginx; end-to-end and fault suites"
 check services-up "$here/hms" services up --profile test
 check edge-up "$here/infra.sh" up nginx prometheus
 suite e2e --project e2e
+
+stage "the Helm chart on a Kubernetes control plane"
+check k8s-up "$here/k8s.sh" up
+suite k8s --project k8s
