@@ -50,6 +50,7 @@ esac
 # Ports. An environment value wins, except when it was exported by an earlier load of a
 # *different* profile (e.g. `HMS_PROFILE=test scripts/x` run from a shell that sourced
 # the dev env): then the profile file wins, or test would silently get dev's ports.
+# shellcheck disable=SC2094 # FILE is only read (the check mistakes the [[ ]] test for a write)
 _hms_load_kv_file() { # FILE FORCE(0|1)
   local line key val
   while IFS= read -r line || [[ -n "$line" ]]; do
