@@ -148,7 +148,7 @@ describe('autoscaling (values.yaml)', () => {
       type: 'Pods',
       pods: {
         metric: { name: 'hms_http_server_in_flight_requests' },
-        target: { type: 'AverageValue', averageValue: '40' },
+        target: { type: 'AverageValue', averageValue: '10' },
       },
     });
     for (const [service, group] of [

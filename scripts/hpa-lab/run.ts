@@ -132,6 +132,21 @@ await run(
   { maxBuffer: 16 * 1024 * 1024 },
 );
 
+// Before any load: every HPA has brought its Deployment to minReplicas (a fresh
+// release starts each at one pod), so the run starts from the configured floor.
+step('waiting for every HPA to reach its minReplicas');
+for (const deadline = Date.now() + 180_000; ;) {
+  const { items } = JSON.parse(await kubectl(['get', 'hpa', '-n', NAMESPACE, '-o', 'json'])) as {
+    items: { spec: { minReplicas: number }; status: { currentReplicas?: number } }[];
+  };
+  if (items.length > 0 && items.every((h) => (h.status.currentReplicas ?? 0) >= h.spec.minReplicas)) break;
+  if (Date.now() > deadline) {
+    console.error('hpa-lab: the HPAs did not reach minReplicas within 3 minutes');
+    process.exit(1);
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+}
+
 // ------------------------------------------------------------------- sampling
 interface Sample {
   t: number;
