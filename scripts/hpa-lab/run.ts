@@ -311,7 +311,7 @@ services.forEach((service, i) => {
     `<rect x="${x0 + pad.l}" y="${y0 + pad.t}" width="${w}" height="${h}" fill="none" stroke="#ccc"/>`,
     `<text x="${x0 + 4}" y="${y0 + pad.t + 10}" font-size="10">${rMax}</text>`,
     `<text x="${x0 + 4}" y="${y0 + pad.t + h}" font-size="10">0</text>`,
-    `<text x="${x0 + pad.l + w + 4}" y="${y0 + pad.t + 10}" font-size="10" fill="#d62728">${+mMax.toPrecision(3)}</text>`,
+    `<text x="${x0 + pad.l + w + 4}" y="${y0 + pad.t + 10}" font-size="10" fill="#d62728">${input.length ? +mMax.toPrecision(3) : 'no data'}</text>`,
     `<text x="${x0 + pad.l}" y="${y0 + panelH - 8}" font-size="10">0 s</text>`,
     `<text x="${x0 + pad.l + w - 30}" y="${y0 + panelH - 8}" font-size="10">${tMax} s</text>`,
     points.length ? `<path d="${stepPath((p) => p.replicas)}" fill="none" stroke="#1f77b4" stroke-width="2"/>` : '',
@@ -327,7 +327,7 @@ services.forEach((service, i) => {
     k6EndedAt
       ? `<line x1="${X(k6EndedAt)}" x2="${X(k6EndedAt)}" y1="${y0 + pad.t}" y2="${y0 + pad.t + h}" stroke="#999" stroke-dasharray="3 3"/>`
       : '',
-    `<text x="${x0 + pad.l + 80}" y="${y0 + 18}" font-size="10" fill="#d62728">${inputOf(service)} (target dotted)</text></g>`,
+    `<text x="${x0 + pad.l + 140}" y="${y0 + 18}" font-size="10" fill="#d62728">${inputOf(service)} (target dotted)</text></g>`,
   );
 });
 const width = cols * panelW;
