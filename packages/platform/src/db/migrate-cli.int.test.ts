@@ -28,7 +28,9 @@ function migrate(args: string[], env: Record<string, string> = {}) {
 beforeAll(async () => {
   admin = new pg.Client({ connectionString: testEnv().HMS_PG_ADMIN_URL });
   await admin.connect();
+  // As scripts/bootstrap.ts prepares them: the service schema and its messaging schema.
   await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.query(`CREATE SCHEMA ${schema}_messaging`);
   dir = await mkdtemp(path.join(tmpdir(), 'hms-migrate-cli-'));
   await mkdir(path.join(dir, '20260101000000_init'), { recursive: true });
   await writeFile(path.join(dir, '20260101000000_init', 'migration.sql'), `CREATE TABLE ${schema}.t (id int);`);
