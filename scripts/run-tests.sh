@@ -103,6 +103,7 @@ check buf-lint bash -c 'cd proto && buf lint'
 check shellcheck bash -c 'shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/hms scripts/with-test-env .ci/run nginx/*.sh'
 check hadolint hadolint --failure-threshold info Dockerfile nginx/Dockerfile
 check compose-schema check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+check image-layout "$here/check-image-layout.sh"
 # shellcheck disable=SC2016 # expanded by the inner bash
 check gofmt bash -c 'out="$(gofmt -l scripts/k8s)"; [[ -z "$out" ]] || { echo "not gofmt-ed: $out"; exit 1; }'
 
