@@ -30,6 +30,11 @@ export default tseslint.config(
     },
   },
   {
+    // k6 scripts run in k6's JavaScript runtime, which provides these.
+    files: ['k6/**/*.js'],
+    languageOptions: { globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly' } },
+  },
+  {
     files: ['**/*.test.ts', 'e2e/**', 'scripts/**', 'bench/**', 'k6/**'],
     rules: { 'no-console': 'off' },
   },

@@ -3,7 +3,8 @@
  * - unit: pure logic, `*.test.ts` beside the code;
  * - integration: `*.int.test.ts`, services started in-process against the
  *   real PostgreSQL, Redis and Kafka of the test stack;
- * - e2e: `e2e/*.e2e.test.ts`, through nginx to the running services.
+ * - e2e: `e2e/*.e2e.test.ts`, through nginx to the running services;
+ * - k8s: `helm/test/*.k8s.test.ts`, the Helm chart on the local Kubernetes control plane.
  * `scripts/hms test` starts the stack and runs them in that order.
  */
 import { defineConfig } from 'vitest/config';
@@ -16,8 +17,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{proto,packages,services,scripts}/**/*.test.ts'],
-          exclude: [...ignored, '**/*.int.test.ts'],
+          include: ['{proto,packages,services,scripts,helm}/**/*.test.ts'],
+          exclude: [...ignored, '**/*.int.test.ts', '**/*.k8s.test.ts'],
           setupFiles: ['packages/platform/src/testing/setup.ts'],
         },
       },
@@ -31,6 +32,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // The Helm chart on the local control plane (scripts/k8s.sh).
+          name: 'k8s',
+          include: ['helm/**/*.k8s.test.ts'],
+          exclude: ignored,
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
         },
       },
       {

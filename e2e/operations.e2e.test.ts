@@ -52,7 +52,12 @@ const expected: Record<string, string[]> = {
     'hms_kafka_consumer_stalled_seconds',
     'hms_messaging_pruned_rows_total',
   ],
-  gateway: [...common, 'hms_http_server_request_duration_seconds', 'hms_grpc_client_handling_seconds'],
+  gateway: [
+    ...common,
+    'hms_http_server_request_duration_seconds',
+    'hms_http_server_in_flight_requests',
+    'hms_grpc_client_handling_seconds',
+  ],
 };
 
 describe('operations', () => {

@@ -24,6 +24,16 @@ function ramp(stages, share) {
 export const STAGES = {
   // Does it work at all: a couple of users for half a minute (CI, every release).
   smoke: (share) => ({ executor: 'constant-vus', vus: Math.max(1, Math.round(2 * share)), duration: '30s' }),
+  // For the HPA lab on a small machine: a ramp, a plateau, a quick drop.
+  short: (share) =>
+    ramp(
+      [
+        { duration: '20s', target: 15 },
+        { duration: '60s', target: 15 },
+        { duration: '10s', target: 0 },
+      ],
+      share,
+    ),
   // Seed 001: 50 users, then 100.
   load: (share) =>
     ramp(

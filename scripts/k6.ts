@@ -9,16 +9,14 @@
  * k6/reports/. Exits non-zero when a threshold broke (k6's exit code).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createFixture } from '../bench/lib/fixture.js';
-import { openPipeline } from '../bench/lib/pipeline.js';
-import { bookNearTerm } from '../bench/lib/prepare.js';
+import { createReleaseFixture } from '../bench/lib/fixture.js';
 import { ROOT, stackEnv } from '../bench/lib/stack.js';
 
-const STAGES = ['smoke', 'load', 'stress', 'spike', 'soak', 'breakpoint'];
+const STAGES = ['smoke', 'short', 'load', 'stress', 'spike', 'soak', 'breakpoint'];
 const { values, positionals } = parseArgs({
   options: { profile: { type: 'string', default: process.env.HMS_PROFILE ?? 'dev' } },
   allowPositionals: true,
@@ -34,38 +32,7 @@ const work = await mkdtemp(path.join(tmpdir(), 'hms-k6-'));
 let code = 1;
 try {
   const fixtureFile = path.join(work, 'fixture.json');
-  const fixture = await createFixture(env, {
-    doctors: 400,
-    patients: 5_000,
-    requestLimitPerMinute: 100_000_000,
-    file: fixtureFile,
-  });
-  // Checked-in patients for the queue, bill and audit reads: the next slot of a few doctors.
-  const prepared = await bookNearTerm({ ...fixture, doctors: fixture.doctors.slice(0, 40) }, 40, 1);
-  for (const a of prepared) {
-    const res = await fetch(`${fixture.api}/appointments/${a.id}/check-in`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${fixture.token}` },
-    });
-    if (!res.ok) throw new Error(`check-in while preparing failed: ${res.status} ${await res.text()}`);
-  }
-  const quarter = 15 * 60_000;
-  await writeFile(
-    fixtureFile,
-    JSON.stringify({
-      ...fixture,
-      // Bookings days ahead; arrivals in the check-in window, after the prepared slot.
-      firstSlot: new Date(Date.parse(fixture.firstSlot) + 2 * 86_400_000).toISOString(),
-      nearSlot: new Date((Math.floor(Date.now() / quarter) + 2) * quarter).toISOString(),
-      appointments: prepared.map((a) => a.id),
-      queueDoctors: [...new Set(prepared.map((a) => a.doctorId))],
-      queueDate: prepared[0]!.serviceDate,
-      billedPatients: [...new Set(prepared.map((a) => a.patientId))],
-    }),
-  );
-  // Let the check-ins reach the queue before the readers ask for it.
-  const pipeline = await openPipeline(env);
-  await pipeline.drain(60_000).finally(() => pipeline.close());
+  await createReleaseFixture(env, fixtureFile);
 
   const reports = path.join(ROOT, 'k6', 'reports');
   await mkdir(reports, { recursive: true });

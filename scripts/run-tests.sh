@@ -10,6 +10,8 @@
 #   4. PostgreSQL, Redis, Kafka, nginx, Prometheus from empty data; roles, schemas, topics
 #   5. unit and integration suites (services in-process against the real parts)
 #   6. the services as processes behind nginx; end-to-end, fault and stack-hygiene suites
+#   7. the Helm chart on a local Kubernetes control plane (etcd, kube-apiserver,
+#      controller-manager, scheduler, kwok) with the metrics adapter over Prometheus
 # It always tears the test stack down, and ends with the line "N passed, N failed",
 # where a check counts as one and a suite contributes each of its tests.
 set -uo pipefail
@@ -74,6 +76,7 @@ suite() {
 
 teardown() {
   stage "tearing the test stack down"
+  "$here/k8s.sh" down --wipe >/dev/null 2>&1 || true
   "$here/hms" services down --profile test >/dev/null 2>&1 || true
   "$here/infra.sh" down >/dev/null 2>&1 || true
 }
@@ -100,15 +103,22 @@ check format npx prettier --check .
 check import-cycles npm run --silent cycles
 check typecheck npm run --silent typecheck
 check buf-lint bash -c 'cd proto && buf lint'
-check shellcheck bash -c 'shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/hms scripts/with-test-env .ci/run'
+check shellcheck bash -c 'shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/hms scripts/with-test-env .ci/run nginx/*.sh'
 # The alert rules parse, and each alert fires on the series it should and only on those.
 check alert-rules bash -c 'promtool check rules monitoring/rules/*.yml && promtool test rules monitoring/tests/*.yml'
+# The images, without a Docker engine: Dockerfile lint, the Compose schema, and the image's runtime layout.
+check hadolint hadolint --failure-threshold info Dockerfile nginx/Dockerfile
+check compose-schema check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+check image-layout "$here/check-image-layout.sh"
+# shellcheck disable=SC2016 # expanded by the inner bash
+check gofmt bash -c 'out="$(gofmt -l scripts/k8s)"; [[ -z "$out" ]] || { echo "not gofmt-ed: $out"; exit 1; }'
 
 stage "fresh and private copies of the checkout"
 check fresh-clone "$here/check-fresh-clone.sh"
 check private-clone "$here/check-private-clone.sh"
 
 stage "test stack from empty data"
+"$here/k8s.sh" down --wipe >/dev/null 2>&1 || true
 "$here/hms" services down --profile test >/dev/null 2>&1 || true
 "$here/infra.sh" down --wipe >/dev/null 2>&1 || true
 check infra-up "$here/infra.sh" up postgres redis kafka
@@ -125,3 +135,7 @@ suite e2e --project e2e
 
 stage "release load test, smoke stage (k6 thresholds: p95 < 200 ms, errors < 1%, checks > 99%)"
 check k6-smoke node --import tsx scripts/k6.ts smoke --profile test
+
+stage "the Helm chart on a Kubernetes control plane"
+check k8s-up "$here/k8s.sh" up
+suite k8s --project k8s

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { newId } from '@hms/platform';
 import pg from 'pg';
+import { openPipeline } from './pipeline.js';
+import { bookNearTerm } from './prepare.js';
 import { databaseUrl, ROOT, type StackEnv } from './stack.js';
 
 const run = promisify(execFile);
@@ -90,4 +92,36 @@ export async function createFixture(
   };
   await writeFile(options.file, JSON.stringify(fixture));
   return fixture;
+}
+
+/**
+ * The fixture of a release load run (k6/release.js): a fixture tenant, a few
+ * patients checked in on the next slot of 40 doctors (for the queue, bill and
+ * audit reads), bookings days ahead, arrivals in the check-in window after the
+ * prepared slot. Waits until the check-ins have reached the queue.
+ */
+export async function createReleaseFixture(env: StackEnv, file: string): Promise<Fixture> {
+  const fixture = await createFixture(env, { doctors: 400, patients: 5_000, requestLimitPerMinute: 100_000_000, file });
+  const prepared = await bookNearTerm({ ...fixture, doctors: fixture.doctors.slice(0, 40) }, 40, 1);
+  for (const a of prepared) {
+    const res = await fetch(`${fixture.api}/appointments/${a.id}/check-in`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fixture.token}` },
+    });
+    if (!res.ok) throw new Error(`check-in while preparing failed: ${res.status} ${await res.text()}`);
+  }
+  const quarter = 15 * 60_000;
+  const release = {
+    ...fixture,
+    firstSlot: new Date(Date.parse(fixture.firstSlot) + 2 * 86_400_000).toISOString(),
+    nearSlot: new Date((Math.floor(Date.now() / quarter) + 2) * quarter).toISOString(),
+    appointments: prepared.map((a) => a.id),
+    queueDoctors: [...new Set(prepared.map((a) => a.doctorId))],
+    queueDate: prepared[0]!.serviceDate,
+    billedPatients: [...new Set(prepared.map((a) => a.patientId))],
+  };
+  await writeFile(file, JSON.stringify(release));
+  const pipeline = await openPipeline(env);
+  await pipeline.drain(60_000).finally(() => pipeline.close());
+  return release;
 }

@@ -8,7 +8,8 @@
 #   HMS_LOGS   $HMS_HOME/logs
 #   HMS_PORT_OFFSET  added to every port of the profile file (default 0): lets two
 #              stacks of one profile run side by side (e.g. two checkouts' tests)
-#   HMS_TOOLS  tools outside apt (Kafka jars, buf, k6); outside the repo so a fresh
+#   HMS_TOOLS  tools outside apt (Kafka jars, buf, k6, helm, the Kubernetes control
+#              plane, linters); outside the repo so a fresh
 #              clone on a provisioned machine does not download them again
 #
 # Loads scripts/profiles/$HMS_PROFILE.env (ports; each only if not already set in the
@@ -37,6 +38,11 @@ export HMS_KAFKA_VERSION=3.9.1
 export HMS_KAFKA_HOME="$HMS_TOOLS/kafka-$HMS_KAFKA_VERSION"
 export HMS_BUF_VERSION=v1.75.0
 export HMS_K6_VERSION=v1.8.1
+export HMS_HELM_VERSION=v3.22.0
+export HMS_KWOK_VERSION=v0.7.0
+# The control plane's version is pinned in scripts/k8s/controlplane/go.mod (k8s.io/kubernetes).
+export HMS_HADOLINT_VERSION=2.15.1
+export HMS_CHECK_JSONSCHEMA_VERSION=0.39.0
 export HMS_PG_BIN=/usr/lib/postgresql/15/bin
 case ":$PATH:" in
   *":$HMS_TOOLS/bin:"*) ;;

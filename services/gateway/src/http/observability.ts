@@ -1,13 +1,16 @@
 /**
  * Per request: the request id (from nginx, or new), a SERVER span continuing
  * the caller's W3C trace, the request context every log line and gRPC call
- * carries, and the RED histogram labelled with the route template.
+ * carries, the RED histogram labelled with the route template, and the gauge
+ * of requests in flight (what the HPA scales the gateway on: it rises before
+ * CPU does when a backend slows down).
  */
 import { randomUUID } from 'node:crypto';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
 import {
   contextFromCarrier,
+  Gauge,
   recordGetter,
   runWithContext,
   secondsSince,
@@ -19,8 +22,18 @@ import {
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export function observe(metrics: Metrics): RequestHandler {
+  const name = 'hms_http_server_in_flight_requests';
+  // One gauge per registry, even when an app is built twice on the same metrics.
+  const inFlight =
+    (metrics.registry.getSingleMetric(name) as Gauge | undefined) ??
+    new Gauge({
+      name,
+      help: 'HTTP requests received and not yet answered (long-lived streams included)',
+      registers: [metrics.registry],
+    });
   return (req, res, next) => {
     const started = process.hrtime.bigint();
+    inFlight.inc();
     const incoming = req.get('x-request-id');
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -37,6 +50,7 @@ export function observe(metrics: Metrics): RequestHandler {
     const finish = () => {
       if (done) return;
       done = true;
+      inFlight.dec();
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       const status = res.writableFinished ? res.statusCode : 499;
       span.updateName(`${req.method} ${route}`);
