@@ -227,9 +227,16 @@ describe('migrations', () => {
     const gateway = steps.find((c: { name: string }) => c.name === 'gateway');
     expect(gateway.command).toEqual(['node', 'packages/platform/dist/db/migrate-cli.js']);
     expect(gateway.args).toEqual(['--schema=identity', '--migrations=services/gateway/prisma/migrations']);
-    for (const name of ['appointments', 'audit', 'billing', 'gateway', 'queue']) {
-      expect(named('values.yaml', 'ConfigMap', `hms-${name}`)!.data.MIGRATE_ON_START).toBe('false');
+    // Each migration step logs in as its schema's owner; the service pods never get that Secret.
+    for (const step of steps as {
+      name: string;
+      env: { name: string; valueFrom?: { secretKeyRef?: { name: string } } }[];
+    }[]) {
+      const url = step.env.find((e) => e.name === 'DATABASE_URL');
+      expect(url?.valueFrom?.secretKeyRef?.name).toBe(`hms-${step.name}-db-owner`);
     }
+    const deployments = of('values.yaml', 'Deployment');
+    expect(JSON.stringify(deployments)).not.toContain('-db-owner');
   });
 });
 

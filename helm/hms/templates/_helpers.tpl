@@ -132,8 +132,6 @@ shutdown) overlaid by the service's own `env`. Call with (dict "root" $ "svc" $s
 {{- $_ := set $derived "OPS_PORT" (toString $svc.opsPort) -}}
 {{- $_ := set $derived "SHUTDOWN_TIMEOUT_MS" (toString (mul $root.Values.shutdown.timeoutSeconds 1000)) -}}
 {{- $_ := set $derived "SHUTDOWN_DRAIN_DELAY_MS" (toString (mul $root.Values.shutdown.drainDelaySeconds 1000)) -}}
-{{- /* The hook Job migrates before any pod of a release starts. */ -}}
-{{- $_ := set $derived "MIGRATE_ON_START" (ternary "false" "true" (and $root.Values.migrations.enabled (hasKey $svc "migrations"))) -}}
 {{- if eq $svc.role "gateway" }}
 {{- $_ := set $derived "HTTP_HOST" "0.0.0.0" -}}
 {{- $_ := set $derived "HTTP_PORT" (toString $svc.port) -}}

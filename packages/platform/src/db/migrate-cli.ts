@@ -1,6 +1,7 @@
 /**
  * The migration runner as a command, for a deployment's migration step (the Helm
- * chart's pre-install/pre-upgrade hook Job) instead of MIGRATE_ON_START:
+ * chart's pre-install/pre-upgrade hook Job), as the schema's owner role; the
+ * services never migrate, so they never hold the owner's credentials:
  *
  *   DATABASE_URL=postgres://... node packages/platform/dist/db/migrate-cli.js \
  *     --schema billing --migrations services/billing/prisma/migrations
