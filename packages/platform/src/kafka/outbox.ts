@@ -71,17 +71,22 @@ export function createOutboxWriter(options: { schema: string; source: string }):
       });
       // Writers of one key queue behind each other until commit, so `seq`
       // follows commit order per key and the relay can never publish a later
-      // event first. Keys are locked in sorted order: no deadlock between two
-      // transactions that share several keys.
+      // event first. Keys are locked in sorted order (no deadlock between two
+      // transactions that share several keys), before the rows are inserted,
+      // in the same statement: one round trip for the whole outbox write.
       const keys = [...new Set(events.map((e) => e.key))].sort();
-      await tx.query(
-        'SELECT pg_advisory_xact_lock($1::int, hashtext(k))::text FROM (SELECT k FROM unnest($2::text[]) AS k ORDER BY k) AS keys',
-        [OUTBOX_KEY_LOCK_NAMESPACE, keys],
-      );
       await tx.execute(
-        `INSERT INTO ${table} (id, topic, key, event_type, tenant_id, payload, headers)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::bytea[], $7::jsonb[])`,
+        `WITH locked AS MATERIALIZED (
+           SELECT count(pg_advisory_xact_lock($1::int, hashtext(k))) AS n
+           FROM (SELECT k FROM unnest($2::text[]) AS k ORDER BY k) AS keys)
+         INSERT INTO ${table} (id, topic, key, event_type, tenant_id, payload, headers)
+         SELECT e.id, e.topic, e.key, e.event_type, e.tenant_id, e.payload, e.headers
+         FROM locked, unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::bytea[], $9::jsonb[])
+           AS e(id, topic, key, event_type, tenant_id, payload, headers)
+         WHERE locked.n = $10`,
         [
+          OUTBOX_KEY_LOCK_NAMESPACE,
+          keys,
           rows.map((r) => r.id),
           rows.map((r) => r.event.def.topic),
           rows.map((r) => r.event.key),
@@ -89,6 +94,7 @@ export function createOutboxWriter(options: { schema: string; source: string }):
           rows.map((r) => r.event.tenantId),
           rows.map((r) => r.payload),
           rows.map((r) => r.headers),
+          keys.length,
         ],
       );
       return rows.map((r) => r.id);

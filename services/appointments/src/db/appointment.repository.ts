@@ -1,13 +1,5 @@
 /** AppointmentStore in SQL on the service's database (the write path of @hms/platform). */
-import {
-  claimIdempotencyKey,
-  newId,
-  rememberResult,
-  violates,
-  type Database,
-  type Sql,
-  type Transaction,
-} from '@hms/platform';
+import { claimIdempotencyKey, newId, violates, type Database, type Sql, type Transaction } from '@hms/platform';
 import { SlotTakenError, type AppointmentChanges, type AppointmentStore } from '../domain/appointment-store.js';
 import type { Appointment, AppointmentStatus, Doctor, Patient } from '../domain/types.js';
 
@@ -32,6 +24,13 @@ interface AppointmentRow {
   trace_id: string;
   created_at: Date;
   checked_in_at: Date | null;
+}
+
+interface PatientRow {
+  id: string;
+  tenant_id: string;
+  mrn: string;
+  full_name: string;
 }
 
 interface DoctorRow {
@@ -76,23 +75,32 @@ function changesIn(tx: Transaction): AppointmentChanges {
       );
       return row ? toDoctor(row) : undefined;
     },
-    async findPatient(id) {
-      const [row] = await tx.query<{ id: string; tenant_id: string; mrn: string; full_name: string }>(
-        'SELECT id, tenant_id, mrn, full_name FROM patients WHERE tenant_id = $1 AND id = $2',
-        [tenantId, id],
+    async findDoctorAndPatient(doctorId, patientId) {
+      const [row] = await tx.query<{ doctor: DoctorRow | null; patient: PatientRow | null }>(
+        `SELECT (SELECT row_to_json(d) FROM (SELECT ${DOCTOR_COLUMNS} FROM doctors WHERE tenant_id = $1 AND id = $2) d) AS doctor,
+                (SELECT row_to_json(p) FROM (SELECT id, tenant_id, mrn, full_name FROM patients WHERE tenant_id = $1 AND id = $3) p) AS patient`,
+        [tenantId, doctorId, patientId],
       );
-      const patient: Patient | undefined = row
-        ? { id: row.id, tenantId: row.tenant_id, mrn: row.mrn, fullName: row.full_name }
-        : undefined;
-      return patient;
+      return {
+        ...(row?.doctor ? { doctor: toDoctor(row.doctor) } : {}),
+        ...(row?.patient ? { patient: toPatient(row.patient) } : {}),
+      };
     },
     lockAppointment: (id) => selectAppointment(tx, tenantId, id, 'FOR UPDATE'),
     async insertBooking(a, transition, events, claim) {
+      // The appointment, its first history row and the idempotent result: one statement.
       try {
         await tx.execute(
-          `INSERT INTO appointments (id, tenant_id, patient_id, doctor_id, department_id, starts_at, ends_at, service_date,
-             status, reason, consultation_fee_minor, hospital_fee_minor, currency, idempotency_key, trace_id, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
+          `WITH appointment AS (
+             INSERT INTO appointments (id, tenant_id, patient_id, doctor_id, department_id, starts_at, ends_at, service_date,
+               status, reason, consultation_fee_minor, hospital_fee_minor, currency, idempotency_key, trace_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+             RETURNING id),
+           history AS (
+             INSERT INTO appointment_history (id, tenant_id, appointment_id, from_status, to_status, actor_id, changed_at)
+             SELECT $17, $2, id, $18, $19, $20, $21 FROM appointment)
+           UPDATE idempotency_key SET result = $22
+           WHERE $22::jsonb IS NOT NULL AND tenant_id = $2 AND operation = $23 AND key = $24`,
           [
             a.id,
             a.tenantId,
@@ -110,14 +118,20 @@ function changesIn(tx: Transaction): AppointmentChanges {
             a.idempotencyKey,
             a.traceId,
             a.createdAt,
+            newId(),
+            transition.from,
+            transition.to,
+            transition.actorId,
+            transition.at,
+            claim ? JSON.stringify(a) : null,
+            claim?.operation ?? null,
+            claim?.key ?? null,
           ],
         );
       } catch (error) {
         if (violates(error, 'unique', SLOT_INDEX)) throw new SlotTakenError();
         throw error;
       }
-      await insertHistory(tx, a, transition);
-      if (claim) await rememberResult(tx, claim, a);
       tx.emit(...events);
     },
     async saveTransition(a, transition, events) {
@@ -154,6 +168,10 @@ async function selectAppointment(
     [tenantId, id],
   );
   return row ? toAppointment(row) : undefined;
+}
+
+function toPatient(row: PatientRow): Patient {
+  return { id: row.id, tenantId: row.tenant_id, mrn: row.mrn, fullName: row.full_name };
 }
 
 function toDoctor(row: DoctorRow): Doctor {

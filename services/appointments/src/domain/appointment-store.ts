@@ -26,7 +26,8 @@ export interface AppointmentChanges {
    */
   replayOf(claim: IdempotencyClaim): Promise<Appointment | undefined>;
   findDoctor(id: string): Promise<Doctor | undefined>;
-  findPatient(id: string): Promise<Patient | undefined>;
+  /** The doctor and the patient of a booking, in one look-up; either may be missing. */
+  findDoctorAndPatient(doctorId: string, patientId: string): Promise<{ doctor?: Doctor; patient?: Patient }>;
   /** The appointment, locked until the transaction ends. */
   lockAppointment(id: string): Promise<Appointment | undefined>;
   /**

@@ -38,8 +38,7 @@ export async function bookAppointment(
       const earlier = await tx.replayOf(command.idempotency);
       if (earlier) return { appointment: earlier, replayed: true };
     }
-    const doctor = await tx.findDoctor(command.doctorId);
-    const patient = await tx.findPatient(command.patientId);
+    const { doctor, patient } = await tx.findDoctorAndPatient(command.doctorId, command.patientId);
     const unknown: FieldViolation[] = [];
     if (!doctor) unknown.push({ field: 'doctorId', message: 'no such doctor' });
     if (!patient) unknown.push({ field: 'patientId', message: 'no such patient' });

@@ -40,8 +40,10 @@ export function fakeAppointmentStore(seed: { doctors: Doctor[]; patients: Patien
         async findDoctor(id) {
           return seed.doctors.find((d) => d.tenantId === tenantId && d.id === id);
         },
-        async findPatient(id) {
-          return seed.patients.find((p) => p.tenantId === tenantId && p.id === id);
+        async findDoctorAndPatient(doctorId, patientId) {
+          const doctor = seed.doctors.find((d) => d.tenantId === tenantId && d.id === doctorId);
+          const patient = seed.patients.find((p) => p.tenantId === tenantId && p.id === patientId);
+          return { ...(doctor ? { doctor } : {}), ...(patient ? { patient } : {}) };
         },
         async lockAppointment(id) {
           return current(id);

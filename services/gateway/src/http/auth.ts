@@ -25,6 +25,10 @@ export interface TokenOptions {
 const key = (secret: string) => new TextEncoder().encode(secret);
 
 export async function verifyToken(token: string, options: TokenOptions): Promise<TokenClaims> {
+  return (await verifyWithExpiry(token, options)).claims;
+}
+
+async function verifyWithExpiry(token: string, options: TokenOptions): Promise<{ claims: TokenClaims; exp: number }> {
   try {
     const { payload } = await jwtVerify(token, key(options.secret), {
       issuer: options.issuer,
@@ -35,7 +39,7 @@ export async function verifyToken(token: string, options: TokenOptions): Promise
     if (typeof tid !== 'string' || !isUuid(tid)) throw new Error('the token names no tenant');
     // The user id travels in gRPC metadata and audit records: a short plain string only.
     if (typeof sub !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(sub)) throw new Error('the token names no user');
-    return { tenantId: tid.toLowerCase(), userId: sub };
+    return { claims: { tenantId: tid.toLowerCase(), userId: sub }, exp: (payload.exp ?? 0) * 1000 };
   } catch (error) {
     const detail = error instanceof joseErrors.JWTExpired ? 'the token has expired' : 'the token is not valid';
     throw unauthorized(detail);
@@ -72,11 +76,21 @@ export function authenticate(
     }
     return hit === 'unknown' ? undefined : hit;
   }
+  // A client sends the same token with every request: its signature is checked
+  // once, then the claims are remembered for a minute at most, never past expiry.
+  const verified = new LRUCache<string, { claims: TokenClaims; exp: number }>({ max: 10_000, ttl: 60_000 });
+  async function claimsOf(token: string): Promise<TokenClaims> {
+    const hit = verified.get(token);
+    if (hit && hit.exp > Date.now()) return hit.claims;
+    const fresh = await verifyWithExpiry(token, options);
+    verified.set(token, fresh, { ttl: Math.max(1, Math.min(60_000, fresh.exp - Date.now())) });
+    return fresh.claims;
+  }
   return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw unauthorized('a bearer token is required');
-    const claims = await verifyToken(match[1]!, options);
+    const claims = await claimsOf(match[1]!);
     const tenant = await tenantOf(claims.tenantId);
     if (!tenant) throw new HttpProblem(403, 'unknown-tenant', 'the tenant of this token does not exist');
     if (tenant.status !== 'ACTIVE')

@@ -48,6 +48,17 @@ export function requestViolations(error: z.ZodError): FieldViolation[] {
   });
 }
 
+// Routes declare their parts once, at module level: the object schema over them is built once too.
+const requestSchemas = new WeakMap<PartSchemas, z.ZodType>();
+function requestSchema(schemas: PartSchemas): z.ZodType {
+  let schema = requestSchemas.get(schemas);
+  if (!schema) {
+    schema = z.object(schemas as Record<string, z.ZodType>);
+    requestSchemas.set(schemas, schema);
+  }
+  return schema;
+}
+
 /**
  * Parses the named parts of a request, or throws one 400 problem listing every
  * violation of all of them. A missing body reads as `{}`, so its required
@@ -58,7 +69,7 @@ export function parseInput<S extends PartSchemas>(
   schemas: S,
 ): Parsed<S> {
   const input = { params: req.params, query: req.query, body: (req.body as unknown) ?? {}, headers: req.headers };
-  const result = z.object(schemas as Record<string, z.ZodType>).safeParse(input);
+  const result = requestSchema(schemas).safeParse(input);
   if (!result.success) {
     throw new HttpProblem(400, 'validation-failed', 'the request is not valid', requestViolations(result.error));
   }
