@@ -3,7 +3,8 @@
 # Every check and every test suite of HMS, against a fresh test stack (profile
 # "test": its own ports and data, so a running dev stack is left alone):
 #   1. install what is missing, build
-#   2. static checks: lint, format, import cycles, test type-check, buf lint, shellcheck
+#   2. static checks: lint, format, import cycles, test type-check, buf lint, shellcheck,
+#      alert rules (promtool check and unit tests)
 #   3. PostgreSQL, Redis, Kafka, nginx, Prometheus from empty data; roles, schemas, topics
 #   4. unit and integration suites (services in-process against the real parts)
 #   5. the services as processes behind nginx; end-to-end and fault suites
@@ -98,6 +99,8 @@ check import-cycles npm run --silent cycles
 check typecheck-tests npx tsc -p tsconfig.test.json
 check buf-lint bash -c 'cd proto && buf lint'
 check shellcheck bash -c 'shellcheck -x scripts/*.sh scripts/lib/*.sh scripts/hms scripts/with-test-env .ci/run'
+# The alert rules parse, and each alert fires on the series it should and only on those.
+check alert-rules bash -c 'promtool check rules monitoring/rules/*.yml && promtool test rules monitoring/tests/*.yml'
 
 stage "test stack from empty data"
 "$here/hms" services down --profile test >/dev/null 2>&1 || true
