@@ -155,12 +155,20 @@ export function createAuditStore(db: Database, newId: () => string): AuditStore 
         const rows = await sql.query<RecordRow>(
           `SELECT ${RECORD_COLUMNS} FROM audit_log
            WHERE tenant_id = $1 AND seq >= $2 AND seq <= $3
-             AND ($4::bigint IS NULL OR (seq >= $4 AND (seq > $4 OR id > $5)))
            ORDER BY seq, id
-           LIMIT $6`,
-          [tenantId, range.fromSeq, range.upTo, range.after?.seq ?? null, range.after?.id ?? null, range.limit],
+           LIMIT $4`,
+          [tenantId, range.fromSeq, range.upTo, range.limit],
         );
         return rows.map(toRecord);
+      }),
+
+    nextSeq: (tenantId, range) =>
+      db.read(tenantId, async (sql) => {
+        const [row] = await sql.query<{ seq: number }>(
+          `SELECT seq FROM audit_log WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT 1`,
+          [tenantId, range.after, range.upTo],
+        );
+        return row?.seq;
       }),
 
     seqWindow: (tenantId, window) =>

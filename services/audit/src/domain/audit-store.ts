@@ -15,14 +15,13 @@ export interface AuditStore {
   /** Where the tenant's chain head says the chain ends (undefined: no record yet). */
   chainHead(tenantId: string): Promise<ChainLink | undefined>;
   /**
-   * Up to `limit` records of the tenant's chain in (seq, id) order, with seq
-   * from `fromSeq` to `upTo` and strictly after `after`: every row, so that a
-   * forged second record with a seq is read too.
+   * Up to `limit` records of the tenant's chain with seq from `fromSeq` to
+   * `upTo`, in (seq, id) order: every row, so that a forged second record with
+   * a seq is read too.
    */
-  chainRecords(
-    tenantId: string,
-    range: { fromSeq: number; upTo: number; after?: { seq: number; id: string } | undefined; limit: number },
-  ): Promise<AuditRecord[]>;
+  chainRecords(tenantId: string, range: { fromSeq: number; upTo: number; limit: number }): Promise<AuditRecord[]>;
+  /** The lowest seq of the tenant's records past `after`, up to `upTo`. */
+  nextSeq(tenantId: string, range: { after: number; upTo: number }): Promise<number | undefined>;
   /** The lowest and highest seq (up to `upTo`) of the tenant's records that occurred in [from, to). */
   seqWindow(
     tenantId: string,

@@ -54,6 +54,54 @@ describe('verifyTrail', () => {
     });
   });
 
+  it('reads a gap of thousands of seqs in one step, and a cut-off tail too', async () => {
+    const { store, records, heads } = await filledTrail(keys, 5_000);
+    const reads: number[] = [];
+    const counting = {
+      ...store,
+      chainRecords: (tenantId: string, range: Parameters<typeof store.chainRecords>[1]) => {
+        reads.push(range.fromSeq);
+        return store.chainRecords(tenantId, range);
+      },
+    };
+    const kept = records.filter((r) => r.seq < 1_200 || r.seq > 4_600);
+    records.splice(0, records.length, ...kept);
+    expect(await verifyTrail(counting, keys, { tenantId: TENANT })).toMatchObject({
+      checked: 1_199,
+      break: { brokenSeq: 1_200, problem: 'missing-record', reason: expect.stringMatching(/^records 1200 to 4600/) },
+    });
+    expect(reads).toEqual([1, 1_001, 2_001, 4_601]);
+
+    records.splice(0, records.length, ...kept.filter((r) => r.seq < 1_200));
+    heads.set(TENANT, { seq: 5_000, hash: 'ab'.repeat(32) });
+    reads.length = 0;
+    expect(await verifyTrail(counting, keys, { tenantId: TENANT })).toMatchObject({
+      checked: 1_199,
+      break: { brokenSeq: 1_200, problem: 'truncated' },
+    });
+    expect(reads).toEqual([1, 1_001, 2_001]);
+  });
+
+  it('names a flood of forged repeats from one bounded read', async () => {
+    const { store, records } = await filledTrail(keys, 5);
+    const repeat = records[2]!;
+    for (let i = 0; i < 1_500; i += 1) records.push({ ...repeat, id: `forged-${String(i).padStart(5, '0')}` });
+    const limits: number[] = [];
+    const counting = {
+      ...store,
+      chainRecords: (tenantId: string, range: Parameters<typeof store.chainRecords>[1]) => {
+        limits.push(range.limit);
+        return store.chainRecords(tenantId, range);
+      },
+    };
+    expect(await verifyTrail(counting, keys, { tenantId: TENANT })).toMatchObject({
+      checked: 2,
+      break: { brokenSeq: 3, problem: 'extra-record' },
+    });
+    // Five seqs, at most six rows read.
+    expect(limits).toEqual([6]);
+  });
+
   describe('a time window', () => {
     it('checks the run of seqs that occurred in it, linked to the record before', async () => {
       const { store } = await filledTrail(keys, 10);

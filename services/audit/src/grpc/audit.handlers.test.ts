@@ -34,6 +34,7 @@ function recordingStore() {
     change: unused,
     chainHead: unused,
     chainRecords: unused,
+    nextSeq: unused,
     seqWindow: unused,
     checkpoints: unused,
     newestCheckpoint: unused,

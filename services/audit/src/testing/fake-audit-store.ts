@@ -51,8 +51,10 @@ export function fakeAuditStore() {
     async chainRecords(tenantId, range) {
       return chainOf(tenantId)
         .filter((r) => r.seq >= range.fromSeq && r.seq <= range.upTo)
-        .filter((r) => !range.after || r.seq > range.after.seq || (r.seq === range.after.seq && r.id > range.after.id))
         .slice(0, range.limit);
+    },
+    async nextSeq(tenantId, range) {
+      return chainOf(tenantId).find((r) => r.seq > range.after && r.seq <= range.upTo)?.seq;
     },
     async seqWindow(tenantId, window) {
       const seqs = chainOf(tenantId)
