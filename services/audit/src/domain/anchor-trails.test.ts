@@ -15,10 +15,13 @@ describe('anchorTrails', () => {
     const fake = await filledTrail(keys, 3, [TENANT, OTHER_TENANT]);
     const deps = { ...fake, keys, now };
     expect(await anchorTrails(deps)).toEqual(
-      [
-        { tenantId: TENANT, anchored: true, seq: 3, checked: 3 },
-        { tenantId: OTHER_TENANT, anchored: true, seq: 3, checked: 3 },
-      ].sort((a, b) => a.tenantId.localeCompare(b.tenantId)),
+      [TENANT, OTHER_TENANT].sort().map((tenantId) => ({
+        tenantId,
+        anchored: true,
+        seq: 3,
+        hash: fake.heads.get(tenantId)!.hash,
+        checked: 3,
+      })),
     );
     expect(fake.checkpoints.map((c) => [c.tenantId, c.seq])).toEqual(
       expect.arrayContaining([
@@ -34,7 +37,9 @@ describe('anchorTrails', () => {
 
     // Only what is new since the checkpoint is checked again.
     await recordEvent(fake.store, keys.chain, entryOf(4));
-    expect(await anchorTrails(deps)).toEqual([{ tenantId: TENANT, anchored: true, seq: 4, checked: 1 }]);
+    expect(await anchorTrails(deps)).toEqual([
+      { tenantId: TENANT, anchored: true, seq: 4, hash: fake.heads.get(TENANT)!.hash, checked: 1 },
+    ]);
   });
 
   it('refuses to vouch for a record inserted without the chain key, and names it', async () => {

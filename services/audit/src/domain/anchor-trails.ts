@@ -13,7 +13,7 @@ import type { TrailKeys } from './keyring.js';
 import { walkChain } from './verify-trail.js';
 
 export type AnchorOutcome =
-  | { tenantId: string; anchored: true; seq: number; checked: number }
+  | { tenantId: string; anchored: true; seq: number; hash: string; checked: number }
   | { tenantId: string; anchored: false; break: ChainBreak };
 
 export async function anchorTrails(
@@ -62,5 +62,5 @@ export async function anchorTrail(
     };
   }
   await deps.anchors.addCheckpoint(signCheckpoint(keys.anchor, tenantId, verdict.end, deps.now()));
-  return { tenantId, anchored: true, seq: verdict.end.seq, checked: walked.checked };
+  return { tenantId, anchored: true, seq: verdict.end.seq, hash: verdict.end.hash, checked: walked.checked };
 }

@@ -86,7 +86,7 @@ export function trailJobs(runtime: ServiceRuntime, options: TrailJobsOptions): T
         if (outcome.anchored) {
           written.inc();
           // The log is a copy of every checkpoint outside the database.
-          logger.info({ tenantId: outcome.tenantId, seq: outcome.seq }, 'audit trail anchored');
+          logger.info({ tenantId: outcome.tenantId, seq: outcome.seq, hash: outcome.hash }, 'audit trail anchored');
         } else {
           refused.inc();
           logger.error(
