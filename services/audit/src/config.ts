@@ -94,9 +94,15 @@ export const configSchema = z
         "Most records one VerifyTrail call may check; a larger window is refused (narrow it). 100 000 took 2.6 to 7 s here (bench/audit-verify.ts), inside the gateway's 20 s verify deadline",
       ),
   })
-  .refine((c) => !c.AUDIT_CHAIN_KEY.equals(c.AUDIT_ANCHOR_KEY), {
-    path: ['AUDIT_ANCHOR_KEY'],
-    message: 'must differ from AUDIT_CHAIN_KEY: holding one key must not be enough to forge what the other seals',
-  });
+  // Runs even when a key failed its own check (then it has nothing to compare, and says nothing).
+  .refine(
+    (c) =>
+      !(Buffer.isBuffer(c.AUDIT_CHAIN_KEY) && Buffer.isBuffer(c.AUDIT_ANCHOR_KEY)) ||
+      !c.AUDIT_CHAIN_KEY.equals(c.AUDIT_ANCHOR_KEY),
+    {
+      path: ['AUDIT_ANCHOR_KEY'],
+      message: 'must differ from AUDIT_CHAIN_KEY: holding one key must not be enough to forge what the other seals',
+    },
+  );
 
 export type Config = z.infer<typeof configSchema>;

@@ -185,6 +185,7 @@ describe('gateway', () => {
     expect(await verify('?from=yesterday')).toEqual({ status: 400, fields: ['from'] });
     expect(await verify('?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z')).toEqual({ status: 400, fields: ['to'] });
     expect(await verify('?from=2030-01-01T00:00:00Z&to=2030-01-01T00:00:00Z')).toEqual({ status: 400, fields: ['to'] });
+    expect(await verify('?from=soon&to=2030-01-01T00:00:00Z')).toEqual({ status: 400, fields: ['from'] });
     expect(await verify('?tenant=x')).toEqual({ status: 400, fields: ['tenant'] });
     expect((await request(gateway, 'GET', '/api/v1/audit/verify')).status).toBe(401);
     expect((await request(gateway, 'POST', '/api/v1/audit/verify', { token })).status).toBe(405);

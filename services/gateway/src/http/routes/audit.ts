@@ -30,7 +30,8 @@ export const verifyTrailRequest = {
   query: z
     .object({ from: instant.optional(), to: instant.optional() })
     .strict()
-    .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    // Also runs when from or to is malformed; then it leaves the blame on that field alone.
+    .refine((q) => !q.from || !q.to || !(Date.parse(q.from) >= Date.parse(q.to)), {
       path: ['to'],
       error: 'must be after from',
     }),
