@@ -23,7 +23,13 @@ export async function anchorTrails(
   const outcomes: AnchorOutcome[] = [];
   for (const tenantId of await deps.store.tenantsToAnchor()) {
     if (signal?.aborted) break;
-    const outcome = await anchorTrail(deps, tenantId);
+    let outcome;
+    try {
+      outcome = await anchorTrail(deps, tenantId, signal);
+    } catch (error) {
+      if (signal?.aborted) break;
+      throw error;
+    }
     if (outcome) outcomes.push(outcome);
   }
   return outcomes;
@@ -33,6 +39,7 @@ export async function anchorTrails(
 export async function anchorTrail(
   deps: { store: AuditStore; anchors: AnchorStore; keys: TrailKeys; now: () => Date },
   tenantId: string,
+  signal?: AbortSignal,
 ): Promise<AnchorOutcome | undefined> {
   const { store, keys } = deps;
   const newest = await store.newestCheckpoint(tenantId);
@@ -51,7 +58,7 @@ export async function anchorTrail(
   if (!head || head.seq === start.seq) return undefined;
   const walked =
     head.seq > start.seq
-      ? await walkChain(store, keys, tenantId, { start, first: start.seq + 1, last: head.seq })
+      ? await walkChain(store, keys, tenantId, { start, first: start.seq + 1, last: head.seq, signal })
       : { verdict: { intact: true as const, end: start }, checked: 0 };
   const verdict = walked.verdict.intact ? checkChainEnd(walked.verdict.end, head, newest) : walked.verdict;
   if (!verdict.intact) {

@@ -30,6 +30,8 @@ export interface TrailQuery {
   to?: Date | undefined;
   /** Refuse (FailedPreconditionError) a check of more records than this. */
   maxRecords?: number | undefined;
+  /** Stops a long check between reads (it then throws the signal's reason). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface TrailReport {
@@ -94,7 +96,7 @@ export async function verifyTrail(store: AuditStore, keys: TrailKeys, query: Tra
     }
     start = { seq: before.seq, hash: before.hash };
   }
-  const walked = await walkChain(store, keys, tenantId, { start, first, last });
+  const walked = await walkChain(store, keys, tenantId, { start, first, last, signal: query.signal });
   if (!walked.verdict.intact) return report(walked.checked, first, last, walked.verdict);
   if (last < endSeq) {
     const end = walked.verdict.end;
@@ -124,7 +126,7 @@ export async function walkChain(
   store: AuditStore,
   keys: TrailKeys,
   tenantId: string,
-  range: { start: ChainLink; first: number; last: number },
+  range: { start: ChainLink; first: number; last: number; signal?: AbortSignal | undefined },
 ): Promise<{ verdict: ChainVerdict; checked: number }> {
   let end = range.start;
   let checked = 0;
@@ -134,6 +136,7 @@ export async function walkChain(
   // number of rows forged.
   let from = range.first;
   while (from <= range.last) {
+    range.signal?.throwIfAborted();
     const upTo = Math.min(range.last, from + VERIFY_BATCH - 1);
     const records = await store.chainRecords(tenantId, { fromSeq: from, upTo, limit: upTo - from + 2 });
     const lastRecord = records.at(-1);

@@ -35,11 +35,20 @@ describe('verifyTrails', () => {
     );
   });
 
-  it('records nothing when stopped part-way', async () => {
-    const fake = await filledTrail(keys, 1);
+  it('records nothing when stopped part-way, even inside a long trail', async () => {
+    const fake = await filledTrail(keys, 2_500);
     const controller = new AbortController();
-    controller.abort();
-    expect(await verifyTrails({ ...fake, keys, now, newId }, controller.signal)).toBeUndefined();
+    let reads = 0;
+    const store = {
+      ...fake.store,
+      chainRecords: (...args: Parameters<typeof fake.store.chainRecords>) => {
+        reads += 1;
+        if (reads === 2) controller.abort();
+        return fake.store.chainRecords(...args);
+      },
+    };
+    expect(await verifyTrails({ ...fake, store, keys, now, newId }, controller.signal)).toBeUndefined();
+    expect(reads).toBe(2);
     expect(fake.runs).toEqual([]);
   });
 });

@@ -27,7 +27,13 @@ export async function verifyTrails(
   const tenants = await deps.store.trailTenants();
   for (const tenantId of tenants) {
     if (signal?.aborted) return undefined;
-    const report = await verifyTrail(deps.store, deps.keys, { tenantId });
+    let report;
+    try {
+      report = await verifyTrail(deps.store, deps.keys, { tenantId, signal });
+    } catch (error) {
+      if (signal?.aborted) return undefined;
+      throw error;
+    }
     records += report.checked;
     if (report.break) {
       const { brokenSeq, problem, reason } = report.break;
