@@ -22,6 +22,7 @@ import {
   loadConfigOrExit,
   migrateService,
   ownerRoleOf,
+  type ServiceDatabase,
 } from '@hms/platform';
 import { TOPICS } from '@hms/proto';
 import { z } from 'zod';
@@ -60,6 +61,10 @@ const config = loadConfigOrExit(
     HMS_DB_PASSWORD_QUEUE_OWNER: ownerPassword('queue'),
     HMS_DB_PASSWORD_AUDIT_OWNER: ownerPassword('audit'),
     HMS_DB_PASSWORD_GATEWAY_OWNER: ownerPassword('gateway'),
+    HMS_DB_PASSWORD_AUDIT_ANCHOR: z
+      .string()
+      .min(16)
+      .describe('Password of role hms_audit_anchor (writes the audit trail checkpoints)'),
   }),
   process.env,
 );
@@ -71,9 +76,22 @@ const passwords = (service: string) => ({
   ownerPassword: config[`HMS_DB_PASSWORD_${service.toUpperCase()}_OWNER` as Key] as string,
 });
 
+/**
+ * What some services need beyond the common shape. Audit's runtime role may
+ * only add and read records, and its checkpoints live in a schema of their own
+ * that only the anchor role may add to (docs/audit-trail.md).
+ */
+const EXTRAS: Partial<Record<(typeof SERVICES)[number]['service'], Partial<ServiceDatabase>>> = {
+  audit: {
+    runtimeTablePrivileges: ['SELECT', 'INSERT'],
+    extraSchemas: ['audit_anchor'],
+    extraRoles: [{ role: 'hms_audit_anchor', password: config.HMS_DB_PASSWORD_AUDIT_ANCHOR }],
+  },
+};
+
 await bootstrapServiceDatabases(
   config.HMS_PG_ADMIN_URL,
-  SERVICES.map((s) => ({ schema: s.schema, role: s.role, ...passwords(s.service) })),
+  SERVICES.map((s) => ({ schema: s.schema, role: s.role, ...passwords(s.service), ...EXTRAS[s.service] })),
 );
 logger.info('database roles and schemas ready');
 

@@ -4,7 +4,7 @@
  * the config contract with the services' config.ts. The chart on a real API server
  * is helm/test/cluster.k8s.test.ts.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -269,9 +269,14 @@ describe('the config contract', () => {
 describe('Prometheus Operator objects', () => {
   it('render the alert rules of monitoring/rules unchanged, where the operator API exists', async () => {
     const objects = await render('values-prod.yaml', ['--api-versions', 'monitoring.coreos.com/v1']);
-    const rule = objects.find((o) => o.kind === 'PrometheusRule')!;
-    const source = parse(await readFile(path.join(ROOT, 'monitoring/rules/hms-alerts.yml'), 'utf8'));
-    expect(rule.spec).toEqual(source);
+    // One PrometheusRule per rules file, each exactly the file.
+    const files = (await readdir(path.join(ROOT, 'monitoring/rules'))).filter((f) => f.endsWith('.yml')).sort();
+    const rules = objects.filter((o) => o.kind === 'PrometheusRule');
+    expect(rules).toHaveLength(files.length);
+    for (const file of files) {
+      const rule = rules.find((o) => o.metadata.name.endsWith(`-${file.replace(/\.yml$/, '')}`));
+      expect(rule?.spec).toEqual(parse(await readFile(path.join(ROOT, 'monitoring/rules', file), 'utf8')));
+    }
     expect(objects.filter((o) => o.kind === 'ServiceMonitor')).toHaveLength(5);
     // ...and are left out where it does not (the API server would refuse unknown kinds).
     expect(rendered.get('values-prod.yaml')!.some((o) => o.kind === 'PrometheusRule')).toBe(false);

@@ -37,4 +37,6 @@ export type { Bill } from './generated/hms/billing/v1/Bill.js';
 export type { BillItem } from './generated/hms/billing/v1/BillItem.js';
 export type { QueueEntry } from './generated/hms/queue/v1/QueueEntry.js';
 export type { AuditRecord } from './generated/hms/audit/v1/AuditRecord.js';
+export type { ChainProblem__Output as ChainProblem } from './generated/hms/audit/v1/ChainProblem.js';
+export type { VerifyTrailResponse__Output as VerifyTrailResult } from './generated/hms/audit/v1/VerifyTrailResponse.js';
 export type { Timestamp, Timestamp__Output } from './generated/google/protobuf/Timestamp.js';

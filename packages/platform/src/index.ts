@@ -36,3 +36,4 @@ export * from './db/constraint-errors.js';
 export * from './db/prisma.js';
 export * from './canonical-json.js';
 export * from './db/idempotency.js';
+export * from './scheduled.js';

@@ -7,8 +7,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type { Registry } from 'prom-client';
-/** For a service's own gauges beside the shared ones, without its own prom-client dependency. */
-export { Gauge } from 'prom-client';
+/** For a service's own metrics, registered on its runtime's registry. */
+export { Counter, Gauge } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

@@ -1,23 +1,43 @@
 /** Wires and starts the audit service. */
-import { createServiceRuntime, loadConfigOrExit, newId, poolSql, runMain, type ServiceRuntime } from '@hms/platform';
+import {
+  createServiceRuntime,
+  loadConfigOrExit,
+  newId,
+  poolSql,
+  runMain,
+  scheduledTask,
+  type ServiceRuntime,
+} from '@hms/platform';
 import { loadContracts, type AuditServiceHandlers } from '@hms/proto';
-import { configSchema } from './config.js';
+import { configSchema, trailKeys } from './config.js';
 import { createAuditStore, maintainPartitions } from './db/audit.repository.js';
 import { consumeEveryEvent } from './events/audit.consumer.js';
 import { auditHandlers } from './grpc/audit.handlers.js';
+import { trailJobs } from './jobs/trail-jobs.js';
 
 export async function startAudit(env: Record<string, string | undefined>, options: { inProcess?: boolean } = {}) {
   const config = loadConfigOrExit(configSchema, env);
+  const keys = trailKeys(config);
   // Audit publishes nothing: no outbox relay.
   const runtime = createServiceRuntime({ name: 'audit', config, relay: false, inProcess: options.inProcess ?? false });
+  const store = createAuditStore(runtime.database, newId);
   runtime.manage(partitionMaintenance(runtime, config.PARTITION_MAINTENANCE_INTERVAL_MS));
-  consumeEveryEvent(runtime, newId);
+  const jobs = trailJobs(runtime, {
+    store,
+    keys,
+    anchorDatabaseUrl: config.ANCHOR_DATABASE_URL,
+    anchorIntervalMs: config.AUDIT_ANCHOR_INTERVAL_MS,
+    verifyIntervalMs: config.AUDIT_VERIFY_INTERVAL_MS,
+    newId,
+  });
+  for (const part of jobs.parts) runtime.manage(part);
+  consumeEveryEvent(runtime, newId, keys.chain);
   runtime.grpc.addService<AuditServiceHandlers>(
     loadContracts().hms.audit.v1.AuditService.service,
-    auditHandlers({ store: createAuditStore(runtime.database, newId) }),
+    auditHandlers({ store, keys, maxVerifyRecords: config.AUDIT_VERIFY_MAX_RECORDS }),
   );
   const ports = await runtime.serve();
-  return { runtime, ...ports };
+  return { runtime, jobs, ...ports };
 }
 
 /**
@@ -27,27 +47,16 @@ export async function startAudit(env: Record<string, string | undefined>, option
  */
 function partitionMaintenance(runtime: ServiceRuntime, intervalMs: number) {
   const sql = poolSql(runtime.pool);
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const maintain = async () => {
-    const created = await maintainPartitions(sql, new Date());
-    if (created > 0) runtime.logger.info({ created }, 'audit_log partitions created');
-  };
-  return {
+  return scheduledTask({
     name: 'partition maintenance',
-    async start() {
-      await maintain();
-      timer = setInterval(() => {
-        running = maintain().catch((error: unknown) =>
-          runtime.logger.error({ err: error }, 'audit_log partition maintenance failed'),
-        );
-      }, intervalMs);
+    intervalMs,
+    logger: runtime.logger,
+    firstRun: 'await',
+    async run() {
+      const created = await maintainPartitions(sql, new Date());
+      if (created > 0) runtime.logger.info({ created }, 'audit_log partitions created');
     },
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  });
 }
 
 runMain(import.meta.url, () => startAudit(process.env));

@@ -25,6 +25,10 @@ export const configSchema = z.object({
   QUEUE_GRPC_ADDRESS: grpcAddress('queue'),
   AUDIT_GRPC_ADDRESS: grpcAddress('audit'),
   GRPC_DEADLINE_MS: configTypes.positiveInt().default(3_000).describe('Deadline of every call to a backend service'),
+  AUDIT_VERIFY_DEADLINE_MS: configTypes
+    .positiveInt()
+    .default(20_000)
+    .describe("Deadline of a trail verification (GET /audit/verify); keep it below nginx's proxy_read_timeout (30 s)"),
   RATE_LIMIT_PER_TENANT_PER_MINUTE: configTypes
     .positiveInt()
     .default(6_000)

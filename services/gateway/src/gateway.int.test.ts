@@ -178,6 +178,17 @@ describe('gateway', () => {
     expect((await request(gateway, 'GET', `/api/v1/appointments/${newId()}?x=1`, { token })).status).toBe(400);
     expect((await request(gateway, 'GET', '/api/v1/nothing-here', { token })).status).toBe(404);
     expect((await request(gateway, 'GET', '/api/v1/nothing-here')).status).toBe(401);
+    const verify = async (query: string) => {
+      const r = await request(gateway, 'GET', `/api/v1/audit/verify${query}`, { token });
+      return { status: r.status, fields: (((await json(r)).errors ?? []) as { field: string }[]).map((e) => e.field) };
+    };
+    expect(await verify('?from=yesterday')).toEqual({ status: 400, fields: ['from'] });
+    expect(await verify('?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z')).toEqual({ status: 400, fields: ['to'] });
+    expect(await verify('?from=2030-01-01T00:00:00Z&to=2030-01-01T00:00:00Z')).toEqual({ status: 400, fields: ['to'] });
+    expect(await verify('?from=soon&to=2030-01-01T00:00:00Z')).toEqual({ status: 400, fields: ['from'] });
+    expect(await verify('?tenant=x')).toEqual({ status: 400, fields: ['tenant'] });
+    expect((await request(gateway, 'GET', '/api/v1/audit/verify')).status).toBe(401);
+    expect((await request(gateway, 'POST', '/api/v1/audit/verify', { token })).status).toBe(405);
     const wrongMethod = await request(gateway, 'DELETE', '/api/v1/bills', { token });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');

@@ -47,6 +47,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     rateLimitPerMinute: config.RATE_LIMIT_PER_TENANT_PER_MINUTE,
     tenantCacheTtlMs: config.TENANT_CACHE_TTL_MS,
     trustProxy: config.TRUST_PROXY,
+    auditVerifyDeadlineMs: config.AUDIT_VERIFY_DEADLINE_MS,
   });
   let server: HttpServer | undefined;
   // Added last, so it closes first: no new requests, those in flight finish

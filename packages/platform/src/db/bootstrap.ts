@@ -6,10 +6,14 @@
  * - `<role>_owner` owns the service's schemas and everything in them; only the
  *   migration step logs in with it.
  * - `<role>` is what the running service logs in as: it may use the schemas and
- *   read and write rows (what a migration grants or revokes beyond that, e.g.
- *   audit records that can only be inserted and read), but it owns nothing, so
- *   it can neither change the schema nor escape row-level security, and it has
- *   no grant on any other service's schema.
+ *   read and write rows (`runtimeTablePrivileges` narrows that for a service's
+ *   own schema, e.g. audit records that can only be inserted and read; a
+ *   migration may grant more on one table), but it owns nothing, so it can
+ *   neither change the schema nor escape row-level security, and it has no
+ *   grant on any other service's schema.
+ * - `extraRoles` and `extraSchemas`: further logins and schemas a service's
+ *   migrations give rights to (audit's anchor role and anchor schema). An extra
+ *   schema belongs to the owner and grants nothing until a migration does.
  */
 import pg from 'pg';
 import { messagingSchemaOf, quoteIdent } from './sql.js';
@@ -21,7 +25,21 @@ export interface ServiceDatabase {
   role: string;
   password: string;
   ownerPassword: string;
+  /**
+   * What the runtime role may do with the rows of the tables in the service's
+   * own schema, now and later (default SELECT, INSERT, UPDATE, DELETE). Set
+   * exactly on every run: bootstrap never widens what a migration narrowed.
+   */
+  runtimeTablePrivileges?: readonly TablePrivilege[];
+  /** Further login roles of the service (granted CONNECT; their rights come from migrations). */
+  extraRoles?: readonly { role: string; password: string }[];
+  /** Further schemas of the service, owned by its owner role. */
+  extraSchemas?: readonly string[];
 }
+
+export type TablePrivilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+
+const ALL_ROW_PRIVILEGES: readonly TablePrivilege[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 
 export function ownerRoleOf(role: string): string {
   return `${role}_owner`;
@@ -40,6 +58,20 @@ export async function bootstrapServiceDatabases(adminUrl: string, services: Serv
       await ensureLoginRole(client, service.role, service.password);
       await ensureLoginRole(client, ownerRoleOf(service.role), service.ownerPassword);
       await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${runtime}, ${owner}`);
+      for (const extra of service.extraRoles ?? []) {
+        await ensureLoginRole(client, extra.role, extra.password);
+        await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${quoteIdent(extra.role)}`);
+      }
+      for (const name of service.extraSchemas ?? []) {
+        const schema = quoteIdent(name);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema} AUTHORIZATION ${owner}`);
+        await client.query(`ALTER SCHEMA ${schema} OWNER TO ${owner}`);
+        await client.query(`REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC`);
+      }
+      const privilegesIn = (name: string) =>
+        (name === service.schema ? (service.runtimeTablePrivileges ?? ALL_ROW_PRIVILEGES) : ALL_ROW_PRIVILEGES).join(
+          ', ',
+        );
       const schemas = [service.schema, messagingSchemaOf(service.schema)];
       for (const name of schemas) {
         const schema = quoteIdent(name);
@@ -47,9 +79,12 @@ export async function bootstrapServiceDatabases(adminUrl: string, services: Serv
         await client.query(`ALTER SCHEMA ${schema} OWNER TO ${owner}`);
         await client.query(`REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC`);
         await client.query(`GRANT USAGE ON SCHEMA ${schema} TO ${runtime}`);
-        // Tables the owner creates from now on (migrations), and those already there.
+        // Tables the owner creates from now on (migrations): exactly these rights.
         await client.query(
-          `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${runtime}`,
+          `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} REVOKE ALL ON TABLES FROM ${runtime}`,
+        );
+        await client.query(
+          `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT ${privilegesIn(name)} ON TABLES TO ${runtime}`,
         );
         await client.query(
           `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT USAGE, SELECT ON SEQUENCES TO ${runtime}`,
@@ -58,9 +93,11 @@ export async function bootstrapServiceDatabases(adminUrl: string, services: Serv
       // A cluster bootstrapped before the roles were split has the runtime role
       // owning the objects: hand them to the owner (a no-op on a fresh cluster).
       await client.query(`REASSIGN OWNED BY ${runtime} TO ${owner}`);
+      // Tables already there get the same rights; nothing here revokes, so a
+      // right a migration took away beyond these stays away.
       for (const name of schemas) {
         const schema = quoteIdent(name);
-        await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${runtime}`);
+        await client.query(`GRANT ${privilegesIn(name)} ON ALL TABLES IN SCHEMA ${schema} TO ${runtime}`);
         await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${runtime}`);
       }
       const searchPath = schemas.map(quoteIdent).join(', ');

@@ -20,6 +20,9 @@ const testEnvSchema = z.object({
   HMS_DB_PASSWORD_QUEUE_OWNER: z.string().min(1),
   HMS_DB_PASSWORD_AUDIT_OWNER: z.string().min(1),
   HMS_DB_PASSWORD_GATEWAY_OWNER: z.string().min(1),
+  HMS_DB_PASSWORD_AUDIT_ANCHOR: z.string().min(1).describe('Password of hms_audit_anchor, which writes checkpoints'),
+  HMS_AUDIT_CHAIN_KEY: z.string().min(1).describe("Key of the audit trail's HMAC chain (hex)"),
+  HMS_AUDIT_ANCHOR_KEY: z.string().min(1).describe("Key the audit trail's checkpoints are signed with (hex)"),
 });
 
 export type TestEnv = z.infer<typeof testEnvSchema>;
@@ -54,5 +57,14 @@ export function ownerDatabaseUrl(service: keyof typeof ROLES): string {
   const url = new URL(env.HMS_PG_ADMIN_URL);
   url.username = `hms_${service}_owner`;
   url.password = env[`${ROLES[service]}_OWNER`];
+  return url.toString();
+}
+
+/** The URL of audit's anchor role, the one login that may add checkpoints. */
+export function anchorDatabaseUrl(): string {
+  const env = testEnv();
+  const url = new URL(env.HMS_PG_ADMIN_URL);
+  url.username = 'hms_audit_anchor';
+  url.password = env.HMS_DB_PASSWORD_AUDIT_ANCHOR;
   return url.toString();
 }

@@ -3,7 +3,7 @@
  * (PostgreSQL, Redis, Kafka): where the parts are, fresh tenants, polling for
  * eventually-consistent results. No mocks of anything that can run for real.
  */
-export { testEnv, serviceDatabaseUrl, ownerDatabaseUrl, type TestEnv } from './env.js';
+export { testEnv, serviceDatabaseUrl, ownerDatabaseUrl, anchorDatabaseUrl, type TestEnv } from './env.js';
 export { eventually } from './eventually.js';
 export { checkSchemaDrift, type DriftReport } from './schema-drift.js';
 export { tapEvents, type EventTap, type RawRecord, type ReceivedEvent } from './kafka.js';

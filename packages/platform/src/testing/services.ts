@@ -8,7 +8,7 @@ import { createGrpcClient, type GrpcClient, type ServiceCtor, type ServiceError 
 import type * as grpc from '@grpc/grpc-js';
 import { newId } from '../ids.js';
 import { createMetrics } from '../metrics.js';
-import { serviceDatabaseUrl, testEnv } from './env.js';
+import { anchorDatabaseUrl, serviceDatabaseUrl, testEnv } from './env.js';
 
 /** The environment of a backend service started in-process against the test stack. */
 export function inProcessEnv(
@@ -23,7 +23,18 @@ export function inProcessEnv(
     OPS_PORT: '0',
     LOG_LEVEL: 'warn',
     OUTBOX_POLL_INTERVAL_MS: '200',
+    ...(service === 'audit' ? auditEnv() : {}),
     ...overrides,
+  };
+}
+
+/** What audit needs beyond the others: its anchor role and the trail's keys. */
+function auditEnv(): Record<string, string> {
+  const env = testEnv();
+  return {
+    ANCHOR_DATABASE_URL: anchorDatabaseUrl(),
+    AUDIT_CHAIN_KEY: env.HMS_AUDIT_CHAIN_KEY,
+    AUDIT_ANCHOR_KEY: env.HMS_AUDIT_ANCHOR_KEY,
   };
 }
 

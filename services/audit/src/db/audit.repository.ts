@@ -1,9 +1,11 @@
 /**
- * AuditStore in SQL on the service's database, and the upkeep of audit_log's
+ * AuditStore in SQL on the service's database (its runtime role: records are
+ * added and read, checkpoints only read), and the upkeep of audit_log's
  * monthly partitions.
  */
 import type { Database, Sql } from '@hms/platform';
 import type { AuditStore } from '../domain/audit-store.js';
+import type { Checkpoint } from '../domain/checkpoint.js';
 import { GENESIS_HASH } from '../domain/hash-chain.js';
 import type { AuditRecord } from '../domain/types.js';
 
@@ -25,10 +27,22 @@ interface RecordRow {
   data: Record<string, unknown>;
   prev_hash: string;
   hash: string;
+  key_id: string;
 }
 
 const RECORD_COLUMNS = `id, tenant_id, seq, event_id, event_type, source, entity_type, entity_id, actor_kind, actor_id,
-  patient_id, occurred_at, recorded_at, trace_id, data, prev_hash, hash`;
+  patient_id, occurred_at, recorded_at, trace_id, data, prev_hash, hash, key_id`;
+
+interface CheckpointRow {
+  tenant_id: string;
+  seq: number;
+  hash: string;
+  anchored_at: Date;
+  key_id: string;
+  signature: string;
+}
+
+const CHECKPOINT_COLUMNS = 'tenant_id, seq, hash, anchored_at, key_id, signature';
 
 export function createAuditStore(db: Database, newId: () => string): AuditStore {
   return {
@@ -58,8 +72,8 @@ export function createAuditStore(db: Database, newId: () => string): AuditStore 
             // the processed-event record still finds its record here.
             const inserted = await tx.query(
               `INSERT INTO audit_log (id, tenant_id, seq, event_id, event_type, source, entity_type, entity_id, actor_kind,
-                 actor_id, patient_id, occurred_at, trace_id, data, prev_hash, hash)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                 actor_id, patient_id, occurred_at, trace_id, data, prev_hash, hash, key_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
                ON CONFLICT (tenant_id, event_id, occurred_at) DO NOTHING RETURNING 1`,
               [
                 newId(),
@@ -78,6 +92,7 @@ export function createAuditStore(db: Database, newId: () => string): AuditStore 
                 JSON.stringify(r.data),
                 r.prevHash,
                 r.hash,
+                r.keyId,
               ],
             );
             if (inserted.length === 0) return false;
@@ -139,13 +154,83 @@ export function createAuditStore(db: Database, newId: () => string): AuditStore 
       db.read(tenantId, async (sql) => {
         const rows = await sql.query<RecordRow>(
           `SELECT ${RECORD_COLUMNS} FROM audit_log
-           WHERE tenant_id = $1 AND seq <= $2
-             AND ($3::bigint IS NULL OR (seq >= $3 AND (seq > $3 OR id > $4)))
+           WHERE tenant_id = $1 AND seq >= $2 AND seq <= $3
            ORDER BY seq, id
-           LIMIT $5`,
-          [tenantId, range.upTo, range.after?.seq ?? null, range.after?.id ?? null, range.limit],
+           LIMIT $4`,
+          [tenantId, range.fromSeq, range.upTo, range.limit],
         );
         return rows.map(toRecord);
+      }),
+
+    nextSeq: (tenantId, range) =>
+      db.read(tenantId, async (sql) => {
+        const [row] = await sql.query<{ seq: number }>(
+          `SELECT seq FROM audit_log WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT 1`,
+          [tenantId, range.after, range.upTo],
+        );
+        return row?.seq;
+      }),
+
+    seqWindow: (tenantId, window) =>
+      db.read(tenantId, async (sql) => {
+        const [row] = await sql.query<{ first: number | null; last: number | null }>(
+          `SELECT min(seq) AS first, max(seq) AS last FROM audit_log
+           WHERE tenant_id = $1 AND seq <= $2
+             AND ($3::timestamptz IS NULL OR occurred_at >= $3)
+             AND ($4::timestamptz IS NULL OR occurred_at < $4)`,
+          [tenantId, window.upTo, window.from ?? null, window.to ?? null],
+        );
+        return row && row.first !== null && row.last !== null ? { first: row.first, last: row.last } : undefined;
+      }),
+
+    checkpoints: (tenantId, range) =>
+      db.read(tenantId, async (sql) => {
+        const rows = await sql.query<CheckpointRow>(
+          `SELECT ${CHECKPOINT_COLUMNS} FROM audit_anchor.checkpoints
+           WHERE tenant_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq`,
+          [tenantId, range.fromSeq, range.toSeq],
+        );
+        return rows.map(toCheckpoint);
+      }),
+
+    newestCheckpoint: (tenantId) =>
+      db.read(tenantId, async (sql) => {
+        const [row] = await sql.query<CheckpointRow>(
+          `SELECT ${CHECKPOINT_COLUMNS} FROM audit_anchor.checkpoints WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1`,
+          [tenantId],
+        );
+        return row ? toCheckpoint(row) : undefined;
+      }),
+
+    trailTenants: () =>
+      db.read(null, async (sql) => {
+        // The checkpoints' tenants by a skip scan of their primary key (one
+        // index probe per tenant), not by reading every checkpoint.
+        const rows = await sql.query<{ tenant_id: string }>(
+          `WITH RECURSIVE anchored AS (
+             (SELECT tenant_id FROM audit_anchor.checkpoints ORDER BY tenant_id LIMIT 1)
+             UNION ALL
+             SELECT (SELECT c.tenant_id FROM audit_anchor.checkpoints c
+                     WHERE c.tenant_id > anchored.tenant_id ORDER BY c.tenant_id LIMIT 1)
+             FROM anchored WHERE anchored.tenant_id IS NOT NULL
+           )
+           SELECT tenant_id FROM chain_heads
+           UNION
+           SELECT tenant_id FROM anchored WHERE tenant_id IS NOT NULL
+           ORDER BY tenant_id`,
+        );
+        return rows.map((r) => r.tenant_id);
+      }),
+
+    tenantsToAnchor: () =>
+      db.read(null, async (sql) => {
+        const rows = await sql.query<{ tenant_id: string }>(
+          `SELECT h.tenant_id FROM chain_heads h
+           WHERE h.last_seq > COALESCE(
+             (SELECT c.seq FROM audit_anchor.checkpoints c WHERE c.tenant_id = h.tenant_id ORDER BY c.seq DESC LIMIT 1), 0)
+           ORDER BY h.tenant_id`,
+        );
+        return rows.map((r) => r.tenant_id);
       }),
   };
 }
@@ -201,5 +286,17 @@ function toRecord(row: RecordRow): AuditRecord {
     data: row.data,
     prevHash: row.prev_hash,
     hash: row.hash,
+    keyId: row.key_id,
+  };
+}
+
+export function toCheckpoint(row: CheckpointRow): Checkpoint {
+  return {
+    tenantId: row.tenant_id,
+    seq: row.seq,
+    hash: row.hash,
+    anchoredAt: row.anchored_at,
+    keyId: row.key_id,
+    signature: row.signature,
   };
 }

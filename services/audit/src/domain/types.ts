@@ -23,6 +23,8 @@ export interface AuditEntry {
 export interface ChainedEntry extends AuditEntry {
   /** 1..n per tenant, without gaps. */
   seq: number;
+  /** The id of the chain key `hash` was made with. */
+  keyId: string;
   prevHash: string;
   hash: string;
 }
@@ -54,4 +56,26 @@ export interface AuditPage {
   records: AuditRecord[];
   /** Where the next page starts; absent on the last page. */
   next?: AuditCursor | undefined;
+}
+
+/** The first break found in one tenant's trail. */
+export interface TrailBreak {
+  tenantId: string;
+  seq: number;
+  /** One of ChainProblem (hash-chain.ts). */
+  problem: string;
+  reason: string;
+}
+
+/** One scheduled verification of every tenant's trail. */
+export interface VerificationRun {
+  id: string;
+  startedAt: Date;
+  finishedAt: Date;
+  /** Tenants whose trail was checked. */
+  tenants: number;
+  /** Records checked, over all tenants. */
+  records: number;
+  /** One entry per broken trail; empty when every trail was intact. */
+  broken: TrailBreak[];
 }

@@ -1,24 +1,25 @@
 /**
  * Audit's one consumer: every event of the catalogue, whichever service
  * published it, is translated into an entry and recorded on its tenant's hash
- * chain, inside the consumer's transaction (so a redelivery appends nothing).
- * Audit publishes no events of its own.
+ * chain, sealed with the chain key, inside the consumer's transaction (so a
+ * redelivery appends nothing). Audit publishes no events of its own.
  */
 import { traceIdOf, type ServiceRuntime } from '@hms/platform';
 import { describeEventData, EVENTS, type Envelope, type EventDefinition } from '@hms/proto';
 import { createAuditStore } from '../db/audit.repository.js';
+import type { Keyring } from '../domain/keyring.js';
 import { recordEvent } from '../domain/record-event.js';
 import { parseSubject, patientOf } from '../domain/subject.js';
 import type { AuditEntry } from '../domain/types.js';
 
 export const AUDIT_CONSUMER_GROUP = 'hms.audit';
 
-export function consumeEveryEvent(runtime: ServiceRuntime, newId: () => string): void {
+export function consumeEveryEvent(runtime: ServiceRuntime, newId: () => string, chainKeys: Keyring): void {
   const consumer = runtime.consumer(AUDIT_CONSUMER_GROUP);
   const definitions: EventDefinition[] = Object.values(EVENTS);
   for (const def of definitions) {
     consumer.on(def, async (_event, tx, envelope) => {
-      await recordEvent(createAuditStore(runtime.database.within(tx), newId), auditEntryOf(envelope));
+      await recordEvent(createAuditStore(runtime.database.within(tx), newId), chainKeys, auditEntryOf(envelope));
     });
   }
 }

@@ -1,10 +1,13 @@
-import { InvalidArgumentError, type CallContext } from '@hms/platform';
+import { FailedPreconditionError, InvalidArgumentError, type CallContext } from '@hms/platform';
 import { toTimestamp, type Timestamp__Output } from '@hms/proto';
 import { describe, expect, it } from 'vitest';
 import { encodeCursor } from './audit-cursor.js';
 import type { AuditStore } from '../domain/audit-store.js';
 import type { AuditCursor, AuditFilter } from '../domain/types.js';
+import { filledTrail, OTHER_TENANT, TENANT, testKeys } from '../testing/trail-fixtures.js';
 import { auditHandlers } from './audit.handlers.js';
+
+const keys = testKeys();
 
 const tenantId = '0192f0a0-0000-7000-8000-000000000001';
 const uuid = '0192f0a0-0000-7000-8000-000000000002';
@@ -31,6 +34,12 @@ function recordingStore() {
     change: unused,
     chainHead: unused,
     chainRecords: unused,
+    nextSeq: unused,
+    seqWindow: unused,
+    checkpoints: unused,
+    newestCheckpoint: unused,
+    trailTenants: unused,
+    tenantsToAnchor: unused,
   };
   return { store, calls };
 }
@@ -38,7 +47,7 @@ function recordingStore() {
 async function invalidFields(request: Partial<typeof blank>): Promise<string[]> {
   const { store } = recordingStore();
   try {
-    await auditHandlers({ store }).QueryAuditLog({ ...blank, ...request }, ctx);
+    await auditHandlers({ store, keys, maxVerifyRecords: 100 }).QueryAuditLog({ ...blank, ...request }, ctx);
   } catch (error) {
     expect(error).toBeInstanceOf(InvalidArgumentError);
     return (error as InvalidArgumentError).violations.map((v) => v.field);
@@ -50,7 +59,7 @@ describe('QueryAuditLog', () => {
   it('passes the filters, the tenant of the call and the default page size to the store', async () => {
     const { store, calls } = recordingStore();
     const from = new Date('2030-01-01T00:00:00Z');
-    const response = await auditHandlers({ store }).QueryAuditLog(
+    const response = await auditHandlers({ store, keys, maxVerifyRecords: 100 }).QueryAuditLog(
       { ...blank, entityId: uuid.toUpperCase(), actorId: 'nurse-1', from: toTimestamp(from) },
       ctx,
     );
@@ -66,7 +75,7 @@ describe('QueryAuditLog', () => {
   it('decodes the cursor and honours the page size', async () => {
     const { store, calls } = recordingStore();
     const after = { occurredAt: new Date('2030-01-01T00:00:00Z'), id: uuid };
-    await auditHandlers({ store }).QueryAuditLog(
+    await auditHandlers({ store, keys, maxVerifyRecords: 100 }).QueryAuditLog(
       { ...blank, patientId: uuid, pageSize: 200, cursor: encodeCursor(after) },
       ctx,
     );
@@ -92,5 +101,63 @@ describe('QueryAuditLog', () => {
       }),
     ).toEqual(['to']);
     expect(await invalidFields({ from: { seconds: 1e15, nanos: 0 } })).toEqual(['from']);
+  });
+});
+
+describe('VerifyTrail', () => {
+  const tenantCtx: CallContext = { ...ctx, tenantId: TENANT };
+  const at = (minute: number) => toTimestamp(new Date(Date.UTC(2030, 0, 7, 5, minute)));
+
+  it("verifies the caller's tenant's trail and answers the report in proto terms", async () => {
+    const { store } = await filledTrail(keys, 4);
+    const handlers = auditHandlers({ store, keys, maxVerifyRecords: 100 });
+    expect(await handlers.VerifyTrail({ from: null, to: null }, tenantCtx)).toEqual({
+      intact: true,
+      checked: 4,
+      firstSeq: 1,
+      lastSeq: 4,
+      anchoredSeq: 0,
+      brokenSeq: 0,
+      problem: 'CHAIN_PROBLEM_UNSPECIFIED',
+      reason: '',
+    });
+    expect(await handlers.VerifyTrail({ from: at(2), to: at(4) }, tenantCtx)).toMatchObject({
+      intact: true,
+      checked: 2,
+      firstSeq: 2,
+      lastSeq: 3,
+    });
+    // Another tenant's trail is not the caller's.
+    expect(await handlers.VerifyTrail({ from: null, to: null }, { ...ctx, tenantId: OTHER_TENANT })).toMatchObject({
+      intact: true,
+      checked: 0,
+    });
+  });
+
+  it('names the break', async () => {
+    const { store, records } = await filledTrail(keys, 4);
+    records.splice(1, 1);
+    const handlers = auditHandlers({ store, keys, maxVerifyRecords: 100 });
+    expect(await handlers.VerifyTrail({ from: null, to: null }, tenantCtx)).toMatchObject({
+      intact: false,
+      checked: 1,
+      brokenSeq: 2,
+      problem: 'CHAIN_PROBLEM_MISSING_RECORD',
+      reason: expect.stringContaining('record 2 is missing'),
+    });
+  });
+
+  it('refuses a bad window and a check larger than allowed', async () => {
+    const { store } = await filledTrail(keys, 4);
+    const handlers = auditHandlers({ store, keys, maxVerifyRecords: 3 });
+    await expect(handlers.VerifyTrail({ from: at(3), to: at(2) }, tenantCtx)).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    await expect(
+      handlers.VerifyTrail({ from: { seconds: 1e15, nanos: 0 }, to: null }, tenantCtx),
+    ).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(handlers.VerifyTrail({ from: null, to: null }, tenantCtx)).rejects.toBeInstanceOf(
+      FailedPreconditionError,
+    );
   });
 });

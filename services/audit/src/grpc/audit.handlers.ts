@@ -1,15 +1,19 @@
-/** gRPC AuditService: translates proto messages to trail searches and back. */
+/** gRPC AuditService: translates proto messages to trail searches and verifications, and back. */
 import { MAX_PAGE_SIZE, pageSizeOf, parseRequest, type UnaryImplementation } from '@hms/platform';
 import {
   fromTimestamp,
   toTimestamp,
   type AuditRecord as AuditRecordMessage,
   type AuditServiceHandlers,
+  type ChainProblem as ChainProblemName,
 } from '@hms/proto';
 import { z } from 'zod';
 import type { AuditStore } from '../domain/audit-store.js';
+import type { ChainProblem } from '../domain/hash-chain.js';
+import type { TrailKeys } from '../domain/keyring.js';
 import { searchTrail } from '../domain/search-trail.js';
 import type { AuditRecord } from '../domain/types.js';
+import { verifyTrail } from '../domain/verify-trail.js';
 import { decodeCursor, encodeCursor } from './audit-cursor.js';
 
 const optionalUuid = z.union([z.literal('').transform(() => undefined), z.uuid().transform((id) => id.toLowerCase())]);
@@ -27,8 +31,50 @@ const queryRequest = z.object({
   cursor: z.string(),
 });
 
-export function auditHandlers(deps: { store: AuditStore }): UnaryImplementation<AuditServiceHandlers> {
+const verifyRequest = z.object({ from: z.date().optional(), to: z.date().optional() });
+
+const PROBLEMS: Record<ChainProblem, ChainProblemName> = {
+  'missing-record': 'CHAIN_PROBLEM_MISSING_RECORD',
+  'extra-record': 'CHAIN_PROBLEM_EXTRA_RECORD',
+  'altered-record': 'CHAIN_PROBLEM_ALTERED_RECORD',
+  'broken-link': 'CHAIN_PROBLEM_BROKEN_LINK',
+  'unknown-key': 'CHAIN_PROBLEM_UNKNOWN_KEY',
+  'checkpoint-mismatch': 'CHAIN_PROBLEM_CHECKPOINT_MISMATCH',
+  'forged-checkpoint': 'CHAIN_PROBLEM_FORGED_CHECKPOINT',
+  truncated: 'CHAIN_PROBLEM_TRUNCATED',
+  'head-mismatch': 'CHAIN_PROBLEM_HEAD_MISMATCH',
+};
+
+export function auditHandlers(deps: {
+  store: AuditStore;
+  keys: TrailKeys;
+  /** Most records one VerifyTrail call may check. */
+  maxVerifyRecords: number;
+}): UnaryImplementation<AuditServiceHandlers> {
   return {
+    async VerifyTrail(request, ctx) {
+      const input = parseRequest(verifyRequest, {
+        from: request.from ? fromTimestamp(request.from) : undefined,
+        to: request.to ? fromTimestamp(request.to) : undefined,
+      });
+      const report = await verifyTrail(deps.store, deps.keys, {
+        tenantId: ctx.tenantId,
+        from: input.from,
+        to: input.to,
+        maxRecords: deps.maxVerifyRecords,
+      });
+      return {
+        intact: report.intact,
+        checked: report.checked,
+        firstSeq: report.firstSeq,
+        lastSeq: report.lastSeq,
+        anchoredSeq: report.anchoredSeq,
+        brokenSeq: report.break?.brokenSeq ?? 0,
+        problem: report.break ? PROBLEMS[report.break.problem] : 'CHAIN_PROBLEM_UNSPECIFIED',
+        reason: report.break?.reason ?? '',
+      };
+    },
+
     async QueryAuditLog(request, ctx) {
       const input = parseRequest(queryRequest, {
         ...request,
@@ -70,5 +116,7 @@ export function toMessage(r: AuditRecord): AuditRecordMessage {
     dataJson: JSON.stringify(r.data),
     prevHash: r.prevHash,
     hash: r.hash,
+    seq: r.seq,
+    chainKeyId: r.keyId,
   };
 }

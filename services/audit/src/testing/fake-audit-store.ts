@@ -1,16 +1,25 @@
 /**
- * AuditStore in memory, for the use cases' unit tests: appends are staged and
- * applied when the change's function returns, as a transaction would be; the
- * trail takes an event once, as its unique index does.
+ * AuditStore and AnchorStore in memory, for the use cases' unit tests: appends
+ * are staged and applied when the change's function returns, as a transaction
+ * would be; the trail takes an event once, as its unique index does. The
+ * arrays and maps are the "database": tests tamper with them directly.
  */
-import type { AuditStore } from '../domain/audit-store.js';
+import type { AnchorStore, AuditStore } from '../domain/audit-store.js';
+import type { Checkpoint } from '../domain/checkpoint.js';
 import { CHAIN_START, type ChainLink } from '../domain/hash-chain.js';
-import type { AuditRecord } from '../domain/types.js';
+import type { AuditRecord, VerificationRun } from '../domain/types.js';
 
 export function fakeAuditStore() {
   const records: AuditRecord[] = [];
   const heads = new Map<string, ChainLink>();
+  const checkpoints: Checkpoint[] = [];
+  const runs: VerificationRun[] = [];
   let n = 0;
+  const chainOf = (tenantId: string) =>
+    records.filter((r) => r.tenantId === tenantId).sort((a, b) => a.seq - b.seq || (a.id < b.id ? -1 : 1));
+  const checkpointsOf = (tenantId: string) =>
+    checkpoints.filter((c) => c.tenantId === tenantId).sort((a, b) => a.seq - b.seq);
+
   const store: AuditStore = {
     async change(tenantId, fn) {
       const staged: AuditRecord[] = [];
@@ -24,7 +33,7 @@ export function fakeAuditStore() {
             (r) => r.tenantId === record.tenantId && r.eventId === record.eventId,
           );
           if (seen) return false;
-          staged.push({ ...record, id: `record-${++n}`, recordedAt: new Date(0) });
+          staged.push({ ...record, id: `record-${String(++n).padStart(8, '0')}`, recordedAt: new Date(0) });
           head = { seq: record.seq, hash: record.hash };
           return true;
         },
@@ -40,12 +49,49 @@ export function fakeAuditStore() {
       return heads.get(tenantId);
     },
     async chainRecords(tenantId, range) {
-      return records
-        .filter((r) => r.tenantId === tenantId && r.seq <= range.upTo)
-        .sort((a, b) => a.seq - b.seq || (a.id < b.id ? -1 : 1))
-        .filter((r) => !range.after || r.seq > range.after.seq || (r.seq === range.after.seq && r.id > range.after.id))
+      return chainOf(tenantId)
+        .filter((r) => r.seq >= range.fromSeq && r.seq <= range.upTo)
         .slice(0, range.limit);
     },
+    async nextSeq(tenantId, range) {
+      return chainOf(tenantId).find((r) => r.seq > range.after && r.seq <= range.upTo)?.seq;
+    },
+    async seqWindow(tenantId, window) {
+      const seqs = chainOf(tenantId)
+        .filter((r) => r.seq <= window.upTo)
+        .filter((r) => (!window.from || r.occurredAt >= window.from) && (!window.to || r.occurredAt < window.to))
+        .map((r) => r.seq);
+      return seqs.length ? { first: Math.min(...seqs), last: Math.max(...seqs) } : undefined;
+    },
+    async checkpoints(tenantId, range) {
+      return checkpointsOf(tenantId).filter((c) => c.seq >= range.fromSeq && c.seq <= range.toSeq);
+    },
+    async newestCheckpoint(tenantId) {
+      return checkpointsOf(tenantId).at(-1);
+    },
+    async trailTenants() {
+      return [...new Set([...heads.keys(), ...checkpoints.map((c) => c.tenantId)])].sort();
+    },
+    async tenantsToAnchor() {
+      return [...heads.entries()]
+        .filter(([tenantId, head]) => head.seq > (checkpointsOf(tenantId).at(-1)?.seq ?? 0))
+        .map(([tenantId]) => tenantId)
+        .sort();
+    },
   };
-  return { store, records, heads };
+
+  const anchors: AnchorStore = {
+    async addCheckpoint(checkpoint) {
+      if (!checkpoints.some((c) => c.tenantId === checkpoint.tenantId && c.seq === checkpoint.seq)) {
+        checkpoints.push(checkpoint);
+      }
+    },
+    async recordVerification(run) {
+      runs.push(run);
+    },
+    async lastVerification() {
+      return [...runs].sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime()).at(-1);
+    },
+  };
+  return { store, anchors, records, heads, checkpoints, runs };
 }

@@ -28,6 +28,8 @@ export interface AppDeps {
   rateLimitPerMinute: number;
   tenantCacheTtlMs: number;
   trustProxy: string;
+  /** Deadline of a trail verification, which reads far more than other calls. */
+  auditVerifyDeadlineMs: number;
 }
 
 /** A body that is there must be JSON; no body at all is fine (e.g. check-in). */
@@ -62,7 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(appointmentRoutes(deps.backends, guards));
   app.use(queueRoutes(deps.backends, guards));
   app.use(billRoutes(deps.backends, guards));
-  app.use(auditRoutes(deps.backends, guards));
+  app.use(auditRoutes(deps.backends, guards, { verifyDeadlineMs: deps.auditVerifyDeadlineMs }));
 
   // An unknown path under the API still needs a token and spends the budget, so
   // probing for routes is neither anonymous nor free.

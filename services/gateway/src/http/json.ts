@@ -10,6 +10,7 @@ import {
   type Bill,
   type QueueEntry,
   type Timestamp__Output,
+  type VerifyTrailResult,
 } from '@hms/proto';
 
 function iso(ts: Timestamp__Output | null | undefined): string | null {
@@ -104,5 +105,17 @@ export function auditRecordJson(r: AuditRecord) {
     data,
     prevHash: r.prevHash,
     hash: r.hash,
+  };
+}
+
+/** A trail verification: intact with the records checked, or the first break (problem as e.g. missing_record). */
+export function trailVerificationJson(v: VerifyTrailResult) {
+  return {
+    intact: v.intact,
+    checked: v.checked,
+    firstSeq: v.firstSeq,
+    lastSeq: v.lastSeq,
+    anchoredSeq: v.anchoredSeq,
+    broken: v.intact ? null : { seq: v.brokenSeq, problem: enumValue(v.problem, 'CHAIN_PROBLEM_'), reason: v.reason },
   };
 }

@@ -1,10 +1,14 @@
-/** /audit: search the tenant's audit trail, newest first, paged (the audit service wants at least one filter). */
+/**
+ * /audit: search the tenant's audit trail, newest first, paged (the audit
+ * service wants at least one filter). /audit/verify: check that the trail (or
+ * the records that occurred in a window) is intact, or where it first breaks.
+ */
 import { Router, type RequestHandler } from 'express';
 import { toTimestamp } from '@hms/proto';
 import { z } from 'zod';
 import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
-import { auditRecordJson } from '../json.js';
+import { auditRecordJson, trailVerificationJson } from '../json.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { cursor, instant, limit, parseInput, uuid } from './validation.js';
 
@@ -22,7 +26,22 @@ export const queryAuditRequest = {
     .strict(),
 };
 
-export function auditRoutes(backends: Backends, guards: RequestHandler[]): Router {
+export const verifyTrailRequest = {
+  query: z
+    .object({ from: instant.optional(), to: instant.optional() })
+    .strict()
+    // Also runs when from or to is malformed; then it leaves the blame on that field alone.
+    .refine((q) => !q.from || !q.to || !(Date.parse(q.from) >= Date.parse(q.to)), {
+      path: ['to'],
+      error: 'must be after from',
+    }),
+};
+
+export function auditRoutes(
+  backends: Backends,
+  guards: RequestHandler[],
+  options: { verifyDeadlineMs: number },
+): Router {
   const router = Router();
   router
     .route(`${API_PREFIX}/audit`)
@@ -39,6 +58,23 @@ export function auditRoutes(backends: Backends, guards: RequestHandler[]): Route
         cursor: q.cursor ?? '',
       });
       res.json({ data: page.records.map(auditRecordJson), nextCursor: page.nextCursor || null });
+    })
+    .all(methodNotAllowed('GET'));
+  // TODO(identity, issue 5): once roles exist, this route requires the AUDITOR
+  // permission; until then any authenticated token of the tenant may verify its trail.
+  router
+    .route(`${API_PREFIX}/audit/verify`)
+    .all(...guards)
+    .get(async (req, res) => {
+      const { query: q } = parseInput(req, verifyTrailRequest);
+      const result = await backends.audit.call.verifyTrail(
+        {
+          from: q.from ? toTimestamp(new Date(q.from)) : null,
+          to: q.to ? toTimestamp(new Date(q.to)) : null,
+        },
+        { deadlineMs: options.verifyDeadlineMs },
+      );
+      res.json(trailVerificationJson(result));
     })
     .all(methodNotAllowed('GET'));
   return router;
