@@ -16,7 +16,8 @@ export type StackEnv = Record<string, string>;
 export function stackEnv(profile: string): StackEnv {
   const out = execFileSync('bash', ['-c', 'source scripts/lib/env.sh >/dev/null && env -0'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HMS_PROFILE: profile },
+    // The caller's HMS_* settings count (HMS_PORT_OFFSET above all), as for every script.
+    env: { ...process.env, HMS_PROFILE: profile },
   }).toString();
   const env: StackEnv = {};
   for (const entry of out.split('\0')) {
