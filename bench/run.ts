@@ -19,10 +19,9 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { createKafka, createLogger } from '@hms/platform';
 import pg from 'pg';
-import { createFixture, type Fixture } from './lib/fixture.js';
+import { bookNearTerm, createFixture, type Fixture } from './lib/fixture.js';
 import { runK6, type K6Run } from './lib/k6.js';
 import { eventLatencies, openPipeline, type EventLatency } from './lib/pipeline.js';
-import { bookNearTerm } from './lib/prepare.js';
 import { renderChart } from './lib/report.js';
 import { cpuSnapshot, cpuUsed, databaseUrl, ROOT, stackEnv, sum, type StackEnv } from './lib/stack.js';
 
