@@ -76,6 +76,23 @@ describe('bad input', () => {
     expectProblem(await call('GET', '/queues/not-a-uuid?date=2030-13-45', { token: tenant.token }), 400);
   });
 
+  it('a NUL character in any text is a 400 naming the field, and books nothing', async () => {
+    const booking = (who: DemoTenant, reason: string) =>
+      call('POST', '/appointments', {
+        token: who.token,
+        body: { patientId: who.patients[0]!.id, doctorId: who.nightDoctor.id, startsAt: slot(4), reason },
+      });
+    const reply = await booking(tenant, 'a\u0000b');
+    expectProblem(reply, 400);
+    expect(reply.json.errors).toEqual([{ field: 'reason', message: 'must not contain NUL characters' }]);
+    // In the URL, too (path and query).
+    const inUrl = await call('GET', '/queues/a%00b?date=2030%00', { token: tenant.token });
+    expectProblem(inUrl, 400);
+    expect(fields(inUrl)).toEqual(['doctorId', 'date']);
+    // Without the NUL the same booking is made (in another tenant: this one must stay empty, below).
+    expect((await booking(await newTenant(), 'a b')).status).toBe(201);
+  });
+
   it('left nothing behind: the tenant has no appointment and no bill', async () => {
     const bills = await call('GET', '/bills', { token: tenant.token });
     expect(bills.status).toBe(200);
