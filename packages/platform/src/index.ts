@@ -32,3 +32,4 @@ export * from './db/constraint-errors.js';
 export * from './db/prisma.js';
 export * from './canonical-json.js';
 export * from './db/idempotency.js';
+export * from './grpc/internal-token.js';

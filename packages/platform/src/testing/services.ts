@@ -9,6 +9,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { newId } from '../ids.js';
 import { createMetrics } from '../metrics.js';
 import { serviceDatabaseUrl, testEnv } from './env.js';
+import { testKeys, testTokenSigner } from './internal-token.js';
 
 /** The environment of a backend service started in-process against the test stack. */
 export function inProcessEnv(
@@ -23,17 +24,19 @@ export function inProcessEnv(
     OPS_PORT: '0',
     LOG_LEVEL: 'warn',
     OUTBOX_POLL_INTERVAL_MS: '200',
+    INTERNAL_TOKEN_PUBLIC_KEYS: testKeys().publicKeyText,
     ...overrides,
   };
 }
 
-/** A client of a service listening on 127.0.0.1:`port`. */
+/** A client of a service listening on 127.0.0.1:`port`, signing internal tokens with the test keypair. */
 export function testClient<C extends grpc.Client>(Service: ServiceCtor<C>, port: number | undefined): GrpcClient<C> {
   if (!port) throw new Error('the service has no gRPC port');
   return createGrpcClient(Service, {
     address: `127.0.0.1:${port}`,
     defaultDeadlineMs: 5_000,
     metrics: createMetrics('test', { defaultMetrics: false }),
+    tokens: testTokenSigner(),
   });
 }
 

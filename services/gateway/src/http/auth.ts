@@ -82,6 +82,9 @@ export function authenticate(
     if (tenant.status !== 'ACTIVE')
       throw new HttpProblem(403, 'tenant-suspended', 'the tenant of this token is suspended');
     const ctx = currentContext();
-    runWithContext({ requestId: ctx?.requestId ?? '', tenantId: tenant.id, userId: claims.userId }, () => next());
+    // Roles come with the identity work; until then a user has none.
+    runWithContext({ requestId: ctx?.requestId ?? '', tenantId: tenant.id, userId: claims.userId, roles: [] }, () =>
+      next(),
+    );
   };
 }
