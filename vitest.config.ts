@@ -10,6 +10,9 @@
 import { defineConfig } from 'vitest/config';
 
 const ignored = ['**/node_modules/**', '**/dist/**'];
+// As every service process: tracing with the instrumentations, before any test module loads
+// (then the test-runner part: testing/preload.ts).
+const preload = ['--import', '@hms/platform/register', '--import', '@hms/platform/testing/preload'];
 
 export default defineConfig({
   test: {
@@ -20,6 +23,7 @@ export default defineConfig({
           include: ['{proto,packages,services,scripts,helm}/**/*.test.ts'],
           exclude: [...ignored, '**/*.int.test.ts', '**/*.k8s.test.ts'],
           setupFiles: ['packages/platform/src/testing/setup.ts'],
+          execArgv: preload,
         },
       },
       {
@@ -28,6 +32,7 @@ export default defineConfig({
           include: ['{proto,packages,services}/**/*.int.test.ts'],
           exclude: ignored,
           setupFiles: ['packages/platform/src/testing/setup.ts'],
+          execArgv: preload,
           // One file at a time: the files share one Kafka and one database.
           fileParallelism: false,
           testTimeout: 60_000,
@@ -51,6 +56,7 @@ export default defineConfig({
           include: ['e2e/**/*.e2e.test.ts'],
           exclude: ignored,
           setupFiles: ['packages/platform/src/testing/setup.ts'],
+          execArgv: preload,
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 180_000,

@@ -2,9 +2,10 @@
  * Bad input through nginx gets a clear 4xx problem+json, never a 500, and
  * leaves nothing half-written.
  */
+import net from 'node:net';
 import { newId } from '@hms/platform';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, newTenant, slot, type DemoTenant, type Reply } from './support/stack.js';
+import { apiBase, call, newTenant, slot, type DemoTenant, type Reply } from './support/stack.js';
 
 let tenant: DemoTenant;
 
@@ -17,6 +18,18 @@ function expectProblem(reply: Reply, status: number) {
   expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(reply.json).toMatchObject({ status, title: expect.any(String) });
   expect(reply.json.requestId).toBeTruthy();
+}
+
+/** Bytes sent to nginx as they are (fetch will not send a NUL in a header); the reply as text. */
+function rawRequest(text: string): Promise<string> {
+  const port = Number(new URL(apiBase()).port);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(text));
+    let reply = '';
+    socket.on('data', (chunk) => (reply += chunk.toString()));
+    socket.on('end', () => resolve(reply));
+    socket.on('error', reject);
+  });
 }
 
 const fields = (reply: Reply) => ((reply.json.errors as { field: string }[] | undefined) ?? []).map((e) => e.field);
@@ -74,6 +87,28 @@ describe('bad input', () => {
     expectProblem(await call('GET', `/appointments/${newId()}`, { token: tenant.token }), 404);
     expectProblem(await call('GET', '/appointments/not-a-uuid', { token: tenant.token }), 400);
     expectProblem(await call('GET', '/queues/not-a-uuid?date=2030-13-45', { token: tenant.token }), 400);
+  });
+
+  it('a NUL character in any text is a 400 naming the field, and books nothing', async () => {
+    const booking = (who: DemoTenant, reason: string) =>
+      call('POST', '/appointments', {
+        token: who.token,
+        body: { patientId: who.patients[0]!.id, doctorId: who.nightDoctor.id, startsAt: slot(4), reason },
+      });
+    const reply = await booking(tenant, 'a\u0000b');
+    expectProblem(reply, 400);
+    expect(reply.json.errors).toEqual([{ field: 'reason', message: 'must not contain NUL characters' }]);
+    // In the URL and in headers nginx refuses it first (the gateway names the field when it
+    // sees one: gateway.int.test); a problem all the same.
+    expectProblem(await call('GET', '/queues/a%00b?date=2030%00', { token: tenant.token }), 400);
+    const header = await rawRequest(
+      `POST /api/v1/appointments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tenant.token}\r\n` +
+        `Idempotency-Key: a\u0000b\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`,
+    );
+    expect(header).toMatch(/^HTTP\/1.1 400 /);
+    expect(header).toMatch(/content-type: application\/problem\+json/i);
+    // Without the NUL the same booking is made (in another tenant: this one must stay empty, below).
+    expect((await booking(await newTenant(), 'a b')).status).toBe(201);
   });
 
   it('left nothing behind: the tenant has no appointment and no bill', async () => {

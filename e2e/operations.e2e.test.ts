@@ -3,6 +3,7 @@
  * of every service, the metric families each exports, and Prometheus scraping
  * every target with the alert rules loaded.
  */
+import { readFile } from 'node:fs/promises';
 import { eventually } from '@hms/platform/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -68,10 +69,27 @@ describe('operations', () => {
         expect((await fetch(`http://127.0.0.1:${port}/livez`)).status).toBe(200);
         const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
         expect(ready.status, `${service} :${port}`).toBe(200);
-        const report = (await ready.json()) as { ready: boolean; checks: Record<string, { ok: boolean }> };
+        const report = (await ready.json()) as { ready: boolean; checks: Record<string, string> };
         expect(report.ready).toBe(true);
-        expect(report.checks.postgres?.ok).toBe(true);
+        expect(report.checks.postgres).toBe('ok');
+        // Names and ok/failed only: nothing about why, or how long, to an anonymous caller.
+        expect(Object.values(report.checks).every((v) => v === 'ok' || v === 'failed')).toBe(true);
       }
+    }
+  });
+
+  it('every service listens on loopback only: REST, gRPC and ops ports', async () => {
+    const ports = [
+      ...Object.values(opsPorts).flat(),
+      ...(env.HMS_GATEWAY_PORTS ?? '').split(' ').filter(Boolean),
+      ...['APPOINTMENTS', 'BILLING', 'QUEUE', 'AUDIT'].map((s) => env[`HMS_${s}_GRPC_PORT`] ?? ''),
+    ].map(Number);
+    expect(ports.every((p) => p > 0)).toBe(true);
+    const listening = await listeningSockets();
+    for (const port of ports) {
+      const sockets = listening.filter((s) => s.port === port);
+      expect(sockets.length, `something listens on :${port}`).toBeGreaterThan(0);
+      for (const s of sockets) expect(s.address, `:${port}`).toBe('127.0.0.1');
     }
   });
 
@@ -119,3 +137,32 @@ describe('operations', () => {
     );
   });
 });
+
+/** Listening TCP sockets of this machine, from the kernel's own tables (IPv4 and IPv6). */
+async function listeningSockets(): Promise<{ address: string; port: number }[]> {
+  const sockets: { address: string; port: number }[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').slice(1);
+    for (const line of lines) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== '0A' || !local) continue; // 0A: LISTEN
+      const [hex, port] = local.split(':');
+      sockets.push({ address: addressOf(hex!), port: parseInt(port!, 16) });
+    }
+  }
+  return sockets;
+}
+
+/** /proc/net/tcp writes IPv4 addresses as little-endian hex; IPv6 ones as four such words. */
+function addressOf(hex: string): string {
+  if (hex.length === 8) {
+    return (hex.match(/../g) ?? [])
+      .reverse()
+      .map((b) => parseInt(b, 16))
+      .join('.');
+  }
+  if (hex === '00000000000000000000000000000000') return '::';
+  if (hex === '00000000000000000000000001000000') return '::1';
+  if (hex.startsWith('0000000000000000FFFF0000')) return addressOf(hex.slice(24));
+  return hex;
+}

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { baseConfigShape, ConfigError, configTypes, databaseConfigShape, loadConfig } from './config.js';
+import {
+  baseConfigShape,
+  ConfigError,
+  configTypes,
+  databaseConfigShape,
+  grpcServerConfigShape,
+  internalTokenSignerConfigShape,
+  loadConfig,
+} from './config.js';
+import { newTestKeys } from './testing/internal-token.js';
 
 const schema = z.object({ ...baseConfigShape({ opsPort: 9999 }), ...databaseConfigShape() });
 
@@ -32,5 +41,33 @@ describe('loadConfig', () => {
     expect(loadConfig(s, { U: 'redis://h:1', L: 'a:1, b:2,,' })).toEqual({ U: 'redis://h:1', L: ['a:1', 'b:2'] });
     expect(() => loadConfig(s, { U: 'http://h', L: 'a' })).toThrow(/must be a redis URL/);
     expect(() => loadConfig(s, { U: 'not a url', L: 'a' })).toThrow(ConfigError);
+  });
+
+  it('reads internal token keys, one or two public keys, and never echoes a bad key', () => {
+    const [a, b, c] = [newTestKeys(), newTestKeys(), newTestKeys()];
+    const server = z.object(grpcServerConfigShape({ port: 1 }));
+    const two = loadConfig(server, { INTERNAL_TOKEN_PUBLIC_KEYS: `${a.publicKeyText}, ${b.publicKeyText}` });
+    expect(two.INTERNAL_TOKEN_PUBLIC_KEYS.map((k) => k.asymmetricKeyType)).toEqual(['ed25519', 'ed25519']);
+    expect(two.INTERNAL_TOKEN_ISSUERS).toEqual(['hms-gateway']);
+    expect(two.INTERNAL_TOKEN_CLOCK_SKEW_SECONDS).toBe(5);
+    expect(() => loadConfig(server, {})).toThrow(/INTERNAL_TOKEN_PUBLIC_KEYS: .*Public keys/);
+    const three = [a, b, c].map((k) => k.publicKeyText).join(',');
+    expect(() => loadConfig(server, { INTERNAL_TOKEN_PUBLIC_KEYS: three })).toThrow(/INTERNAL_TOKEN_PUBLIC_KEYS/);
+    // A private key where the public one belongs: refused, and its text appears nowhere.
+    let message = '';
+    try {
+      loadConfig(server, { INTERNAL_TOKEN_PUBLIC_KEYS: a.privateKeyText });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/must be an Ed25519 public key/);
+    expect(message).not.toContain(a.privateKeyText.slice(20, 40));
+
+    const signer = z.object(internalTokenSignerConfigShape());
+    expect(loadConfig(signer, { INTERNAL_TOKEN_PRIVATE_KEY: a.privateKeyText }).INTERNAL_TOKEN_TTL_SECONDS).toBe(60);
+    expect(() => loadConfig(signer, { INTERNAL_TOKEN_PRIVATE_KEY: 'c2VjcmV0' })).toThrow(/Ed25519 private key/);
+    expect(() =>
+      loadConfig(signer, { INTERNAL_TOKEN_PRIVATE_KEY: a.privateKeyText, INTERNAL_TOKEN_TTL_SECONDS: '3600' }),
+    ).toThrow(/INTERNAL_TOKEN_TTL_SECONDS/);
   });
 });

@@ -3,7 +3,9 @@
  * config.ts (one `.describe()`d key each) and loads them once at start. A bad or
  * missing value stops the process with a message naming the key.
  */
+import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { GATEWAY_ISSUER, parsePrivateKey, parsePublicKey } from './grpc/internal-token.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -69,6 +71,19 @@ export const configTypes = {
           .map((item) => item.trim())
           .filter(Boolean),
       ),
+  /** An Ed25519 key as one line of base64 DER (or PEM); the value never appears in an error. */
+  ed25519Key: (kind: 'private' | 'public') =>
+    z.string().transform((value, ctx): KeyObject => {
+      try {
+        return kind === 'private' ? parsePrivateKey(value) : parsePublicKey(value);
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be an Ed25519 ${kind} key: base64 of its ${kind === 'private' ? 'PKCS#8' : 'SPKI'} DER, or PEM`,
+        });
+        return z.NEVER;
+      }
+    }),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   boolean: () => z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1'),
 };
@@ -131,7 +146,50 @@ export function kafkaConfigShape() {
 
 export function grpcServerConfigShape(defaults: { port: number }) {
   return {
-    GRPC_HOST: z.string().default('0.0.0.0').describe('Interface the gRPC server binds'),
+    GRPC_HOST: z
+      .string()
+      .default('0.0.0.0')
+      .describe('Interface the gRPC server binds (the local stack binds 127.0.0.1)'),
     GRPC_PORT: configTypes.port().default(defaults.port).describe('gRPC server port'),
+    INTERNAL_TOKEN_PUBLIC_KEYS: z
+      .string()
+      .min(1)
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(configTypes.ed25519Key('public')).min(1).max(2))
+      .describe(
+        'Public keys (Ed25519, base64 SPKI DER, comma-separated; two while rotating) that internal tokens of callers must be signed with',
+      ),
+    INTERNAL_TOKEN_ISSUERS: configTypes
+      .list()
+      .default([GATEWAY_ISSUER])
+      .describe('Issuers whose internal tokens are accepted (comma-separated)'),
+    INTERNAL_TOKEN_CLOCK_SKEW_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(60)
+      .default(5)
+      .describe("Tolerated difference between the signer's clock and ours when checking a token's times"),
+  };
+}
+
+/** The keys of a service that calls others (the gateway): it signs internal tokens. */
+export function internalTokenSignerConfigShape() {
+  return {
+    INTERNAL_TOKEN_PRIVATE_KEY: configTypes
+      .ed25519Key('private')
+      .describe('Private key (Ed25519, base64 PKCS#8 DER) internal tokens to the backends are signed with'),
+    INTERNAL_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(300)
+      .default(60)
+      .describe('Life of an internal token; one is reused for half of it'),
   };
 }

@@ -10,6 +10,8 @@ export interface RequestContext {
   requestId: string;
   tenantId?: string | undefined;
   userId?: string | undefined;
+  /** The caller's roles, as the gateway vouched for them. */
+  roles?: string[] | undefined;
   /** When the caller stops waiting (a gRPC deadline); no transaction starts or commits after it. */
   deadline?: Date | undefined;
 }

@@ -37,3 +37,4 @@ export * from './db/prisma.js';
 export * from './canonical-json.js';
 export * from './db/idempotency.js';
 export * from './scheduled.js';
+export * from './grpc/internal-token.js';

@@ -1,7 +1,10 @@
 /**
  * The operations endpoint of every service, on its own port: /metrics for
  * Prometheus, /livez (the process answers) and /readyz (the dependencies it
- * cannot serve without answer, and it is not shutting down).
+ * cannot serve without answer, and it is not shutting down). Nothing here
+ * asks who is calling, so /readyz names each check and says ok or failed,
+ * never why: an error's text (a host, a user, a driver's message) goes to the
+ * log, once when a check starts failing.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,6 +58,21 @@ export async function runChecks(
   return { ready, shuttingDown, checks: report };
 }
 
+/** What anyone may see of a readiness report: check names, ok or failed. */
+export interface PublicReadiness {
+  ready: boolean;
+  shuttingDown: boolean;
+  checks: Record<string, 'ok' | 'failed'>;
+}
+
+export function publicReadiness(report: ReadinessReport): PublicReadiness {
+  return {
+    ready: report.ready,
+    shuttingDown: report.shuttingDown,
+    checks: Object.fromEntries(Object.entries(report.checks).map(([name, c]) => [name, c.ok ? 'ok' : 'failed'])),
+  };
+}
+
 export interface OpsServer {
   port: number;
   close(): Promise<void>;
@@ -68,6 +86,16 @@ export async function startOpsServer(options: {
   isShuttingDown: () => boolean;
   logger: Logger;
 }): Promise<OpsServer> {
+  // Each check's last outcome: a failure is logged when it starts, a recovery when it ends.
+  const lastOk = new Map<string, boolean>();
+  function logChanges(report: ReadinessReport): void {
+    for (const [name, c] of Object.entries(report.checks)) {
+      if (lastOk.get(name) === c.ok) continue;
+      if (!c.ok) options.logger.warn({ check: name, critical: c.critical, error: c.error }, 'readiness check failed');
+      else if (lastOk.has(name)) options.logger.info({ check: name }, 'readiness check recovered');
+      lastOk.set(name, c.ok);
+    }
+  }
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (status: number, body: string, type: string) => {
@@ -77,9 +105,10 @@ export async function startOpsServer(options: {
     if (req.method !== 'GET') return reply(405, 'method not allowed\n', 'text/plain');
     if (path === '/livez') return reply(200, 'ok\n', 'text/plain');
     if (path === '/readyz') {
-      void runChecks(options.checks, options.isShuttingDown()).then((report) =>
-        reply(report.ready ? 200 : 503, `${JSON.stringify(report)}\n`, 'application/json'),
-      );
+      void runChecks(options.checks, options.isShuttingDown()).then((report) => {
+        logChanges(report);
+        reply(report.ready ? 200 : 503, `${JSON.stringify(publicReadiness(report))}\n`, 'application/json');
+      });
       return;
     }
     if (path === '/metrics') {

@@ -7,6 +7,7 @@ import { EVENTS } from '@hms/proto';
 import { describe, expect, it } from 'vitest';
 import { createServiceRuntime, type RuntimeConfig } from './service.js';
 import { serviceDatabaseUrl, testEnv } from './testing/env.js';
+import { testKeys } from './testing/internal-token.js';
 
 const base: RuntimeConfig = {
   LOG_LEVEL: 'silent',
@@ -28,6 +29,7 @@ describe('service runtime', () => {
         KAFKA_BROKERS: ['127.0.0.1:1'],
         GRPC_HOST: '127.0.0.1',
         GRPC_PORT: 0,
+        INTERNAL_TOKEN_PUBLIC_KEYS: [testKeys().publicKey],
       },
     });
     runtime.consumer('probe.group').on(EVENTS.billCreated, async () => undefined);
@@ -46,6 +48,7 @@ describe('service runtime', () => {
         KAFKA_BROKERS: testEnv().HMS_KAFKA_BROKERS.split(','),
         GRPC_HOST: '127.0.0.1',
         GRPC_PORT: 0,
+        INTERNAL_TOKEN_PUBLIC_KEYS: [testKeys().publicKey],
       },
     });
     for (const group of ['it.runtime.a', 'it.runtime.b']) {

@@ -14,9 +14,11 @@
  *       order (intake first, pools last) within SHUTDOWN_TIMEOUT_MS; SIGTERM
  *       and SIGINT call it
  */
+import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
 import { createDatabase, type Database } from './db/database.js';
 import { createPool, postgresCheck } from './db/pool.js';
+import { audienceOf, createInternalTokenVerifier } from './grpc/internal-token.js';
 import { createGrpcServer, type GrpcServer } from './grpc/server.js';
 import { createEventConsumer, type EventConsumer } from './kafka/consumer.js';
 import { createKafka, createProducer, kafkaCheck, type Admin, type Kafka, type Producer } from './kafka/kafka.js';
@@ -47,6 +49,9 @@ export interface RuntimeConfig {
   CONSUMER_BATCH_SIZE?: number;
   GRPC_HOST?: string;
   GRPC_PORT?: number;
+  INTERNAL_TOKEN_PUBLIC_KEYS?: KeyObject[];
+  INTERNAL_TOKEN_ISSUERS?: string[];
+  INTERNAL_TOKEN_CLOCK_SKEW_SECONDS?: number;
 }
 
 export interface KafkaParts {
@@ -141,9 +146,13 @@ export function createServiceRuntime(options: RuntimeOptions): ServiceRuntime {
   }
 
   // --- build ---------------------------------------------------------------------------
+  // Started already by the `@hms/platform/register` preload, with the instrumentations.
   const tracing = options.inProcess
     ? undefined
     : startTracing({ serviceName: `hms-${name}`, exporter: config.OTEL_TRACES_EXPORTER });
+  if (tracing && !tracing.instrumented) {
+    logger.warn('started without `node --import @hms/platform/register`: no spans of pg, Redis or HTTP in traces');
+  }
 
   const pool = config.DATABASE_URL
     ? createPool({
@@ -177,7 +186,19 @@ export function createServiceRuntime(options: RuntimeOptions): ServiceRuntime {
     });
   }
 
-  const grpcServer = config.GRPC_PORT !== undefined ? createGrpcServer({ logger, metrics }) : undefined;
+  const grpcServer =
+    config.GRPC_PORT !== undefined
+      ? createGrpcServer({
+          logger,
+          metrics,
+          verifier: createInternalTokenVerifier({
+            audience: audienceOf(name),
+            publicKeys: required(config.INTERNAL_TOKEN_PUBLIC_KEYS, 'INTERNAL_TOKEN_PUBLIC_KEYS', 'gRPC'),
+            ...(config.INTERNAL_TOKEN_ISSUERS ? { issuers: config.INTERNAL_TOKEN_ISSUERS } : {}),
+            clockToleranceSeconds: config.INTERNAL_TOKEN_CLOCK_SKEW_SECONDS ?? 5,
+          }),
+        })
+      : undefined;
 
   // --- serve and close -----------------------------------------------------------------
   async function serve(): Promise<{ grpcPort?: number; opsPort: number }> {

@@ -1,8 +1,10 @@
 /**
  * OpenTelemetry tracing. The SDK reads the standard OTEL_* variables
  * (OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER, ...).
- * Spans are made by our own gRPC, HTTP and Kafka helpers, which carry W3C trace
- * context across every hop, so no auto-instrumentation is loaded.
+ * Official instrumentations make the spans of pg, ioredis, http and express
+ * (instrumentations.ts, loaded by the `@hms/platform/register` preload); our
+ * gRPC and Kafka helpers make theirs with withSpan() and carry W3C trace
+ * context across every hop.
  */
 import {
   context,
@@ -16,33 +18,89 @@ import {
   type TextMapGetter,
   type TextMapSetter,
 } from '@opentelemetry/api';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 
 export { SpanKind } from '@opentelemetry/api';
 
 export interface TracingHandle {
+  /** Whether the instrumentations are loaded (the process was started with the register preload). */
+  readonly instrumented: boolean;
   shutdown(): Promise<void>;
 }
 
 /**
- * Starts the SDK for this process. With OTEL_TRACES_EXPORTER=none the SDK would
- * install no tracer at all and every trace id would be blank; HMS stores trace
- * ids on its rows, so a tracer that records nowhere is installed instead.
+ * With nothing to export to, spans go to this fan-out, which passes them on to
+ * the processors a test attaches (attachSpanProcessor) and otherwise drops them.
  */
-export function startTracing(options: { serviceName: string; exporter: string | undefined }): TracingHandle {
-  const exportNothing = (options.exporter ?? '')
+class FanOutSpanProcessor implements SpanProcessor {
+  readonly targets = new Set<SpanProcessor>();
+  onStart(span: Parameters<SpanProcessor['onStart']>[0], parent: Context): void {
+    for (const t of this.targets) t.onStart(span, parent);
+  }
+  onEnd(span: ReadableSpan): void {
+    for (const t of this.targets) t.onEnd(span);
+  }
+  async forceFlush(): Promise<void> {
+    await Promise.all([...this.targets].map((t) => t.forceFlush()));
+  }
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.targets].map((t) => t.shutdown()));
+  }
+}
+
+interface TracingState {
+  handle: TracingHandle;
+  fanOut?: FanOutSpanProcessor;
+}
+
+// On globalThis, like OpenTelemetry's own API: the preload and the service may
+// load two copies of this module (a test runner transpiling src/ beside dist/).
+const STATE = Symbol.for('hms.platform.tracing');
+const global = globalThis as { [STATE]?: TracingState };
+
+/**
+ * Starts the SDK for this process, once: a later call returns the first
+ * handle. HMS stores trace ids on its rows, so trace ids must exist even when
+ * nothing is exported: with OTEL_TRACES_EXPORTER=none (or unset) spans are
+ * recorded and dropped rather than the SDK installing no tracer at all.
+ */
+export function startTracing(options: {
+  serviceName: string;
+  exporter: string | undefined;
+  instrumentations?: Instrumentation[];
+}): TracingHandle {
+  const started = global[STATE];
+  if (started) return started.handle;
+  const exporters = (options.exporter ?? '')
     .split(',')
     .map((s) => s.trim())
-    .includes('none');
+    .filter(Boolean);
+  const exportNothing = exporters.length === 0 || exporters.includes('none');
+  const fanOut = exportNothing ? new FanOutSpanProcessor() : undefined;
+  const instrumentations = options.instrumentations ?? [];
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
-    instrumentations: [],
+    instrumentations,
     logRecordProcessors: [],
-    ...(exportNothing ? { spanProcessors: [new NoopSpanProcessor()] } : {}),
+    ...(fanOut ? { spanProcessors: [fanOut] } : {}),
   });
   sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  const handle: TracingHandle = { instrumented: instrumentations.length > 0, shutdown: () => sdk.shutdown() };
+  global[STATE] = { handle, ...(fanOut ? { fanOut } : {}) };
+  return handle;
+}
+
+/**
+ * Adds a span processor to a process that exports nothing (for tests that
+ * look at spans); returns its removal.
+ */
+export function attachSpanProcessor(processor: SpanProcessor): () => void {
+  const fanOut = global[STATE]?.fanOut;
+  if (!fanOut) throw new Error('attachSpanProcessor needs tracing started with OTEL_TRACES_EXPORTER=none');
+  fanOut.targets.add(processor);
+  return () => fanOut.targets.delete(processor);
 }
 
 export function tracer() {

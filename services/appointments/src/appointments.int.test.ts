@@ -4,13 +4,23 @@
  */
 import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
-import { createPrismaClient, newId, runWithContext, type GrpcClient } from '@hms/platform';
+import {
+  createPrismaClient,
+  currentTraceId,
+  newId,
+  runWithContext,
+  SpanKind,
+  withSpan,
+  type GrpcClient,
+} from '@hms/platform';
 import {
   actAs,
   checkSchemaDrift,
+  descendantsOf,
   grpcFailure,
   inProcessEnv,
   ownerDatabaseUrl,
+  recordSpans,
   serviceDatabaseUrl,
   tapEvents,
   testClient,
@@ -323,6 +333,41 @@ describe('appointments service', () => {
       runWithContext({ requestId: newId() }, () => client.call.getAppointment({ id: newId() })),
     );
     expect(error.code).toBe(status.UNAUTHENTICATED);
+  });
+
+  it("traces a booking: the SQL of its transaction as children of the gRPC call's span, without values", async () => {
+    const recorder = recordSpans();
+    try {
+      const reason = `private reason ${newId()}`;
+      const traceId = await withSpan('test booking', {}, async () => {
+        await asTenant(() =>
+          client.call.bookAppointment({
+            patientId: seed.patients[0]!.id,
+            doctorId: nightDoctor().id,
+            startsAt: toTimestamp(nextSlot(11)),
+            reason,
+            idempotencyKey: '',
+          }),
+        );
+        return currentTraceId();
+      });
+      const spans = recorder.spans().filter((s) => s.spanContext().traceId === traceId);
+      const server = spans.find(
+        (s) => s.name === 'hms.appointments.v1.AppointmentsService/BookAppointment' && s.kind === SpanKind.SERVER,
+      );
+      expect(server).toBeDefined();
+      const sql = descendantsOf(spans, server!).filter((s) => s.attributes['db.system.name'] === 'postgresql');
+      const statements = sql.map((s) => String(s.attributes['db.query.text'] ?? ''));
+      expect(statements.some((q) => q.startsWith('BEGIN'))).toBe(true);
+      expect(statements.some((q) => /^INSERT INTO appointments\b/.test(q))).toBe(true);
+      expect(statements.at(-1)).toBe('COMMIT');
+      // Bound values (the reason, ids) never reach a span.
+      const everything = JSON.stringify(spans.map((s) => s.attributes));
+      expect(everything).not.toContain(reason);
+      expect(everything).not.toContain(seed.patients[0]!.id);
+    } finally {
+      recorder.stop();
+    }
   });
 
   it('has no drift between schema.prisma and its migrations', async () => {

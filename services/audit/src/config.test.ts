@@ -1,4 +1,5 @@
 import { loadConfig } from '@hms/platform';
+import { testKeys } from '@hms/platform/testing';
 import { describe, expect, it } from 'vitest';
 import { configSchema, trailKeys } from './config.js';
 import { keyIdOf } from './domain/keyring.js';
@@ -11,6 +12,7 @@ const env = (overrides: Record<string, string> = {}) => ({
   KAFKA_BROKERS: '127.0.0.1:9092',
   AUDIT_CHAIN_KEY: chain,
   AUDIT_ANCHOR_KEY: anchor,
+  INTERNAL_TOKEN_PUBLIC_KEYS: testKeys().publicKeyText,
   ...overrides,
 });
 

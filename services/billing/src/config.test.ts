@@ -15,6 +15,7 @@ describe('configuration at start', () => {
     expect(run.stderr).toMatch(/invalid configuration/);
     expect(run.stderr).toMatch(/DATABASE_URL: .*PostgreSQL URL/);
     expect(run.stderr).toMatch(/GRPC_PORT: /);
+    expect(run.stderr).toMatch(/INTERNAL_TOKEN_PUBLIC_KEYS: /);
     expect(run.stderr).not.toMatch(/KAFKA_BROKERS/);
   });
 });

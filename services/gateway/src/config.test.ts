@@ -1,4 +1,5 @@
 import { loadConfig } from '@hms/platform';
+import { testKeys } from '@hms/platform/testing';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from './config.js';
 
@@ -6,6 +7,7 @@ const valid = {
   DATABASE_URL: 'postgresql://hms_gateway:pw@127.0.0.1:5432/hms',
   REDIS_URL: 'redis://127.0.0.1:6379',
   JWT_SECRET: 's'.repeat(32),
+  INTERNAL_TOKEN_PRIVATE_KEY: testKeys().privateKeyText,
   APPOINTMENTS_GRPC_ADDRESS: '127.0.0.1:50051',
   BILLING_GRPC_ADDRESS: 'billing:50052',
   QUEUE_GRPC_ADDRESS: 'queue.hms.svc:50053',
@@ -22,6 +24,7 @@ describe('gateway configuration', () => {
       RATE_LIMIT_PER_TENANT_PER_MINUTE: 6_000,
       TRUST_PROXY: 'loopback',
       TENANT_CACHE_TTL_MS: 30_000,
+      INTERNAL_TOKEN_TTL_SECONDS: 60,
     });
   });
 
@@ -35,6 +38,7 @@ describe('gateway configuration', () => {
       ['BILLING_GRPC_ADDRESS', 'billing'],
       ['REDIS_URL', undefined],
       ['HTTP_PORT', 'eighty'],
+      ['INTERNAL_TOKEN_PRIVATE_KEY', undefined],
     ] as const) {
       expect(() => loadConfig(configSchema, { ...valid, [key]: value })).toThrow(new RegExp(`${key}: `));
     }

@@ -1,5 +1,5 @@
 /** The gateway's environment: every key it reads, documented, checked at start. */
-import { baseConfigShape, configTypes, databaseConfigShape } from '@hms/platform';
+import { baseConfigShape, configTypes, databaseConfigShape, internalTokenSignerConfigShape } from '@hms/platform';
 import { z } from 'zod';
 
 const grpcAddress = (service: string) =>
@@ -11,6 +11,7 @@ const grpcAddress = (service: string) =>
 export const configSchema = z.object({
   ...baseConfigShape({ opsPort: 9101 }),
   ...databaseConfigShape(),
+  ...internalTokenSignerConfigShape(),
   HTTP_HOST: z.string().default('0.0.0.0').describe('Interface the REST API binds'),
   HTTP_PORT: configTypes.port().default(8081).describe('Port of the REST API'),
   TRUST_PROXY: z

@@ -7,10 +7,13 @@
  * the translation to and from gRPC carries (the real services are exercised
  * end to end in e2e/).
  */
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import {
+  audienceOf,
   createGrpcServer,
+  createInternalTokenVerifier,
   createLogger,
   createPrismaClient,
   createMetrics,
@@ -22,7 +25,16 @@ import {
   type GrpcServer,
   type UnaryImplementation,
 } from '@hms/platform';
-import { checkSchemaDrift, ownerDatabaseUrl, serviceDatabaseUrl, testEnv } from '@hms/platform/testing';
+import {
+  checkSchemaDrift,
+  descendantsOf,
+  newTestKeys,
+  ownerDatabaseUrl,
+  recordSpans,
+  serviceDatabaseUrl,
+  testEnv,
+  testKeys,
+} from '@hms/platform/testing';
 import { loadContracts, toTimestamp, type AppointmentStatus, type AppointmentsServiceHandlers } from '@hms/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaClient } from './db/generated/client.js';
@@ -34,6 +46,7 @@ const env = (overrides: Record<string, string> = {}) => ({
   DATABASE_URL: serviceDatabaseUrl('gateway'),
   REDIS_URL: testEnv().HMS_REDIS_URL,
   JWT_SECRET: secret,
+  INTERNAL_TOKEN_PRIVATE_KEY: testKeys().privateKeyText,
   HTTP_PORT: '0',
   HTTP_HOST: '127.0.0.1',
   OPS_PORT: '0',
@@ -77,6 +90,17 @@ function request(
 }
 
 const json = async (r: Response) => (await r.json()) as Record<string, unknown>;
+
+/** Bytes sent as they are (fetch refuses to send what Node's parser must refuse); the reply as text. */
+function rawHttp(g: Gateway, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(g.httpPort, '127.0.0.1', () => socket.write(text));
+    let reply = '';
+    socket.on('data', (chunk) => (reply += chunk.toString()));
+    socket.on('end', () => resolve(reply));
+    socket.on('error', reject);
+  });
+}
 
 /** How many gRPC calls a gateway has made: bad input must never add to it. */
 async function backendCalls(g: Gateway): Promise<number> {
@@ -172,6 +196,34 @@ describe('gateway', () => {
       (await post(validBooking(), { 'content-type': 'application/json', 'idempotency-key': 'with space' })).status,
     ).toBe(400);
     expect((await post(JSON.stringify({ reason: 'x'.repeat(2_000_000) }))).status).toBe(413);
+    // NUL characters, wherever the text is: one 400 naming every field.
+    const nul = await post(
+      JSON.stringify({
+        patientId: newId(),
+        doctorId: newId(),
+        startsAt: '2030-01-07T05:00:00Z',
+        reason: 'a\u0000b',
+        ['x\u0000']: 1,
+      }),
+    );
+    expect(nul.status).toBe(400);
+    expect((await json(nul)).errors).toEqual([
+      { field: 'reason', message: 'must not contain NUL characters' },
+      { field: 'x\\u0000', message: 'the field name must not contain NUL characters' },
+    ]);
+    const nulInUrl = await request(gateway, 'GET', '/api/v1/queues/a%00b?date=%00', { token });
+    expect(nulInUrl.status).toBe(400);
+    expect((await json(nulInUrl)).errors).toEqual([
+      { field: 'doctorId', message: 'must not contain NUL characters' },
+      { field: 'date', message: 'must not contain NUL characters' },
+    ]);
+    // Node's HTTP parser refuses a NUL in a header before Express sees it: still problem+json.
+    const nulHeader = await rawHttp(
+      gateway,
+      `POST /api/v1/appointments HTTP/1.1\r\nHost: x\r\nIdempotency-Key: a\u0000b\r\n\r\n`,
+    );
+    expect(nulHeader).toMatch(/^HTTP\/1.1 400 /);
+    expect(nulHeader).toMatch(/content-type: application\/problem\+json/);
     expect((await request(gateway, 'GET', '/api/v1/queues/not-a-uuid', { token })).status).toBe(400);
     expect((await request(gateway, 'GET', `/api/v1/queues/${newId()}?date=2030-02-30`, { token })).status).toBe(400);
     expect((await request(gateway, 'GET', '/api/v1/bills?limit=0', { token })).status).toBe(400);
@@ -290,6 +342,7 @@ describe('gateway in front of a stand-in appointments server', () => {
   const byKey = new Map<string, string>();
   let backend: GrpcServer;
   let stubbed: Gateway;
+  let untrusted: Gateway;
 
   const appointment = (id: string, status: AppointmentStatus) => ({
     id,
@@ -313,6 +366,11 @@ describe('gateway in front of a stand-in appointments server', () => {
     backend = createGrpcServer({
       logger: createLogger({ service: 'stand-in', level: 'silent' }),
       metrics: createMetrics('stand-in', { defaultMetrics: false }),
+      verifier: createInternalTokenVerifier({
+        audience: audienceOf('appointments'),
+        publicKeys: [testKeys().publicKey],
+        clockToleranceSeconds: 5,
+      }),
     });
     const record = (method: string, request: unknown, ctx: CallContext) =>
       seen.push({ method, request: request as Record<string, unknown>, ctx, traceId: currentTraceId() });
@@ -345,9 +403,19 @@ describe('gateway in front of a stand-in appointments server', () => {
     stubbed = await startGateway(env({ APPOINTMENTS_GRPC_ADDRESS: `127.0.0.1:${port}`, GRPC_DEADLINE_MS: '500' }), {
       inProcess: true,
     });
+    // A gateway whose key the backend does not trust (a botched rotation).
+    untrusted = await startGateway(
+      env({
+        APPOINTMENTS_GRPC_ADDRESS: `127.0.0.1:${port}`,
+        GRPC_DEADLINE_MS: '500',
+        INTERNAL_TOKEN_PRIVATE_KEY: newTestKeys().privateKeyText,
+      }),
+      { inProcess: true },
+    );
   });
 
   afterAll(async () => {
+    await untrusted?.runtime.close('test done');
     await stubbed?.runtime.close('test done');
     await backend?.shutdown(2_000);
   });
@@ -384,7 +452,7 @@ describe('gateway in front of a stand-in appointments server', () => {
     expect(created).toMatchObject({ status: 'booked', startsAt: '2030-01-07T05:00:00.000Z', currency: 'INR' });
     const call = seen.at(-1)!;
     expect(call.method).toBe('bookAppointment');
-    expect(call.ctx).toMatchObject({ tenantId, userId: 'int-user', requestId: 'req-book-1' });
+    expect(call.ctx).toMatchObject({ tenantId, userId: 'int-user', requestId: 'req-book-1', roles: [] });
     expect(call.traceId).toBe(traceId);
     expect(call.request).toMatchObject({ idempotencyKey: key, reason: 'fever', startsAt: { seconds: 1893992400 } });
 
@@ -423,5 +491,33 @@ describe('gateway in front of a stand-in appointments server', () => {
     const checkedIn = await request(stubbed, 'POST', `/api/v1/appointments/${id}/check-in`, { token });
     expect(checkedIn.status).toBe(200);
     expect(await json(checkedIn)).toMatchObject({ appointment: { id, status: 'checked_in' } });
+  });
+
+  it('is refused by a backend that does not trust its key: a 500 for the client, not a 401', async () => {
+    const { token } = await tenant();
+    const handled = seen.length;
+    const r = await request(untrusted, 'GET', `/api/v1/appointments/${newId()}`, { token });
+    expect(r.status).toBe(500);
+    expect(await json(r)).toMatchObject({ type: 'urn:hms:problem:internal-error' });
+    expect(seen.length).toBe(handled);
+  });
+
+  it('traces a request: an HTTP span named by route template, Redis and the gRPC call inside it', async () => {
+    const { token } = await tenant();
+    const recorder = recordSpans();
+    try {
+      const r = await request(stubbed, 'POST', `/api/v1/appointments/${newId()}/check-in`, { token });
+      expect(r.status).toBe(200);
+      const traceId = r.headers.get('x-trace-id');
+      const spans = recorder.spans().filter((s) => s.spanContext().traceId === traceId);
+      const http = spans.find((s) => s.name === 'POST /api/v1/appointments/:id/check-in');
+      expect(http?.attributes['http.route']).toBe('/api/v1/appointments/:id/check-in');
+      const inside = descendantsOf(spans, http!).map((s) => s.name);
+      expect(inside).toContain('hms.appointments.v1.AppointmentsService/CheckInAppointment');
+      // The rate limit's Redis script, by the ioredis instrumentation.
+      expect(inside.some((name) => /^(evalsha|eval)$/.test(name))).toBe(true);
+    } finally {
+      recorder.stop();
+    }
   });
 });

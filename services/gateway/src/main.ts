@@ -1,5 +1,12 @@
 /** Wires and starts the gateway: the REST API in front of the gRPC services. */
-import { createRedis, createServiceRuntime, loadConfigOrExit, redisCheck, runMain } from '@hms/platform';
+import {
+  createInternalTokenSigner,
+  createRedis,
+  createServiceRuntime,
+  loadConfigOrExit,
+  redisCheck,
+  runMain,
+} from '@hms/platform';
 import { configSchema } from './config.js';
 import { createTenantRepository } from './db/tenant.repository.js';
 import { createApp } from './http/app.js';
@@ -34,6 +41,10 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     },
     deadlineMs: config.GRPC_DEADLINE_MS,
     metrics,
+    tokens: createInternalTokenSigner({
+      privateKey: config.INTERNAL_TOKEN_PRIVATE_KEY,
+      ttlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+    }),
   });
   runtime.manage({ name: 'grpc clients', stop: () => closeBackends(backends) });
 

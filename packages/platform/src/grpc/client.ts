@@ -1,12 +1,14 @@
 /**
  * gRPC clients with HMS conventions: promise-returning methods, a deadline on
- * every call, the request context (tenant, user, request id) and the W3C trace
- * context in metadata, and a client span and latency histogram per call.
+ * every call, the caller's identity as an internal token (internal-token.ts)
+ * for the service called, the request id and the W3C trace context in
+ * metadata, and a client span and latency histogram per call.
  */
 import * as grpc from '@grpc/grpc-js';
 import { currentContext } from '../context.js';
 import { secondsSince, type Metrics } from '../metrics.js';
 import { injectInto, SpanKind, withSpan } from '../tracing.js';
+import { audienceOf, type InternalTokenSigner } from './internal-token.js';
 import { METADATA_KEYS, metadataSetter } from './metadata.js';
 
 export type { ServiceError } from '@grpc/grpc-js';
@@ -41,8 +43,17 @@ export type ServiceCtor<C> = (new (
 
 export function createGrpcClient<C extends grpc.Client>(
   Service: ServiceCtor<C>,
-  options: { address: string; defaultDeadlineMs: number; metrics: Metrics },
+  options: {
+    address: string;
+    defaultDeadlineMs: number;
+    metrics: Metrics;
+    /** Signs the token of each call's tenant and user. */
+    tokens: InternalTokenSigner;
+    /** Whom the tokens are for; by default the service of the contract's package (`hms.billing.v1` -> hms-billing). */
+    audience?: string;
+  },
 ): GrpcClient<C> {
+  const audience = options.audience ?? audienceOfContract(Service.service);
   const client = new Service(options.address, grpc.credentials.createInsecure(), {
     // Spread calls over every address the name resolves to (headless services in Kubernetes).
     'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
@@ -68,16 +79,19 @@ export function createGrpcClient<C extends grpc.Client>(
           kind: SpanKind.CLIENT,
           attributes: { 'rpc.system': 'grpc', 'rpc.service': serviceName, 'rpc.method': methodName },
         },
-        () =>
-          new Promise((resolve, reject) => {
-            const started = process.hrtime.bigint();
-            const metadata = new grpc.Metadata();
-            const ctx = currentContext();
-            if (ctx?.tenantId) metadata.set(METADATA_KEYS.tenantId, ctx.tenantId);
-            if (ctx?.userId) metadata.set(METADATA_KEYS.userId, ctx.userId);
-            if (ctx?.requestId) metadata.set(METADATA_KEYS.requestId, ctx.requestId);
-            injectInto(metadata, metadataSetter);
-            const deadline = new Date(Date.now() + (callOptions?.deadlineMs ?? options.defaultDeadlineMs));
+        async () => {
+          const started = process.hrtime.bigint();
+          const deadline = new Date(Date.now() + (callOptions?.deadlineMs ?? options.defaultDeadlineMs));
+          const metadata = new grpc.Metadata();
+          const ctx = currentContext();
+          // No tenant, no token: the server refuses the call (UNAUTHENTICATED).
+          if (ctx?.tenantId) {
+            const identity = { tenantId: ctx.tenantId, userId: ctx.userId, roles: ctx.roles ?? [] };
+            metadata.set('authorization', `Bearer ${await options.tokens.tokenFor(audience, identity)}`);
+          }
+          if (ctx?.requestId) metadata.set(METADATA_KEYS.requestId, ctx.requestId);
+          injectInto(metadata, metadataSetter);
+          return new Promise((resolve, reject) => {
             invoke(request, metadata, { deadline }, (error, response) => {
               options.metrics.grpcClientDuration.observe(
                 {
@@ -90,7 +104,8 @@ export function createGrpcClient<C extends grpc.Client>(
               if (error) reject(error);
               else resolve(response);
             });
-          }),
+          });
+        },
       );
   }
   return {
@@ -119,4 +134,12 @@ export function fieldViolationsOf(error: grpc.ServiceError): { field: string; me
 
 export function isServiceError(error: unknown): error is grpc.ServiceError {
   return typeof error === 'object' && error !== null && 'code' in error && 'metadata' in error && 'details' in error;
+}
+
+/** `/hms.billing.v1.BillingService/GetBill` -> hms-billing. */
+function audienceOfContract(service: grpc.ServiceDefinition): string {
+  const path = Object.values(service)[0]?.path ?? '';
+  const name = /^\/hms\.(\w+)\.v\d+\./.exec(path)?.[1];
+  if (!name) throw new Error(`cannot tell the audience of ${path}; pass one`);
+  return audienceOf(name);
 }

@@ -1,21 +1,30 @@
 /**
- * The gRPC helpers end to end over a real socket: context and trace in
- * metadata, error mapping, deadlines, health and graceful shutdown. The
- * service is the BillingService contract with a small test implementation.
+ * The gRPC helpers end to end over a real socket: the internal token (who may
+ * call, on whose behalf), context and trace in metadata, error mapping, NUL
+ * characters, deadlines, health and graceful shutdown. The service is the
+ * BillingService contract with a small test implementation.
  */
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { loadContracts, type BillingServiceClient, type BillingServiceHandlers } from '@hms/proto';
+import { UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWithContext } from '../context.js';
 import { InvalidArgumentError } from '../errors.js';
 import { newId } from '../ids.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
+import { newTestKeys, testKeys, testTokenSigner } from '../testing/internal-token.js';
 import { currentTraceId, withSpan } from '../tracing.js';
 import { createGrpcClient, fieldViolationsOf, type GrpcClient, type ServiceError } from './client.js';
+import {
+  audienceOf,
+  createInternalTokenSigner,
+  createInternalTokenVerifier,
+  type InternalTokenSigner,
+} from './internal-token.js';
 import { createGrpcServer, type CallContext, type GrpcServer } from './server.js';
 
 const seen: { ctx: CallContext; traceId: string }[] = [];
@@ -25,7 +34,15 @@ let address: string;
 const metrics = createMetrics('test', { defaultMetrics: false });
 
 beforeAll(async () => {
-  server = createGrpcServer({ logger: createLogger({ service: 'test', level: 'silent' }), metrics });
+  server = createGrpcServer({
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    metrics,
+    verifier: createInternalTokenVerifier({
+      audience: audienceOf('billing'),
+      publicKeys: [testKeys().publicKey],
+      clockToleranceSeconds: 5,
+    }),
+  });
   server.addService<BillingServiceHandlers>(loadContracts().hms.billing.v1.BillingService.service, {
     async GetBill(request, ctx) {
       seen.push({ ctx, traceId: currentTraceId() });
@@ -41,11 +58,7 @@ beforeAll(async () => {
   const port = await server.listen('127.0.0.1', 0);
   server.setServing(true);
   address = `127.0.0.1:${port}`;
-  client = createGrpcClient(loadContracts().hms.billing.v1.BillingService, {
-    address,
-    defaultDeadlineMs: 2_000,
-    metrics,
-  });
+  client = clientWith(testTokenSigner());
 });
 
 afterAll(async () => {
@@ -53,8 +66,34 @@ afterAll(async () => {
   await server?.shutdown(1_000);
 });
 
+/** A client of the test server whose tokens come from `tokens`. */
+function clientWith(tokens: InternalTokenSigner, audience?: string): GrpcClient<BillingServiceClient> {
+  return createGrpcClient(loadContracts().hms.billing.v1.BillingService, {
+    address,
+    defaultDeadlineMs: 2_000,
+    metrics,
+    tokens,
+    ...(audience ? { audience } : {}),
+  });
+}
+
+/** A raw call with exactly the metadata given (what any process reaching the port could send). */
+function rawCall(metadata: Record<string, string>, request: { id: string } = { id: 'b1' }) {
+  const Billing = loadContracts().hms.billing.v1.BillingService;
+  const raw = new Billing(address, grpc.credentials.createInsecure());
+  const md = new grpc.Metadata();
+  for (const [k, v] of Object.entries(metadata)) md.set(k, v);
+  return new Promise<ServiceError | undefined>((resolve) => {
+    raw.getBill(request, md, { deadline: Date.now() + 2_000 }, (error) => {
+      raw.close();
+      resolve(error ?? undefined);
+    });
+  });
+}
+
 const tenantId = newId();
-const asTenant = <T>(fn: () => Promise<T>) => runWithContext({ requestId: 'req-1', tenantId, userId: 'user-1' }, fn);
+const asTenant = <T>(fn: () => Promise<T>, roles: string[] = []) =>
+  runWithContext({ requestId: 'req-1', tenantId, userId: 'user-1', roles }, fn);
 const failure = (p: Promise<unknown>) =>
   p.then(
     () => undefined,
@@ -69,10 +108,76 @@ describe('gRPC', () => {
       return currentTraceId();
     });
     const last = seen.at(-1)!;
-    expect(last.ctx).toMatchObject({ tenantId, userId: 'user-1', requestId: 'req-1' });
+    expect(last.ctx).toMatchObject({ tenantId, userId: 'user-1', requestId: 'req-1', roles: [] });
     expect(last.ctx.deadline).toBeInstanceOf(Date);
     expect(last.traceId).toBe(traceId);
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('takes tenant, user and roles from the internal token only', async () => {
+    await asTenant(() => client.call.getBill({ id: 'roles' }), ['reception']);
+    expect(seen.at(-1)!.ctx).toMatchObject({ tenantId, userId: 'user-1', roles: ['reception'] });
+    const token = await testTokenSigner().tokenFor(audienceOf('billing'), { tenantId, userId: 'user-1', roles: [] });
+    const handled = seen.length;
+    // Metadata naming another tenant or user than the token is refused, and reaches no handler.
+    const disagreeing: Record<string, string>[] = [
+      { 'x-tenant-id': newId() },
+      { 'x-user-id': 'someone-else' },
+      { 'x-tenant-id': newId(), 'x-user-id': 'user-1' },
+    ];
+    for (const md of disagreeing) {
+      const refused = await rawCall({ authorization: `Bearer ${token}`, ...md });
+      expect(refused?.code).toBe(grpc.status.UNAUTHENTICATED);
+      expect(refused?.details).toMatch(/disagrees with the internal token/);
+    }
+    // Agreeing metadata (in any spelling of the tenant id) is harmless.
+    expect(await rawCall({ authorization: `Bearer ${token}`, 'x-tenant-id': tenantId.toUpperCase() })).toBeUndefined();
+    expect(seen.length).toBe(handled + 1);
+    expect(seen.at(-1)!.ctx.tenantId).toBe(tenantId);
+  });
+
+  it('refuses calls without a valid internal token for this service: UNAUTHENTICATED', async () => {
+    const handled = seen.length;
+    const identity = { tenantId, userId: 'user-1', roles: [] };
+    const expired = createInternalTokenSigner({
+      privateKey: testKeys().privateKey,
+      ttlSeconds: 10,
+      now: () => Date.now() - 60_000,
+    });
+    const forged = createInternalTokenSigner({ privateKey: newTestKeys().privateKey, ttlSeconds: 60 });
+    const unsigned = new UnsecuredJWT({ tid: tenantId, roles: [] })
+      .setIssuer('hms-gateway')
+      .setAudience('hms-billing')
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .encode();
+    const attempts: [string, Promise<ServiceError | undefined>][] = [
+      ['no token, tenant in metadata', rawCall({ 'x-tenant-id': tenantId, 'x-user-id': 'user-1' })],
+      ['not a bearer token', rawCall({ authorization: `Basic dXNlcjpwYXNz`, 'x-tenant-id': tenantId })],
+      ['alg none', rawCall({ authorization: `Bearer ${unsigned}` })],
+      [
+        'another audience',
+        failure(asTenant(() => clientWith(testTokenSigner(), 'hms-queue').call.getBill({ id: 'b1' }))),
+      ],
+      ['expired', rawCall({ authorization: `Bearer ${await expired.tokenFor('hms-billing', identity)}` })],
+      ['forged (another key)', rawCall({ authorization: `Bearer ${await forged.tokenFor('hms-billing', identity)}` })],
+      [
+        'no tenant in the context',
+        failure(runWithContext({ requestId: 'r' }, () => client.call.getBill({ id: 'b1' }))),
+      ],
+    ];
+    for (const [what, attempt] of attempts) {
+      expect((await attempt)?.code, what).toBe(grpc.status.UNAUTHENTICATED);
+    }
+    expect(seen.length).toBe(handled);
+  });
+
+  it('refuses strings with NUL characters: INVALID_ARGUMENT naming the field', async () => {
+    const handled = seen.length;
+    const bad = await failure(asTenant(() => client.call.getBill({ id: 'a\u0000b' })));
+    expect(bad?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(fieldViolationsOf(bad!)).toEqual([{ field: 'id', message: 'must not contain NUL characters' }]);
+    expect(seen.length).toBe(handled);
   });
 
   it('maps errors to status codes with field violations, and hides internals', async () => {
@@ -82,8 +187,6 @@ describe('gRPC', () => {
     const crash = await failure(asTenant(() => client.call.getBill({ id: 'crash' })));
     expect(crash?.code).toBe(grpc.status.INTERNAL);
     expect(crash?.details).not.toMatch(/hunter2/);
-    const noTenant = await failure(runWithContext({ requestId: 'r' }, () => client.call.getBill({ id: 'b1' })));
-    expect(noTenant?.code).toBe(grpc.status.UNAUTHENTICATED);
   });
 
   it('puts a deadline on every call', async () => {

@@ -1,4 +1,9 @@
-/** The gRPC metadata keys that carry the request context between services. */
+/**
+ * The gRPC metadata keys of the request context. Tenant and user travel in the
+ * internal token (`authorization`), not in these: a client no longer sends
+ * x-tenant-id or x-user-id, and a server refuses a call whose values disagree
+ * with its token.
+ */
 import type { Metadata } from '@grpc/grpc-js';
 import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 

@@ -1,26 +1,32 @@
 /**
  * gRPC server with HMS conventions: each unary handler is a plain async
- * function of (request, call context); the wrapper restores the request
- * context and trace from metadata, times the call, and turns domain errors
+ * function of (request, call context); the wrapper verifies the caller's
+ * internal token (internal-token.ts: tenant, user and roles come from it, never
+ * from plain metadata), refuses strings with NUL characters, restores the
+ * request id and trace from metadata, times the call, and turns domain errors
  * into status codes (passing faults into UNAVAILABLE, anything unexpected into
- * INTERNAL without leaking its message). grpc.health.v1 is served as well.
+ * INTERNAL without leaking its message). grpc.health.v1 is served as well,
+ * without a token (probes have none).
  */
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { runWithContext } from '../context.js';
-import { DomainError, UnauthenticatedError } from '../errors.js';
+import { DomainError, InvalidArgumentError, UnauthenticatedError } from '../errors.js';
 import { normalizeUuid } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { secondsSince, type Metrics } from '../metrics.js';
 import { contextFromCarrier, SpanKind, withSpan } from '../tracing.js';
 import { isTransientError } from '../transient.js';
+import { nulViolations } from '../validation.js';
 import { METADATA_KEYS, metadataGetter, metadataValue } from './metadata.js';
+import type { InternalIdentity, InternalTokenVerifier } from './internal-token.js';
 import { grpcCodeOfKind } from './status.js';
 
 export interface CallContext {
   tenantId: string;
   userId: string | undefined;
+  roles: string[];
   requestId: string;
   /** When the caller stops waiting. */
   deadline: Date | undefined;
@@ -44,7 +50,12 @@ export interface GrpcServer {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
-export function createGrpcServer(options: { logger: Logger; metrics: Metrics }): GrpcServer {
+export function createGrpcServer(options: {
+  logger: Logger;
+  metrics: Metrics;
+  /** Verifies the internal token of every call (audience: this service). */
+  verifier: InternalTokenVerifier;
+}): GrpcServer {
   const server = new grpc.Server({
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
@@ -64,13 +75,10 @@ export function createGrpcServer(options: { logger: Logger; metrics: Metrics }):
       const started = process.hrtime.bigint();
       const md = call.metadata;
       const requestId = metadataValue(md, METADATA_KEYS.requestId) || randomUUID();
-      // Canonical (lower-case) once, here: nothing downstream compares spellings.
-      const tenantId = normalizeUuid(metadataValue(md, METADATA_KEYS.tenantId));
-      const userId = metadataValue(md, METADATA_KEYS.userId) || undefined;
       const rawDeadline = call.getDeadline();
       const deadline =
         rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
-      const ctx: CallContext = { tenantId: tenantId ?? '', userId, requestId, deadline };
+      let identity: InternalIdentity | undefined;
       const parent = contextFromCarrier(md, metadataGetter);
       const finish = (code: grpc.status) =>
         options.metrics.grpcServerDuration.observe(
@@ -84,13 +92,14 @@ export function createGrpcServer(options: { logger: Logger; metrics: Metrics }):
           parent,
           attributes: { 'rpc.system': 'grpc', 'rpc.service': serviceName, 'rpc.method': methodName },
         },
-        () =>
-          runWithContext({ requestId, tenantId, userId, deadline }, async () => {
-            if (!tenantId) {
-              throw new UnauthenticatedError(`metadata ${METADATA_KEYS.tenantId} must carry the tenant id`);
-            }
-            return fn(call.request, ctx);
-          }),
+        async () => {
+          identity = await authenticate(md);
+          const violations = nulViolations(call.request);
+          if (violations.length > 0) throw new InvalidArgumentError('invalid request', violations);
+          const { tenantId, userId, roles } = identity;
+          const ctx: CallContext = { tenantId, userId, roles, requestId, deadline };
+          return runWithContext({ requestId, tenantId, userId, roles, deadline }, () => fn(call.request, ctx));
+        },
       ).then(
         (response) => {
           finish(grpc.status.OK);
@@ -98,9 +107,13 @@ export function createGrpcServer(options: { logger: Logger; metrics: Metrics }):
         },
         (error: unknown) => {
           const status = toServiceError(error);
+          const about = { requestId, tenantId: identity?.tenantId, userId: identity?.userId };
+          const method = `${serviceName}/${methodName}`;
           if (status.code === grpc.status.INTERNAL) {
-            runWithContext({ requestId, tenantId, userId }, () =>
-              log.error({ err: error, method: `${serviceName}/${methodName}` }, 'unexpected error in handler'),
+            runWithContext(about, () => log.error({ err: error, method }, 'unexpected error in handler'));
+          } else if (status.code === grpc.status.UNAUTHENTICATED) {
+            runWithContext(about, () =>
+              log.warn({ method, reason: status.details }, 'call refused: not authenticated'),
             );
           }
           finish(status.code);
@@ -108,6 +121,25 @@ export function createGrpcServer(options: { logger: Logger; metrics: Metrics }):
         },
       );
     };
+  }
+
+  /**
+   * The identity of the internal token. Tenant and user metadata no longer
+   * name anyone; a caller that still sends them must agree with its token.
+   */
+  async function authenticate(md: grpc.Metadata): Promise<InternalIdentity> {
+    const header = metadataValue(md, 'authorization') ?? '';
+    const token = /^Bearer ([\w-]+\.[\w-]*\.[\w-]*)$/.exec(header)?.[1];
+    const identity = await options.verifier.verify(token);
+    const tenant = metadataValue(md, METADATA_KEYS.tenantId);
+    if (tenant !== undefined && normalizeUuid(tenant) !== identity.tenantId) {
+      throw new UnauthenticatedError(`metadata ${METADATA_KEYS.tenantId} disagrees with the internal token`);
+    }
+    const user = metadataValue(md, METADATA_KEYS.userId);
+    if (user !== undefined && user !== identity.userId) {
+      throw new UnauthenticatedError(`metadata ${METADATA_KEYS.userId} disagrees with the internal token`);
+    }
+    return identity;
   }
 
   return {

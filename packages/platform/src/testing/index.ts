@@ -9,3 +9,5 @@ export { checkSchemaDrift, type DriftReport } from './schema-drift.js';
 export { tapEvents, type EventTap, type RawRecord, type ReceivedEvent } from './kafka.js';
 export { publishTestEvent, publishRaw, closeTestPublisher } from './publish.js';
 export { actAs, grpcFailure, inProcessEnv, testClient } from './services.js';
+export { descendantsOf, recordSpans, type SpanRecorder } from './spans.js';
+export { newTestKeys, testKeys, testTokenSigner, type TestKeys } from './internal-token.js';

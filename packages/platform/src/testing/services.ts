@@ -9,6 +9,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { newId } from '../ids.js';
 import { createMetrics } from '../metrics.js';
 import { anchorDatabaseUrl, serviceDatabaseUrl, testEnv } from './env.js';
+import { testKeys, testTokenSigner } from './internal-token.js';
 
 /** The environment of a backend service started in-process against the test stack. */
 export function inProcessEnv(
@@ -24,6 +25,7 @@ export function inProcessEnv(
     LOG_LEVEL: 'warn',
     OUTBOX_POLL_INTERVAL_MS: '200',
     ...(service === 'audit' ? auditEnv() : {}),
+    INTERNAL_TOKEN_PUBLIC_KEYS: testKeys().publicKeyText,
     ...overrides,
   };
 }
@@ -38,13 +40,14 @@ function auditEnv(): Record<string, string> {
   };
 }
 
-/** A client of a service listening on 127.0.0.1:`port`. */
+/** A client of a service listening on 127.0.0.1:`port`, signing internal tokens with the test keypair. */
 export function testClient<C extends grpc.Client>(Service: ServiceCtor<C>, port: number | undefined): GrpcClient<C> {
   if (!port) throw new Error('the service has no gRPC port');
   return createGrpcClient(Service, {
     address: `127.0.0.1:${port}`,
     defaultDeadlineMs: 5_000,
     metrics: createMetrics('test', { defaultMetrics: false }),
+    tokens: testTokenSigner(),
   });
 }
 

@@ -1,8 +1,8 @@
 /**
  * The REST API as an Express app: observability first (so every response,
  * errors included, has a request id, a trace and a metric), then
- * authentication, the tenant's rate limit, JSON bodies, the routes, and
- * problem+json for everything that goes wrong.
+ * authentication, the tenant's rate limit, JSON bodies, no NUL characters in
+ * any text, the routes, and problem+json for everything that goes wrong.
  */
 import express, { type RequestHandler } from 'express';
 import type { Logger, Metrics, Redis } from '@hms/platform';
@@ -13,6 +13,7 @@ import type { Backends } from './backends.js';
 import { observe } from './observability.js';
 import { HttpProblem, problemHandler } from './problem.js';
 import { rateLimitPerTenant } from './rate-limit.js';
+import { refuseNulCharacters } from './text-input.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { auditRoutes } from './routes/audit.js';
 import { billRoutes } from './routes/bills.js';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): express.Express {
     limited,
     requireJsonBody,
     express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }),
+    refuseNulCharacters,
   ];
   // Routes carry their full path, so the route template of a metric is whole
   // even when the response is an error sent after Express left the router.

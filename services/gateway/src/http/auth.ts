@@ -98,6 +98,9 @@ export function authenticate(
     // For the middlewares after this one (the tenant's request budget).
     res.locals.tenant = tenant;
     const ctx = currentContext();
-    runWithContext({ requestId: ctx?.requestId ?? '', tenantId: tenant.id, userId: claims.userId }, () => next());
+    // Roles come with the identity work; until then a user has none.
+    runWithContext({ requestId: ctx?.requestId ?? '', tenantId: tenant.id, userId: claims.userId, roles: [] }, () =>
+      next(),
+    );
   };
 }

@@ -1,5 +1,8 @@
-/** The gRPC clients of the four backend services, each with a deadline on every call. */
-import { createGrpcClient, type GrpcClient, type Metrics } from '@hms/platform';
+/**
+ * The gRPC clients of the four backend services, each with a deadline on every
+ * call and an internal token for that service vouching for the caller.
+ */
+import { createGrpcClient, type GrpcClient, type InternalTokenSigner, type Metrics } from '@hms/platform';
 import {
   loadContracts,
   type AppointmentsServiceClient,
@@ -19,9 +22,10 @@ export function createBackends(options: {
   addresses: { appointments: string; billing: string; queue: string; audit: string };
   deadlineMs: number;
   metrics: Metrics;
+  tokens: InternalTokenSigner;
 }): Backends {
   const v1 = loadContracts().hms;
-  const common = { defaultDeadlineMs: options.deadlineMs, metrics: options.metrics };
+  const common = { defaultDeadlineMs: options.deadlineMs, metrics: options.metrics, tokens: options.tokens };
   return {
     appointments: createGrpcClient(v1.appointments.v1.AppointmentsService, {
       ...common,

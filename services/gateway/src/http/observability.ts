@@ -1,23 +1,15 @@
 /**
- * Per request: the request id (from nginx, or new), a SERVER span continuing
- * the caller's W3C trace, the request context every log line and gRPC call
- * carries, the RED histogram labelled with the route template, and the gauge
- * of requests in flight (what the HPA scales the gateway on: it rises before
- * CPU does when a backend slows down).
+ * Per request: the request id (from nginx, or new), the trace id of the
+ * request's SERVER span (made by OpenTelemetry's http instrumentation, which
+ * continues the caller's W3C trace; the express instrumentation names it
+ * after the route template), the request context every log line and gRPC
+ * call carries, the RED histogram labelled with the route template, and the
+ * gauge of requests in flight (what the HPA scales the gateway on: it rises
+ * before CPU does when a backend slows down).
  */
 import { randomUUID } from 'node:crypto';
-import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
-import {
-  contextFromCarrier,
-  Gauge,
-  recordGetter,
-  runWithContext,
-  secondsSince,
-  SpanKind,
-  tracer,
-  type Metrics,
-} from '@hms/platform';
+import { currentTraceId, Gauge, runWithContext, secondsSince, type Metrics } from '@hms/platform';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -38,13 +30,8 @@ export function observe(metrics: Metrics): RequestHandler {
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
 
-    const parent = contextFromCarrier(req.headers as Record<string, string | undefined>, recordGetter);
-    const span = tracer().startSpan(
-      `${req.method} ${req.path}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } },
-      parent,
-    );
-    res.setHeader('x-trace-id', span.spanContext().traceId);
+    const traceId = currentTraceId();
+    if (traceId) res.setHeader('x-trace-id', traceId);
 
     let done = false;
     const finish = () => {
@@ -53,11 +40,6 @@ export function observe(metrics: Metrics): RequestHandler {
       inFlight.dec();
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       const status = res.writableFinished ? res.statusCode : 499;
-      span.updateName(`${req.method} ${route}`);
-      span.setAttribute('http.route', route);
-      span.setAttribute('http.response.status_code', status);
-      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
       metrics.httpServerDuration.observe(
         { method: req.method, route, status_code: String(status) },
         secondsSince(started),
@@ -66,6 +48,6 @@ export function observe(metrics: Metrics): RequestHandler {
     res.on('finish', finish);
     res.on('close', finish);
 
-    context.with(trace.setSpan(parent, span), () => runWithContext({ requestId }, () => next()));
+    runWithContext({ requestId }, () => next());
   };
 }

@@ -128,6 +128,8 @@ export function problemOf(error: unknown): Problem {
         headers: { 'retry-after': '1' },
       };
     }
+    // A backend refusing the gateway's own token is our misconfiguration (keys), never the client's fault.
+    if (error.code === GrpcStatus.UNAUTHENTICATED) return INTERNAL;
     if (status < 500) {
       return { status, slug: slugOf(status), detail: error.details, errors: fieldViolationsOf(error), headers: {} };
     }

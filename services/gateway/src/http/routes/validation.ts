@@ -32,7 +32,7 @@ type PartSchemas = Partial<Record<RequestPart, z.ZodType>>;
 type Parsed<S extends PartSchemas> = { [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : never };
 
 /** `idempotency-key` -> `Idempotency-Key`: header names as the API documents them. */
-const headerName = (name: string) =>
+export const headerName = (name: string) =>
   name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
 
 /** Every zod issue as field violations named as the caller wrote them (no `body.` prefix). */
