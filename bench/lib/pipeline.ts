@@ -101,36 +101,45 @@ export interface EventLatency {
 }
 
 /**
- * Commit-to-applied latency of the events of one tenant since `since`, per
- * consumer: billing (booked -> bill), queue (checked in -> entry), audit
- * (any event -> its record).
+ * Commit-to-applied latency of one tenant's events, per consumer, for the
+ * events committed within a window (the fixed-rate runs): billing (booked ->
+ * bill) and audit (any event -> its record) over the booking window, queue
+ * (checked in -> entry) over the check-in window.
  */
-export async function eventLatencies(admin: pg.Pool, tenantId: string, since: Date): Promise<EventLatency[]> {
-  const stages: [string, string][] = [
+export async function eventLatencies(
+  admin: pg.Pool,
+  tenantId: string,
+  windows: { book?: [Date, Date]; checkIn?: [Date, Date] },
+): Promise<EventLatency[]> {
+  const stages: [string, [Date, Date] | undefined, string][] = [
     [
       'appointment.booked -> bill (billing)',
+      windows.book,
       `SELECT extract(epoch FROM b.created_at - a.created_at) * 1000 AS ms
        FROM appointments.appointments a JOIN billing.bills b ON b.tenant_id = a.tenant_id AND b.appointment_id = a.id
-       WHERE a.tenant_id = $1 AND a.created_at >= $2`,
+       WHERE a.tenant_id = $1 AND a.created_at >= $2 AND a.created_at < $3`,
     ],
     [
       'appointment.checked_in -> queue entry (queue)',
+      windows.checkIn,
       `SELECT extract(epoch FROM q.updated_at - a.checked_in_at) * 1000 AS ms
        FROM appointments.appointments a JOIN queue.queue_entries q ON q.tenant_id = a.tenant_id AND q.appointment_id = a.id
-       WHERE a.tenant_id = $1 AND a.checked_in_at >= $2`,
+       WHERE a.tenant_id = $1 AND a.checked_in_at >= $2 AND a.checked_in_at < $3`,
     ],
     [
       'any event -> audit record (audit)',
+      windows.book,
       `SELECT extract(epoch FROM recorded_at - occurred_at) * 1000 AS ms
-       FROM audit.audit_log WHERE tenant_id = $1 AND occurred_at >= $2`,
+       FROM audit.audit_log WHERE tenant_id = $1 AND occurred_at >= $2 AND occurred_at < $3`,
     ],
   ];
   const out: EventLatency[] = [];
-  for (const [stage, sql] of stages) {
+  for (const [stage, window, sql] of stages) {
+    if (!window) continue;
     const { rows } = await admin.query<{ n: string; p50: number | null; p99: number | null }>(
       `SELECT count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,
               percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99 FROM (${sql}) t`,
-      [tenantId, since],
+      [tenantId, window[0], window[1]],
     );
     const row = rows[0]!;
     out.push({ stage, events: Number(row.n), p50Ms: row.p50 ?? Number.NaN, p99Ms: row.p99 ?? Number.NaN });

@@ -14,6 +14,7 @@ import {
   SpanStatusCode,
   trace,
   type Context,
+  type Link,
   type Span,
   type TextMapGetter,
   type TextMapSetter,
@@ -110,13 +111,19 @@ export function tracer() {
 /** Runs `fn` in a new active span, recording errors and ending the span. */
 export async function withSpan<T>(
   name: string,
-  options: { kind?: SpanKind; parent?: Context; attributes?: Record<string, string | number | boolean> },
+  options: {
+    kind?: SpanKind;
+    parent?: Context;
+    attributes?: Record<string, string | number | boolean>;
+    /** Other spans this one is about (e.g. every event of a batch). */
+    links?: Link[];
+  },
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parent = options.parent ?? context.active();
   return tracer().startActiveSpan(
     name,
-    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes ?? {} },
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes ?? {}, links: options.links ?? [] },
     parent,
     async (span) => {
       try {

@@ -23,6 +23,7 @@ import { normalizeUuid } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { secondsSince, type Metrics } from '../metrics.js';
 import type { HealthCheck } from '../ops-server.js';
+import { trace } from '@opentelemetry/api';
 import { contextFromCarrier, recordGetter, SpanKind, withSpan } from '../tracing.js';
 import { backoffDelay, isTransientError, sleep } from '../transient.js';
 import { consumerGroupTopicSpecs, deadLetterTopic, ensureTopics, replayGroupId, retryTopic } from './kafka.js';
@@ -85,9 +86,19 @@ export interface EventConsumerOptions {
   batchSize?: number;
 }
 
+/**
+ * Applies several events of one tenant at once, in the order they came,
+ * inside the consumer's transaction: for handlers whose work is cheaper in
+ * bulk (one lock, one multi-row insert). Envelopes as received, payloads still
+ * encoded; each called with one event on the careful path.
+ */
+export type BatchEventHandler = (envelopes: Envelope[], tx: Transaction) => Promise<void>;
+
 export interface EventConsumer {
   readonly groupId: string;
   on<D extends EventDefinition>(def: D, handler: EventHandler<D>): EventConsumer;
+  /** One handler for all of these event types, given each chunk's run of such events at once. */
+  onBatch(defs: readonly EventDefinition[], handler: BatchEventHandler): EventConsumer;
   start(): Promise<void>;
   /** Finishes the event in hand, commits offsets and leaves the group. */
   stop(): Promise<void>;
@@ -96,10 +107,12 @@ export interface EventConsumer {
 
 type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead_lettered';
 
-type Entry = { def: EventDefinition; handler: EventHandler<EventDefinition> };
+type Entry =
+  | { def: EventDefinition; handler: EventHandler<EventDefinition>; batch?: undefined }
+  | { def: EventDefinition; batch: BatchEventHandler; handler?: undefined };
 
 export function createEventConsumer(options: EventConsumerOptions): EventConsumer {
-  const handlers = new Map<string, { def: EventDefinition; handler: EventHandler<EventDefinition> }>();
+  const handlers = new Map<string, Entry>();
   const processedTable = `${quoteIdent(messagingSchemaOf(options.schema))}.processed_event`;
   const log = options.logger.child({ component: 'event-consumer', groupId: options.groupId });
   const stopping = new AbortController();
@@ -136,6 +149,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
 
   /** Decodes the payload and runs the handler in `tx`, in the event's trace and request context. */
   async function apply(tx: Transaction, envelope: Envelope, entry: Entry, topic: string): Promise<void> {
+    if (entry.batch) return applyBatch(tx, [envelope], entry.batch, topic);
     let data: unknown;
     try {
       data = decodeEventData(entry.def, envelope);
@@ -162,6 +176,30 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     );
   }
 
+  /** A run of events for a batch handler: one span for the run, linked to each event's trace. */
+  async function applyBatch(tx: Transaction, envelopes: Envelope[], batch: BatchEventHandler, topic: string) {
+    const first = envelopes[0]!;
+    const links = envelopes.flatMap((e) => {
+      const spanContext = trace.getSpanContext(contextFromCarrier({ traceparent: e.traceparent }, recordGetter));
+      return spanContext ? [{ context: spanContext }] : [];
+    });
+    await withSpan(
+      `${topic} process ${envelopes.length === 1 ? first.type : `${envelopes.length} events`}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromCarrier({ traceparent: first.traceparent }, recordGetter),
+        links,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': topic,
+          'messaging.batch.message_count': envelopes.length,
+          'messaging.consumer.group.name': options.groupId,
+        },
+      },
+      () => runWithContext({ requestId: first.id, tenantId: first.tenantId }, () => batch(envelopes, tx)),
+    );
+  }
+
   /** One event in a transaction of its own (the careful path: retried, dead-lettered alone). */
   async function applyOnce(envelope: Envelope, entry: Entry, topic: string): Promise<'processed' | 'duplicate'> {
     return options.database.transaction(envelope.tenantId, async (tx) => {
@@ -184,19 +222,33 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         items.map((i) => i.envelope),
       );
       const outcomes: ('processed' | 'duplicate')[] = [];
+      // Consecutive events of one batch handler go to it together.
+      let run: { batch: BatchEventHandler; envelopes: Envelope[] } | undefined;
+      const flush = async () => {
+        if (run) await applyBatch(tx, run.envelopes, run.batch, topic);
+        run = undefined;
+      };
       for (const { envelope, entry } of items) {
         // A second copy of an event within the chunk finds its id already taken.
         if (!fresh.delete(envelope.id)) {
           outcomes.push('duplicate');
           continue;
         }
+        outcomes.push('processed');
+        if (entry.batch) {
+          if (run && run.batch !== entry.batch) await flush();
+          run ??= { batch: entry.batch, envelopes: [] };
+          run.envelopes.push(envelope);
+          continue;
+        }
+        await flush();
         try {
           await apply(tx, envelope, entry, topic);
         } catch (error) {
           throw new ChunkFailure(envelope.id, error);
         }
-        outcomes.push('processed');
       }
+      await flush();
       return outcomes;
     });
   }
@@ -509,6 +561,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     groupId: options.groupId,
     on(def, handler) {
       handlers.set(def.type, { def, handler: handler as unknown as EventHandler<EventDefinition> });
+      return self;
+    },
+    onBatch(defs, batch) {
+      for (const def of defs) handlers.set(def.type, { def, batch });
       return self;
     },
     async start() {

@@ -67,40 +67,49 @@ export function createAuditStore(db: Database, newId: () => string): AuditStore 
             if (!head) throw new Error(`chain head of tenant ${tenantId} could not be created`);
             return { seq: head.last_seq, hash: head.last_hash };
           },
-          async append(r) {
-            // The unique (tenant, event, occurred_at) index: a replay that got past
-            // the processed-event record still finds its record here.
-            const inserted = await tx.query(
-              `INSERT INTO audit_log (id, tenant_id, seq, event_id, event_type, source, entity_type, entity_id, actor_kind,
-                 actor_id, patient_id, occurred_at, trace_id, data, prev_hash, hash, key_id)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-               ON CONFLICT (tenant_id, event_id, occurred_at) DO NOTHING RETURNING 1`,
+          async recorded(events) {
+            const rows = await tx.query<{ event_id: string }>(
+              `SELECT event_id FROM audit_log
+               WHERE tenant_id = $1 AND (event_id, occurred_at) IN (SELECT * FROM unnest($2::uuid[], $3::timestamptz[]))`,
+              [tenantId, events.map((e) => e.eventId), events.map((e) => e.occurredAt)],
+            );
+            return new Set(rows.map((r) => r.event_id));
+          },
+          async append(records) {
+            // One insert for the run; the unique (tenant, event, occurred_at) index
+            // still refuses an event twice, failing the whole change.
+            await tx.execute(
+              `WITH appended AS (
+                 INSERT INTO audit_log (id, tenant_id, seq, event_id, event_type, source, entity_type, entity_id, actor_kind,
+                   actor_id, patient_id, occurred_at, trace_id, data, prev_hash, hash, key_id)
+                 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::text[],
+                   $8::text[], $9::text[], $10::text[], $11::uuid[], $12::timestamptz[], $13::text[], $14::jsonb[],
+                   $15::text[], $16::text[], $17::text[])
+                 RETURNING 1)
+               UPDATE chain_heads SET last_seq = $18, last_hash = $19, updated_at = CURRENT_TIMESTAMP
+               WHERE tenant_id = $2[1] AND (SELECT count(*) FROM appended) = cardinality($1::uuid[])`,
               [
-                newId(),
-                r.tenantId,
-                r.seq,
-                r.eventId,
-                r.eventType,
-                r.source,
-                r.entityType,
-                r.entityId,
-                r.actorKind,
-                r.actorId,
-                r.patientId,
-                r.occurredAt,
-                r.traceId,
-                JSON.stringify(r.data),
-                r.prevHash,
-                r.hash,
-                r.keyId,
+                records.map(() => newId()),
+                records.map((r) => r.tenantId),
+                records.map((r) => r.seq),
+                records.map((r) => r.eventId),
+                records.map((r) => r.eventType),
+                records.map((r) => r.source),
+                records.map((r) => r.entityType),
+                records.map((r) => r.entityId),
+                records.map((r) => r.actorKind),
+                records.map((r) => r.actorId),
+                records.map((r) => r.patientId),
+                records.map((r) => r.occurredAt),
+                records.map((r) => r.traceId),
+                records.map((r) => JSON.stringify(r.data)),
+                records.map((r) => r.prevHash),
+                records.map((r) => r.hash),
+                records.map((r) => r.keyId),
+                records.at(-1)!.seq,
+                records.at(-1)!.hash,
               ],
             );
-            if (inserted.length === 0) return false;
-            await tx.execute(
-              'UPDATE chain_heads SET last_seq = $2, last_hash = $3, updated_at = CURRENT_TIMESTAMP WHERE tenant_id = $1',
-              [r.tenantId, r.seq, r.hash],
-            );
-            return true;
           },
         }),
       ),

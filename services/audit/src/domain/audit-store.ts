@@ -45,11 +45,13 @@ export interface TrailChanges {
    * tenant happen one after another, so seq has no gaps and no repeats.
    */
   lockChainHead(): Promise<ChainLink>;
+  /** Which of these events the tenant's trail already holds (by event id and time). */
+  recorded(events: readonly Pick<ChainedEntry, 'eventId' | 'occurredAt'>[]): Promise<Set<string>>;
   /**
-   * Appends a record and moves the chain head to it; false (and nothing
-   * changed) when the trail already holds this event.
+   * Appends records that continue the chain from its head, in order, and moves
+   * the head to the last of them.
    */
-  append(record: ChainedEntry): Promise<boolean>;
+  append(records: readonly ChainedEntry[]): Promise<void>;
 }
 
 /**

@@ -8,20 +8,18 @@ import { traceIdOf, type ServiceRuntime } from '@hms/platform';
 import { describeEventData, EVENTS, type Envelope, type EventDefinition } from '@hms/proto';
 import { createAuditStore } from '../db/audit.repository.js';
 import type { Keyring } from '../domain/keyring.js';
-import { recordEvent } from '../domain/record-event.js';
+import { recordEvents } from '../domain/record-event.js';
 import { parseSubject, patientOf } from '../domain/subject.js';
 import type { AuditEntry } from '../domain/types.js';
 
 export const AUDIT_CONSUMER_GROUP = 'hms.audit';
 
 export function consumeEveryEvent(runtime: ServiceRuntime, newId: () => string, chainKeys: Keyring): void {
-  const consumer = runtime.consumer(AUDIT_CONSUMER_GROUP);
   const definitions: EventDefinition[] = Object.values(EVENTS);
-  for (const def of definitions) {
-    consumer.on(def, async (_event, tx, envelope) => {
-      await recordEvent(createAuditStore(runtime.database.within(tx), newId), chainKeys, auditEntryOf(envelope));
-    });
-  }
+  // A chunk's events of one tenant are appended under one lock of its chain head, in one insert.
+  runtime.consumer(AUDIT_CONSUMER_GROUP).onBatch(definitions, async (envelopes, tx) => {
+    await recordEvents(createAuditStore(runtime.database.within(tx), newId), chainKeys, envelopes.map(auditEntryOf));
+  });
 }
 
 /** The trail's view of an event: who did what to which entity, when, and what the event said. */

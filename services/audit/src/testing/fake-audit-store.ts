@@ -28,14 +28,21 @@ export function fakeAuditStore() {
         async lockChainHead() {
           return head;
         },
-        async append(record) {
-          const seen = [...records, ...staged].some(
-            (r) => r.tenantId === record.tenantId && r.eventId === record.eventId,
+        async recorded(events) {
+          const ids = new Set(events.map((e) => e.eventId));
+          return new Set(
+            [...records, ...staged].filter((r) => r.tenantId === tenantId && ids.has(r.eventId)).map((r) => r.eventId),
           );
-          if (seen) return false;
-          staged.push({ ...record, id: `record-${String(++n).padStart(8, '0')}`, recordedAt: new Date(0) });
-          head = { seq: record.seq, hash: record.hash };
-          return true;
+        },
+        async append(appended) {
+          for (const record of appended) {
+            if (record.tenantId !== tenantId) throw new Error('a record of another tenant in this change');
+            if ([...records, ...staged].some((r) => r.tenantId === tenantId && r.eventId === record.eventId)) {
+              throw new Error(`event ${record.eventId} is already on the trail`); // the unique index
+            }
+            staged.push({ ...record, id: `record-${String(++n).padStart(8, '0')}`, recordedAt: new Date(0) });
+            head = { seq: record.seq, hash: record.hash };
+          }
         },
       });
       records.push(...staged);
