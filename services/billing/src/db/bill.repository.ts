@@ -36,10 +36,18 @@ export function createBillStore(db: Database): BillStore {
       db.transaction(tenantId, (tx) =>
         fn({
           async insertUnlessBilled(bill, events) {
-            const inserted = await tx.query(
-              `INSERT INTO bills (id, tenant_id, appointment_id, patient_id, status, currency, total_minor, paid_minor, trace_id, created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-               ON CONFLICT (tenant_id, appointment_id) DO NOTHING RETURNING id`,
+            // The bill and its lines in one statement; no line is written when the bill was not.
+            const lines = await tx.query(
+              `WITH bill AS (
+                 INSERT INTO bills (id, tenant_id, appointment_id, patient_id, status, currency, total_minor, paid_minor,
+                   trace_id, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+                 ON CONFLICT (tenant_id, appointment_id) DO NOTHING RETURNING id)
+               INSERT INTO bill_items (id, tenant_id, bill_id, kind, description, quantity, unit_price_minor, amount_minor, created_at)
+               SELECT i.id, $2, bill.id, i.kind::"BillItemKind", i.description, i.quantity, i.unit_price, i.amount, $10
+               FROM bill, unnest($11::uuid[], $12::text[], $13::text[], $14::int[], $15::bigint[], $16::bigint[])
+                 AS i(id, kind, description, quantity, unit_price, amount)
+               RETURNING 1`,
               [
                 bill.id,
                 bill.tenantId,
@@ -51,18 +59,6 @@ export function createBillStore(db: Database): BillStore {
                 bill.paidMinor,
                 bill.traceId,
                 bill.createdAt,
-              ],
-            );
-            if (inserted.length === 0) return false;
-            await tx.execute(
-              `INSERT INTO bill_items (id, tenant_id, bill_id, kind, description, quantity, unit_price_minor, amount_minor, created_at)
-               SELECT i.id, $1, $2, i.kind::"BillItemKind", i.description, i.quantity, i.unit_price, i.amount, $3
-               FROM unnest($4::uuid[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[])
-                 AS i(id, kind, description, quantity, unit_price, amount)`,
-              [
-                bill.tenantId,
-                bill.id,
-                bill.createdAt,
                 bill.items.map((i) => i.id),
                 bill.items.map((i) => i.kind),
                 bill.items.map((i) => i.description),
@@ -71,6 +67,7 @@ export function createBillStore(db: Database): BillStore {
                 bill.items.map((i) => i.amountMinor),
               ],
             );
+            if (lines.length === 0) return false;
             tx.emit(...events);
             return true;
           },
