@@ -42,9 +42,10 @@ export type CpuSnapshot = Map<string, number>;
 
 /**
  * Reads the CPU time of every process of the stack: each component the
- * scripts started is a session leader with its pid in $HMS_RUN/<name>.pid,
- * and everything it forked (PostgreSQL backends, nginx workers) stays in its
- * session. A process's own time plus what its reaped children used counts.
+ * scripts started has its pid in $HMS_RUN/<name>.pid, and everything it forked
+ * (PostgreSQL backends, nginx workers) descends from it. Descent is followed
+ * by parent pid, not session: PostgreSQL's backends make sessions of their
+ * own. A process's own time plus what its reaped children used counts.
  */
 export function cpuSnapshot(env: StackEnv): CpuSnapshot {
   const leaders = new Map<number, string>();
@@ -54,7 +55,7 @@ export function cpuSnapshot(env: StackEnv): CpuSnapshot {
     const pid = Number(readFileSync(path.join(run, file), 'utf8').trim());
     if (Number.isInteger(pid) && pid > 0) leaders.set(pid, file.slice(0, -'.pid'.length));
   }
-  const totals: CpuSnapshot = new Map([...leaders.values()].map((name) => [name, 0]));
+  const processes = new Map<number, { parent: number; seconds: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -65,11 +66,21 @@ export function cpuSnapshot(env: StackEnv): CpuSnapshot {
     }
     // Fields after "(comm)": state ppid pgrp session ... utime(14) stime(15) cutime(16) cstime(17)
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const session = Number(fields[3]);
-    const name = leaders.get(session);
-    if (!name) continue;
     const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-    totals.set(name, (totals.get(name) ?? 0) + ticks / TICKS_PER_SECOND);
+    processes.set(Number(entry), { parent: Number(fields[1]), seconds: ticks / TICKS_PER_SECOND });
+  }
+  const totals: CpuSnapshot = new Map([...leaders.values()].map((name) => [name, 0]));
+  for (const [pid, { seconds }] of processes) {
+    // The component a process belongs to: its nearest ancestor (or itself) that is a leader.
+    let at: number | undefined = pid;
+    for (let depth = 0; at !== undefined && at > 1 && depth < 64; depth += 1) {
+      const name = leaders.get(at);
+      if (name) {
+        totals.set(name, (totals.get(name) ?? 0) + seconds);
+        break;
+      }
+      at = processes.get(at)?.parent;
+    }
   }
   return totals;
 }
