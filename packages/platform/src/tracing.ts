@@ -85,6 +85,10 @@ export function startTracing(options: {
     serviceName: options.serviceName,
     instrumentations,
     logRecordProcessors: [],
+    // Metrics are prom-client's (metrics.ts): no OpenTelemetry meter, so the
+    // instrumentations record no histograms nobody reads (and export none to an
+    // OTLP endpoint that is not there), which cost CPU on every request.
+    metricReaders: [],
     ...(fanOut ? { spanProcessors: [fanOut] } : {}),
   });
   sdk.start();

@@ -16,6 +16,7 @@
  * runtime paths use SQL here because a Prisma model query costs several times
  * the CPU of the same SQL (docs/performance.md).
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { currentContext } from '../context.js';
 import { DeadlineExceededError } from '../errors.js';
@@ -153,12 +154,28 @@ function timeLeft(deadline: Date | undefined, what: 'start' | 'commit'): number 
   return Math.ceil(left);
 }
 
+/**
+ * Every statement of the write path is a named prepared statement: parsed and
+ * planned once per connection, then only bound and executed (the texts are
+ * the repositories' constants, so the set of names stays small).
+ */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 2_000;
+function statement(text: string, values: readonly unknown[] | undefined): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `hms_${createHash('sha1').update(text).digest('base64url')}`;
+    statementNames.set(text, name);
+  }
+  return { text, values: values as unknown[] | undefined, ...(name ? { name } : {}) };
+}
+
 async function queryRows<R extends object>(
   client: pg.PoolClient | pg.Pool,
   text: string,
   values?: readonly unknown[],
 ): Promise<R[]> {
-  const result = await client.query<R>(text, values as unknown[] | undefined);
+  const result = await client.query<R>(statement(text, values));
   return result.rows;
 }
 
@@ -167,7 +184,7 @@ async function executeCount(
   text: string,
   values?: readonly unknown[],
 ): Promise<number> {
-  const result = await client.query(text, values as unknown[] | undefined);
+  const result = await client.query(statement(text, values));
   return result.rowCount ?? 0;
 }
 

@@ -384,7 +384,15 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     const decoded: { envelope: Envelope; entry: Entry | undefined }[] = [];
     let clean = true;
     let failed: ChunkFailure | undefined;
+    let skipped = 0;
     for (const message of messages) {
+      // An event of a type this group does not handle (its CloudEvents type header
+      // says so) is passed over without decoding it.
+      const type = message.headers?.['ce-type']?.toString();
+      if (type !== undefined && !handlers.has(type)) {
+        skipped += 1;
+        continue;
+      }
       try {
         const envelope = canonicalIds(decodeEnvelope(message.value ?? Buffer.alloc(0)));
         decoded.push({ envelope, entry: handlers.get(envelope.type) });
@@ -393,7 +401,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         break;
       }
     }
-    if (clean && messages.length > 1) {
+    for (let i = 0; i < skipped; i += 1) {
+      options.metrics.kafkaHandleDuration.observe({ topic, event_type: 'unhandled', outcome: 'ignored' }, 0);
+    }
+    if (clean && (messages.length > 1 || decoded.length === 0)) {
       const byTenant = new Map<string, { envelope: Envelope; entry: Entry }[]>();
       for (const { envelope, entry } of decoded) {
         if (!entry) continue;

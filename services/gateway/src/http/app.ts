@@ -45,6 +45,8 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // API responses are not cached by validators: hashing every body for an ETag is CPU for nothing.
+  app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   app.set('json spaces', 0);
   app.use(observe(deps.metrics));
