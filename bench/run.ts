@@ -50,6 +50,9 @@ const WORK = {
   vus: 16,
 };
 
+/** How long the stack's idle CPU is sampled before each operation's run. */
+const IDLE_SAMPLE_MS = 3_000;
+
 /** The issue's targets (issue 6). */
 const TARGETS: Partial<Record<Op, { cpuMs: number; opsPerSecond?: number; p99Ms?: number }>> = {
   book: { cpuMs: 4, opsPerSecond: 500, p99Ms: 50 },
@@ -63,11 +66,17 @@ interface OpResult {
     failed: number;
     opsPerSecond: number;
     cpuSeconds: number;
+    /** Seconds of the measured window (run and drain). */
+    windowSeconds: number;
+    /** CPU the stack burns while idle (heartbeats, polls, scrapes), per second, measured just before. */
+    idleCpuPerSecond: number;
     byComponent: Record<string, number>;
     drainMs: number;
   };
   atRate: { rate: number; p50Ms: number; p95Ms: number; p99Ms: number; failed: number };
   cpuMsPerOp: number;
+  /** CPU-ms per operation less what the stack would have burnt idle over the window. */
+  netCpuMsPerOp: number;
   ceiling?: { name: string; opsPerSecond: number; ratio: number };
   points: [number, number][];
 }
@@ -129,7 +138,11 @@ async function main(): Promise<void> {
       const saturate = isWrite
         ? { HMS_ITERATIONS: op === 'book' ? WORK.saturateWrites : WORK.checkIns, HMS_VUS: WORK.vus, HMS_OFFSET: offset }
         : { HMS_VUS: WORK.vus, HMS_ITERATIONS: 1_000_000, HMS_OFFSET: offset };
+      const idleFrom = cpuSnapshot(env);
+      await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
+      const idleCpuPerSecond = sum(cpuUsed(idleFrom, cpuSnapshot(env)).values()) / (IDLE_SAMPLE_MS / 1000);
       const before = cpuSnapshot(env);
+      const windowFrom = Date.now();
       const sat = await runK6({
         k6: `${env.HMS_TOOLS}/bin/k6`,
         op,
@@ -140,6 +153,7 @@ async function main(): Promise<void> {
       });
       const drainMs = await pipeline.drain(60_000);
       const used = cpuUsed(before, cpuSnapshot(env));
+      const windowSeconds = (Date.now() - windowFrom) / 1000;
       offset += WORK.saturateWrites;
 
       log(`${op}: ${WORK.rate}/s for ${WORK.rateSeconds}`);
@@ -170,6 +184,8 @@ async function main(): Promise<void> {
           failed: sat.failed,
           opsPerSecond: sat.rate,
           cpuSeconds,
+          windowSeconds,
+          idleCpuPerSecond,
           byComponent: Object.fromEntries(
             [...used].map(([k, v]) => [k, Math.round((v / Math.max(1, sat.ok)) * 1e6) / 1e3]),
           ),
@@ -177,6 +193,7 @@ async function main(): Promise<void> {
         },
         atRate: { rate: WORK.rate, p50Ms: rated.p50Ms, p95Ms: rated.p95Ms, p99Ms: rated.p99Ms, failed: rated.failed },
         cpuMsPerOp: (cpuSeconds * 1000) / Math.max(1, sat.ok),
+        netCpuMsPerOp: (Math.max(0, cpuSeconds - idleCpuPerSecond * windowSeconds) * 1000) / Math.max(1, sat.ok),
         points: rated.points,
       });
       log(
@@ -261,6 +278,7 @@ function printTable(
       r.op,
       r.saturation.opsPerSecond.toFixed(0),
       r.cpuMsPerOp.toFixed(2),
+      r.netCpuMsPerOp.toFixed(2),
       r.atRate.p50Ms.toFixed(1),
       r.atRate.p95Ms.toFixed(1),
       r.atRate.p99Ms.toFixed(1),
@@ -276,6 +294,7 @@ function printTable(
     'operation',
     'ops/s sat.',
     'CPU-ms/op',
+    'net of idle',
     `p50@${WORK.rate}/s`,
     'p95',
     'p99',
