@@ -1,7 +1,7 @@
 import { PoisonEventError } from '@hms/platform';
 import { EVENTS, toTimestamp, type DecodedEvent } from '@hms/proto';
 import { describe, expect, it } from 'vitest';
-import { openBillCommand } from './appointment-booked.consumer.js';
+import { openBillCommand } from './appointment-events.consumer.js';
 
 type Booked = DecodedEvent<typeof EVENTS.appointmentBooked>;
 
