@@ -58,6 +58,7 @@ describe('openBillCommand', () => {
       tenantId: ids.tenantId.toLowerCase(),
       appointmentId: ids.appointmentId,
       patientId: ids.patientId.toLowerCase(),
+      departmentId: '0192f0a0-0000-7000-8000-00000000000e',
       consultationFeeMinor: 50_000,
       hospitalFeeMinor: 10_000,
       currency: 'INR',

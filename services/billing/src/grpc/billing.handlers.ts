@@ -283,7 +283,9 @@ export function billingHandlers(deps: BillingDeps): UnaryImplementation<BillingS
 }
 
 function discountMessage(d: Discount | undefined) {
-  return d ? { kind: `DISCOUNT_KIND_${d.kind}` as const, value: d.value, reason: d.reason, appliedBy: d.appliedBy } : null;
+  return d
+    ? { kind: `DISCOUNT_KIND_${d.kind}` as const, value: d.value, reason: d.reason, appliedBy: d.appliedBy }
+    : null;
 }
 
 const ts = (d: Date | undefined) => (d ? toTimestamp(d) : null);
