@@ -158,6 +158,7 @@ describe('billing service', () => {
       patientId,
       currency: 'INR',
       totalMinor: 60_000,
+      departmentId: expect.any(String),
     });
     expect(event.envelope.traceparent.split('-')[1]).toBe(traceId);
   });

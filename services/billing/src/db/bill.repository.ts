@@ -289,9 +289,17 @@ function changesIn(tx: Transaction): BillChanges {
              discount_kind = $13, discount_value = $14, discount_reason = $15, discount_by = $16,
              invoice_number = $17, fiscal_year = $18, issued_at = $19, issued_by = $20, due_at = $21,
              overdue_at = $22, voided_at = $23, void_reason = $24, updated_at = now()
-           WHERE tenant_id = $1 AND id = $2 RETURNING id)
+           WHERE tenant_id = $1 AND id = $2 RETURNING id),
+         -- The dues row exists whenever a delta is negative (a bill counted before); a new one
+         -- is inserted only for a positive delta, as a CHECK judges the row proposed for insert.
+         dues AS (
+           UPDATE dues_outstanding SET due_minor = due_minor + $27::bigint, bills = bills + $28::int
+           WHERE tenant_id = $1 AND department_id = $25 AND currency = $26 AND ($27::bigint <> 0 OR $28::int <> 0)
+             AND EXISTS (SELECT 1 FROM saved)
+           RETURNING 1)
          INSERT INTO dues_outstanding (tenant_id, department_id, currency, due_minor, bills)
-         SELECT $1, $25, $26, $27, $28 FROM saved WHERE $27 <> 0 OR $28 <> 0
+         SELECT $1, $25, $26, $27::bigint, $28::int FROM saved
+         WHERE ($27::bigint <> 0 OR $28::int <> 0) AND NOT EXISTS (SELECT 1 FROM dues)
          ON CONFLICT (tenant_id, department_id, currency) DO UPDATE
            SET due_minor = dues_outstanding.due_minor + EXCLUDED.due_minor,
                bills = dues_outstanding.bills + EXCLUDED.bills`,
