@@ -5,7 +5,7 @@
  * outstanding per department (from each bill's due amount before and after).
  */
 import { claimIdempotencyKey, ConflictError, violates, type Database, type Sql, type Transaction } from '@hms/platform';
-import type { BillChanges, BillFilter, BillStore, CollectionLine, RefundFilter } from '../domain/bill-store.js';
+import type { BillChanges, BillStore, CollectionLine, RefundFilter } from '../domain/bill-store.js';
 import {
   DEFAULT_SETTINGS,
   type Bill,
