@@ -379,6 +379,35 @@ describe('overdue', () => {
   });
 });
 
+describe('indexes', () => {
+  it('serve the overdue list by status with a cursor, and the overdue sweep', async () => {
+    const db = await runtimeDb.connect();
+    try {
+      // Tables this small are read whole when allowed; the question is whether the index serves the query.
+      await db.query('BEGIN');
+      await db.query('SET LOCAL enable_seqscan = off');
+      const plan = async (sql: string, values: unknown[]) =>
+        JSON.stringify((await db.query(`EXPLAIN (FORMAT JSON) ${sql}`, values)).rows[0]);
+      expect(
+        await plan(
+          `SELECT id FROM billing.bills WHERE tenant_id = $1 AND status = 'OVERDUE' AND id < $2 ORDER BY id DESC LIMIT 51`,
+          [tenantId, newId()],
+        ),
+      ).toContain('bills_tenant_id_status_id_idx');
+      expect(
+        await plan(
+          `SELECT id FROM billing.bills WHERE tenant_id = $1 AND status IN ('OPEN', 'PARTIALLY_PAID')
+             AND invoice_number IS NOT NULL AND due_at < now() AND due_minor > 0 ORDER BY due_at LIMIT 500`,
+          [tenantId],
+        ),
+      ).toContain('bills_overdue_candidates_idx');
+    } finally {
+      await db.query('ROLLBACK');
+      db.release();
+    }
+  });
+});
+
 describe('when the appointment is cancelled', () => {
   it('voids an unpaid bill, and credits and asks to refund a paid one (through Kafka)', async () => {
     const unpaid = await newBill();

@@ -19,7 +19,7 @@
  * alone, and what is already credited or requested for refund is not asked again.
  */
 import type { BillingDeps } from './edit-bill.js';
-import { billVoided } from './events.js';
+import { billIssued, billVoided } from './events.js';
 import { creditBill } from './credit-notes.js';
 import { issued } from './issue-bill.js';
 import { settled } from './pricing.js';
@@ -61,7 +61,7 @@ export async function settleEndedAppointment(deps: BillingDeps, cmd: Appointment
     const kept = late ? Math.min(consultation, bill.totalMinor - bill.creditedMinor) : 0;
     if (!bill.issue) {
       bill = await issued(tx, bill, BILLING_SYSTEM, deps.now());
-      await tx.saveBill(bill, []);
+      await tx.saveBill(bill, [billIssued(bill)]);
     }
     const credit = bill.totalMinor - bill.creditedMinor - kept;
     if (credit > 0) bill = (await creditBill(tx, deps, bill, credit, reason, BILLING_SYSTEM)).bill;

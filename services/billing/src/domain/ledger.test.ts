@@ -438,6 +438,12 @@ describe('when the appointment ends', () => {
     const after = await end('cancelled', new Date(startsAt.getTime() - 5 * 3_600_000));
     expect(after).toMatchObject({ creditedMinor: 60_000, refundReservedMinor: 60_000, dueMinor: -60_000 });
     expect(after!.issue).toBeDefined();
+    expect(
+      fake
+        .events()
+        .slice(-3)
+        .map((e) => e.def.type),
+    ).toEqual(['bill.issued', 'credit_note.issued', 'refund.requested']);
     expect(fake.refunds()).toEqual([
       expect.objectContaining({ amountMinor: 60_000, status: 'REQUESTED', requestedBy: 'billing' }),
     ]);
