@@ -11,6 +11,8 @@
  *   npm run bench -- --target dev    a running stack of that profile instead
  *   npm run bench -- --quick         shorter runs (a smoke of the benchmark itself)
  *   npm run bench -- --only book,get-appointment
+ *   npm run bench -- --only daily-report --bills 1000000   the report over a tenant with that many bills
+ *                                    (bench/lib/billing-data.ts loads them first; takes a few minutes)
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -19,7 +21,8 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { createKafka, createLogger } from '@hms/platform';
 import pg from 'pg';
-import { bookNearTerm, createFixture, type Fixture } from './lib/fixture.js';
+import { loadBills } from './lib/billing-data.js';
+import { billsToPay, bookNearTerm, createFixture, type Fixture } from './lib/fixture.js';
 import { runK6, type K6Run } from './lib/k6.js';
 import { eventLatencies, openPipeline, type EventLatency } from './lib/pipeline.js';
 import { renderChart } from './lib/report.js';
@@ -32,11 +35,21 @@ const { values } = parseArgs({
     only: { type: 'string' },
     quick: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    bills: { type: 'string' },
   },
 });
 const profile = values.target ?? 'bench';
 const quick = values.quick;
-const OPS = ['book', 'check-in', 'get-appointment', 'get-queue', 'list-bills', 'audit-query'] as const;
+const OPS = [
+  'book',
+  'check-in',
+  'get-appointment',
+  'get-queue',
+  'list-bills',
+  'audit-query',
+  'pay',
+  'daily-report',
+] as const;
 type Op = (typeof OPS)[number];
 const only = new Set((values.only?.split(',') ?? OPS) as Op[]);
 
@@ -54,9 +67,11 @@ const WORK = {
 const IDLE_SAMPLE_MS = 3_000;
 
 /** The issue's targets (issue 6). */
-const TARGETS: Partial<Record<Op, { cpuMs: number; opsPerSecond?: number; p99Ms?: number }>> = {
+const TARGETS: Partial<Record<Op, { cpuMs?: number; opsPerSecond?: number; p95Ms?: number; p99Ms?: number }>> = {
   book: { cpuMs: 4, opsPerSecond: 500, p99Ms: 50 },
   'get-appointment': { cpuMs: 1 },
+  // Issue 10: the daily collections report, p95 <= 20 ms (with --bills 1000000).
+  'daily-report': { p95Ms: 20 },
 };
 
 interface OpResult {
@@ -126,15 +141,23 @@ async function main(): Promise<void> {
       queueDate: readable[0]!.serviceDate,
       billedPatients: [...new Set(readable.map((a) => a.patientId))],
     };
-    await writeFile(fixtureFile, JSON.stringify({ ...fixture, ...extra }));
     await pipeline.drain(120_000);
+    const billing = await billsToPay(env, fixture.tenantId, extra.appointments);
+    if (values.bills && only.has('daily-report')) {
+      log(`daily-report: loading ${values.bills} bills into the fixture tenant`);
+      const loaded = await loadBills(env, fixture.tenantId, Number(values.bills));
+      log(
+        `daily-report: ${loaded.bills} bills, ${loaded.payments} payments loaded in ${(loaded.ms / 1000).toFixed(0)} s`,
+      );
+    }
+    await writeFile(fixtureFile, JSON.stringify({ ...fixture, ...extra, ...billing }));
     const deadBefore = await pipeline.deadLetters();
 
     let offset = 0;
     for (const op of OPS) {
       if (!only.has(op)) continue;
       log(`${op}: saturation`);
-      const isWrite = op === 'book' || op === 'check-in';
+      const isWrite = op === 'book' || op === 'check-in' || op === 'pay';
       const saturate = isWrite
         ? { HMS_ITERATIONS: op === 'book' ? WORK.saturateWrites : WORK.checkIns, HMS_VUS: WORK.vus, HMS_OFFSET: offset }
         : { HMS_VUS: WORK.vus, HMS_ITERATIONS: 1_000_000, HMS_OFFSET: offset };
@@ -267,8 +290,9 @@ function printTable(
     const t = TARGETS[r.op];
     const met = t
       ? [
-          r.cpuMsPerOp <= t.cpuMs,
+          t.cpuMs === undefined || r.cpuMsPerOp <= t.cpuMs,
           t.opsPerSecond === undefined || r.saturation.opsPerSecond >= t.opsPerSecond,
+          t.p95Ms === undefined || r.atRate.p95Ms <= t.p95Ms,
           t.p99Ms === undefined || r.atRate.p99Ms <= t.p99Ms,
         ].every(Boolean)
         ? 'met'
@@ -286,7 +310,14 @@ function printTable(
       String(r.saturation.failed + r.atRate.failed),
       (r.saturation.drainMs / 1000).toFixed(1),
       t
-        ? `<=${t.cpuMs} CPU-ms${t.opsPerSecond ? `, >=${t.opsPerSecond}/s` : ''}${t.p99Ms ? `, p99<=${t.p99Ms}` : ''}: ${met}`
+        ? `${[
+            t.cpuMs !== undefined ? `<=${t.cpuMs} CPU-ms` : '',
+            t.opsPerSecond ? `>=${t.opsPerSecond}/s` : '',
+            t.p95Ms ? `p95<=${t.p95Ms}` : '',
+            t.p99Ms ? `p99<=${t.p99Ms}` : '',
+          ]
+            .filter(Boolean)
+            .join(', ')}: ${met}`
         : '',
     ];
   });

@@ -4,7 +4,18 @@
 // summary shows every operation's latency and errors.
 import { sleep } from 'k6';
 import exec from 'k6/execution';
-import { book, checkIn, getAppointment, getQueue, listBills, loadFixture, queryAudit } from './lib/hms.js';
+import {
+  book,
+  checkIn,
+  dailyReport,
+  getAppointment,
+  getQueue,
+  listBills,
+  loadFixture,
+  pay,
+  queryAudit,
+  readBill,
+} from './lib/hms.js';
 import { STAGES, thresholdsFor } from './stages.js';
 
 const fixture = loadFixture();
@@ -19,7 +30,9 @@ const FLOWS = {
   // Waiting-room screens and doctors' desks polling their queue.
   queueReads: { share: 0.3, exec: 'queueReads' },
   // Cashiers looking up a patient's bills.
-  bills: { share: 0.2, exec: 'bills' },
+  bills: { share: 0.1, exec: 'bills' },
+  // Cashiers taking part payments and reading the bill back; now and then the day's report.
+  payments: { share: 0.1, exec: 'payments' },
   // Compliance searching the trail.
   audit: { share: 0.1, exec: 'audit' },
 };
@@ -57,6 +70,14 @@ export function queueReads() {
 
 export function bills() {
   listBills(fixture, n());
+  think();
+}
+
+export function payments() {
+  const i = n();
+  pay(fixture, i);
+  readBill(fixture, i);
+  if (i % 10 === 0) dailyReport(fixture);
   think();
 }
 

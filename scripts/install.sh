@@ -22,9 +22,10 @@ started_ms="$(now_ms)"
 # --- apt packages -----------------------------------------------------------------------
 # prometheus ships /usr/bin/promtool itself on Debian 12 (there is no separate package).
 # gettext-base: envsubst (config rendering); util-linux: setsid/setpriv/runuser.
-# The shellcheck package lints these scripts in CI.
+# The shellcheck package lints these scripts in CI. poppler-utils: pdftotext, with which
+# the end-to-end tests read back the invoices and receipts billing prints.
 APT_PACKAGES=(postgresql-15 postgresql-contrib redis-server nginx prometheus
-  curl ca-certificates openssl gettext-base procps util-linux shellcheck)
+  curl ca-certificates openssl gettext-base procps util-linux shellcheck poppler-utils)
 command -v java >/dev/null || APT_PACKAGES+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || APT_PACKAGES+=(maven)
 

@@ -93,6 +93,39 @@ export function queryAudit(fixture, n) {
   check(res, { 'audit read (200)': (r) => r.status === 200 }, { op: 'audit-query' });
 }
 
+/** A cashier takes a small part payment (10 paise) on one of the prepared bills (a fresh key each time). */
+export function pay(fixture, n) {
+  const billId = pick(fixture.bills, n);
+  const res = http.post(
+    `${fixture.api}/bills/${billId}/payments`,
+    JSON.stringify({ method: 'upi', amountMinor: 10, currency: 'INR', reference: `UPI-LOAD-${n}` }),
+    {
+      headers: headers(fixture, {
+        'idempotency-key': `load-pay-${fixture.tenantId}-${__ENV.HMS_STAGE || 'bench'}-${n}`,
+      }),
+      tags: { op: 'pay', name: 'POST /bills/{id}/payments' },
+    },
+  );
+  check(res, { 'payment recorded (201)': (r) => r.status === 201 }, { op: 'pay' });
+}
+
+export function readBill(fixture, n) {
+  const res = http.get(`${fixture.api}/bills/${pick(fixture.bills, n)}`, {
+    headers: headers(fixture),
+    tags: { op: 'get-bill', name: 'GET /bills/{id}' },
+  });
+  check(res, { 'bill read (200)': (r) => r.status === 200 }, { op: 'get-bill' });
+}
+
+/** The accountants' daily collections and dues. */
+export function dailyReport(fixture) {
+  const res = http.get(`${fixture.api}/billing/reports/daily?date=${fixture.reportDate}`, {
+    headers: headers(fixture),
+    tags: { op: 'daily-report', name: 'GET /billing/reports/daily' },
+  });
+  check(res, { 'daily report (200)': (r) => r.status === 200 }, { op: 'daily-report' });
+}
+
 /** The read ceiling: a bare node:http handler behind nginx (bench/ceilings/bare-http.ts). */
 export function bare(fixture) {
   const res = http.get(fixture.bareUrl, { tags: { op: 'bare', name: 'GET bare' } });
@@ -107,5 +140,7 @@ export const OPERATIONS = {
   'get-queue': getQueue,
   'list-bills': listBills,
   'audit-query': queryAudit,
+  pay,
+  'daily-report': dailyReport,
   bare,
 };

@@ -11,7 +11,28 @@ import type {
   AppointmentCheckedIn,
   AppointmentCheckedIn__Output,
 } from './generated/hms/appointments/v1/AppointmentCheckedIn.js';
+import type {
+  AppointmentCancelled,
+  AppointmentCancelled__Output,
+} from './generated/hms/appointments/v1/AppointmentCancelled.js';
+import type {
+  AppointmentNoShow,
+  AppointmentNoShow__Output,
+} from './generated/hms/appointments/v1/AppointmentNoShow.js';
 import type { BillCreated, BillCreated__Output } from './generated/hms/billing/v1/BillCreated.js';
+import type {
+  BillDiscountApplied,
+  BillDiscountApplied__Output,
+} from './generated/hms/billing/v1/BillDiscountApplied.js';
+import type { BillIssued, BillIssued__Output } from './generated/hms/billing/v1/BillIssued.js';
+import type { BillItemAdded, BillItemAdded__Output } from './generated/hms/billing/v1/BillItemAdded.js';
+import type { BillItemRemoved, BillItemRemoved__Output } from './generated/hms/billing/v1/BillItemRemoved.js';
+import type { BillOverdue, BillOverdue__Output } from './generated/hms/billing/v1/BillOverdue.js';
+import type { BillPaid, BillPaid__Output } from './generated/hms/billing/v1/BillPaid.js';
+import type { BillVoided, BillVoided__Output } from './generated/hms/billing/v1/BillVoided.js';
+import type { CreditNoteIssued, CreditNoteIssued__Output } from './generated/hms/billing/v1/CreditNoteIssued.js';
+import type { PaymentRecorded, PaymentRecorded__Output } from './generated/hms/billing/v1/PaymentRecorded.js';
+import type { RefundChanged, RefundChanged__Output } from './generated/hms/billing/v1/RefundChanged.js';
 import type { QueueTokenIssued, QueueTokenIssued__Output } from './generated/hms/queue/v1/QueueTokenIssued.js';
 
 /** One topic per producing service and major version. */
@@ -47,10 +68,74 @@ export const EVENTS = {
     TOPICS.appointments,
     'hms.appointments.v1.AppointmentCheckedIn',
   ),
+  // Declared here for billing's consumer; the scheduling work publishes them.
+  appointmentCancelled: defineEvent<AppointmentCancelled, AppointmentCancelled__Output>(
+    'appointment.cancelled',
+    TOPICS.appointments,
+    'hms.appointments.v1.AppointmentCancelled',
+  ),
+  appointmentNoShow: defineEvent<AppointmentNoShow, AppointmentNoShow__Output>(
+    'appointment.no_show',
+    TOPICS.appointments,
+    'hms.appointments.v1.AppointmentNoShow',
+  ),
   billCreated: defineEvent<BillCreated, BillCreated__Output>(
     'bill.created',
     TOPICS.billing,
     'hms.billing.v1.BillCreated',
+  ),
+  billItemAdded: defineEvent<BillItemAdded, BillItemAdded__Output>(
+    'bill.item_added',
+    TOPICS.billing,
+    'hms.billing.v1.BillItemAdded',
+  ),
+  billItemRemoved: defineEvent<BillItemRemoved, BillItemRemoved__Output>(
+    'bill.item_removed',
+    TOPICS.billing,
+    'hms.billing.v1.BillItemRemoved',
+  ),
+  billDiscountApplied: defineEvent<BillDiscountApplied, BillDiscountApplied__Output>(
+    'bill.discount_applied',
+    TOPICS.billing,
+    'hms.billing.v1.BillDiscountApplied',
+  ),
+  billIssued: defineEvent<BillIssued, BillIssued__Output>('bill.issued', TOPICS.billing, 'hms.billing.v1.BillIssued'),
+  paymentRecorded: defineEvent<PaymentRecorded, PaymentRecorded__Output>(
+    'payment.recorded',
+    TOPICS.billing,
+    'hms.billing.v1.PaymentRecorded',
+  ),
+  billPaid: defineEvent<BillPaid, BillPaid__Output>('bill.paid', TOPICS.billing, 'hms.billing.v1.BillPaid'),
+  refundRequested: defineEvent<RefundChanged, RefundChanged__Output>(
+    'refund.requested',
+    TOPICS.billing,
+    'hms.billing.v1.RefundChanged',
+  ),
+  refundApproved: defineEvent<RefundChanged, RefundChanged__Output>(
+    'refund.approved',
+    TOPICS.billing,
+    'hms.billing.v1.RefundChanged',
+  ),
+  refundRejected: defineEvent<RefundChanged, RefundChanged__Output>(
+    'refund.rejected',
+    TOPICS.billing,
+    'hms.billing.v1.RefundChanged',
+  ),
+  refundCompleted: defineEvent<RefundChanged, RefundChanged__Output>(
+    'refund.completed',
+    TOPICS.billing,
+    'hms.billing.v1.RefundChanged',
+  ),
+  billVoided: defineEvent<BillVoided, BillVoided__Output>('bill.voided', TOPICS.billing, 'hms.billing.v1.BillVoided'),
+  billOverdue: defineEvent<BillOverdue, BillOverdue__Output>(
+    'bill.overdue',
+    TOPICS.billing,
+    'hms.billing.v1.BillOverdue',
+  ),
+  creditNoteIssued: defineEvent<CreditNoteIssued, CreditNoteIssued__Output>(
+    'credit_note.issued',
+    TOPICS.billing,
+    'hms.billing.v1.CreditNoteIssued',
   ),
   queueTokenIssued: defineEvent<QueueTokenIssued, QueueTokenIssued__Output>(
     'queue.token_issued',

@@ -35,6 +35,12 @@ export type { Appointment } from './generated/hms/appointments/v1/Appointment.js
 export type { AppointmentStatus } from './generated/hms/appointments/v1/AppointmentStatus.js';
 export type { Bill } from './generated/hms/billing/v1/Bill.js';
 export type { BillItem } from './generated/hms/billing/v1/BillItem.js';
+export type { Payment } from './generated/hms/billing/v1/Payment.js';
+export type { Refund } from './generated/hms/billing/v1/Refund.js';
+export type { CreditNote } from './generated/hms/billing/v1/CreditNote.js';
+export type { CatalogueItem } from './generated/hms/billing/v1/CatalogueItem.js';
+export type { BillingSettings } from './generated/hms/billing/v1/BillingSettings.js';
+export type { GetDailyReportResponse as DailyReport } from './generated/hms/billing/v1/GetDailyReportResponse.js';
 export type { QueueEntry } from './generated/hms/queue/v1/QueueEntry.js';
 export type { AuditRecord } from './generated/hms/audit/v1/AuditRecord.js';
 export type { ChainProblem__Output as ChainProblem } from './generated/hms/audit/v1/ChainProblem.js';

@@ -15,7 +15,11 @@ import { HttpProblem } from './problem.js';
 export interface TokenClaims {
   tenantId: string;
   userId: string;
+  /** Roles a development token names (e.g. BILLING_SUPERVISOR), forwarded to the backends; none by default. */
+  roles?: string[] | undefined;
 }
+
+const ROLE = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 export interface TokenOptions {
   secret: string;
@@ -35,11 +39,20 @@ async function verifyWithExpiry(token: string, options: TokenOptions): Promise<{
       algorithms: ['HS256'],
       requiredClaims: ['exp', 'sub'],
     });
-    const { tid, sub } = payload;
+    const { tid, sub, roles } = payload;
     if (typeof tid !== 'string' || !isUuid(tid)) throw new Error('the token names no tenant');
     // The user id travels in gRPC metadata and audit records: a short plain string only.
     if (typeof sub !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(sub)) throw new Error('the token names no user');
-    return { claims: { tenantId: tid.toLowerCase(), userId: sub }, exp: (payload.exp ?? 0) * 1000 };
+    if (
+      roles !== undefined &&
+      !(Array.isArray(roles) && roles.length <= 20 && roles.every((r) => typeof r === 'string' && ROLE.test(r)))
+    ) {
+      throw new Error('the token names roles that are not role names');
+    }
+    return {
+      claims: { tenantId: tid.toLowerCase(), userId: sub, roles: roles as string[] | undefined },
+      exp: (payload.exp ?? 0) * 1000,
+    };
   } catch (error) {
     const detail = error instanceof joseErrors.JWTExpired ? 'the token has expired' : 'the token is not valid';
     throw unauthorized(detail);
@@ -50,7 +63,7 @@ export async function signDevelopmentToken(
   claims: TokenClaims,
   options: TokenOptions & { ttl: string },
 ): Promise<string> {
-  return new SignJWT({ tid: claims.tenantId })
+  return new SignJWT({ tid: claims.tenantId, ...(claims.roles?.length ? { roles: claims.roles } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.userId)
     .setIssuer(options.issuer)
@@ -98,9 +111,10 @@ export function authenticate(
     // For the middlewares after this one (the tenant's request budget).
     res.locals.tenant = tenant;
     const ctx = currentContext();
-    // Roles come with the identity work; until then a user has none.
-    runWithContext({ requestId: ctx?.requestId ?? '', tenantId: tenant.id, userId: claims.userId, roles: [] }, () =>
-      next(),
+    // Roles come from the token (development tokens may name some); the identity work resolves them properly.
+    runWithContext(
+      { requestId: ctx?.requestId ?? '', tenantId: tenant.id, userId: claims.userId, roles: claims.roles ?? [] },
+      () => next(),
     );
   };
 }
