@@ -35,6 +35,10 @@ export const configSchema = z.object({
     .default(6_000)
     .describe('Requests a tenant may make per minute across all gateways'),
   TENANT_CACHE_TTL_MS: configTypes.positiveInt().default(30_000).describe('How long a tenant look-up is cached'),
+  TENANT_METRICS_MAX_TENANTS: configTypes
+    .positiveInt()
+    .default(1_000)
+    .describe('Tenants one gateway labels separately in its per-tenant metrics; further tenants count as "_other"'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -11,6 +11,7 @@ import { API_PREFIX } from './api-prefix.js';
 import { authenticate } from './auth.js';
 import type { Backends } from './backends.js';
 import { observe } from './observability.js';
+import type { TenantMetrics } from './tenant-metrics.js';
 import { HttpProblem, problemHandler } from './problem.js';
 import { rateLimitPerTenant } from './rate-limit.js';
 import { refuseNulCharacters } from './text-input.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   trustProxy: string;
   /** Deadline of a trail verification, which reads far more than other calls. */
   auditVerifyDeadlineMs: number;
+  /** Per-tenant request figures (bounded labels); none in tests that do not look at them. */
+  tenantMetrics?: TenantMetrics;
 }
 
 /** A body that is there must be JSON; no body at all is fine (e.g. check-in). */
@@ -47,12 +50,17 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
   app.set('json spaces', 0);
-  app.use(observe(deps.metrics));
+  app.use(observe(deps.metrics, deps.tenantMetrics));
 
   // Who is asking, and whether they may, before any work on what they sent. Each
   // route runs these itself (so a 401 or 429 is measured under its route
   // template, and the auth work can add per-route permissions beside them).
-  const authenticated = authenticate({ ...deps.jwt, tenants: deps.tenants, cacheTtlMs: deps.tenantCacheTtlMs });
+  const authenticated = authenticate({
+    ...deps.jwt,
+    tenants: deps.tenants,
+    cacheTtlMs: deps.tenantCacheTtlMs,
+    cacheLookups: deps.metrics.cacheLookups,
+  });
   const limited = rateLimitPerTenant({ redis: deps.redis, perMinute: deps.rateLimitPerMinute });
   const guards = [
     authenticated,
