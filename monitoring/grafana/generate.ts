@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       stale += 1;
     } else {
       await writeFile(file, json);
-      console.log(`wrote ${path.relative(process.cwd(), file)}`);
+      process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
     }
   }
   process.exitCode = stale > 0 ? 1 : 0;

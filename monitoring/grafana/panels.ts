@@ -6,7 +6,7 @@
  * (e2e/dashboards.e2e.test.ts) knows which empty results are expected.
  */
 import { DashboardBuilder, RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
@@ -60,11 +60,8 @@ function target(q: Query, i: number, exemplars: boolean): DataqueryBuilder {
     .refId(String.fromCharCode(65 + i))
     .legendFormat(q.legend ?? '__auto')
     .datasource(PROMETHEUS);
-  if (q.instant)
-    b.instant(true)
-      .range(false)
-      .format('table' as never);
-  else b.range(true);
+  if (q.instant) b.instant().format(PromQueryFormat.Table);
+  else b.range();
   if (exemplars) b.exemplar(true);
   return b;
 }
