@@ -435,6 +435,10 @@ DO \$\$ BEGIN
 END \$\$;
 ALTER ROLE hms_monitor LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE CONNECTION LIMIT 5 PASSWORD '$HMS_DB_PASSWORD_MONITOR';
 GRANT pg_monitor TO hms_monitor;
+-- scripts/bootstrap.ts takes CONNECT and the public schema away from PUBLIC; the
+-- monitoring role keeps its own (pg_stat_statements' views live in public).
+GRANT CONNECT ON DATABASE hms TO hms_monitor;
+GRANT USAGE ON SCHEMA public TO hms_monitor;
 SQL
   private_dir "$PGEXP_DIR"
   printf '%s' "$HMS_DB_PASSWORD_MONITOR" >"$PGEXP_DIR/password"

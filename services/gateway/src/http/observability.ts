@@ -10,7 +10,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { currentTraceId, Gauge, observeWithTrace, runWithContext, secondsSince, type Metrics } from '@hms/platform';
+import {
+  annotateActiveSpan,
+  currentTraceId,
+  Gauge,
+  observeWithTrace,
+  runWithContext,
+  secondsSince,
+  type Metrics,
+} from '@hms/platform';
 import type { TenantMetrics } from './tenant-metrics.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -34,6 +42,8 @@ export function observe(metrics: Metrics, tenants?: TenantMetrics): RequestHandl
 
     const traceId = currentTraceId();
     if (traceId) res.setHeader('x-trace-id', traceId);
+    // nginx's request id (or ours) on the request's span: Jaeger finds the trace by it.
+    annotateActiveSpan({ 'hms.request_id': requestId });
 
     let done = false;
     const finish = () => {
