@@ -149,6 +149,11 @@ export function currentTraceId(): string {
   return id && id !== '00000000000000000000000000000000' ? id : '';
 }
 
+/** Adds attributes to the active span (e.g. the request id nginx gave a request, to find its trace by). */
+export function annotateActiveSpan(attributes: Record<string, string | number | boolean>): void {
+  trace.getActiveSpan()?.setAttributes(attributes);
+}
+
 /** The W3C traceparent of the active span, or '' when there is none. */
 export function currentTraceparent(): string {
   const carrier: Record<string, string> = {};

@@ -35,6 +35,21 @@ export const configSchema = z.object({
     .default(6_000)
     .describe('Requests a tenant may make per minute across all gateways'),
   TENANT_CACHE_TTL_MS: configTypes.positiveInt().default(30_000).describe('How long a tenant look-up is cached'),
+  TENANT_METRICS_MAX_TENANTS: configTypes
+    .positiveInt()
+    .default(1_000)
+    .describe('Tenants one gateway labels separately in its per-tenant metrics; further tenants count as "_other"'),
+  PROMETHEUS_URL: configTypes
+    .url(['http', 'https'])
+    .optional()
+    .describe('Prometheus the /admin/metrics endpoints read (unset: they answer 503)'),
+  PROMETHEUS_TIMEOUT_MS: configTypes.positiveInt().default(3_000).describe('Deadline of one Prometheus query'),
+  PLATFORM_ADMIN_USERS: configTypes
+    .list()
+    .default([])
+    .describe(
+      'TEMPORARY: user ids allowed the platform-wide /admin/metrics endpoints, until the platform-admin permission exists',
+    ),
 });
 
 export type Config = z.infer<typeof configSchema>;

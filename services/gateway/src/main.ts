@@ -12,6 +12,8 @@ import { createTenantRepository } from './db/tenant.repository.js';
 import { createApp } from './http/app.js';
 import { closeBackends, createBackends } from './http/backends.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
+import { createPrometheusReader } from './http/prometheus.js';
+import { createTenantMetrics } from './http/tenant-metrics.js';
 
 export async function startGateway(env: Record<string, string | undefined>, options: { inProcess?: boolean } = {}) {
   const config = loadConfigOrExit(configSchema, env);
@@ -59,6 +61,11 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     tenantCacheTtlMs: config.TENANT_CACHE_TTL_MS,
     trustProxy: config.TRUST_PROXY,
     auditVerifyDeadlineMs: config.AUDIT_VERIFY_DEADLINE_MS,
+    tenantMetrics: createTenantMetrics(metrics.registry, { maxTenants: config.TENANT_METRICS_MAX_TENANTS }),
+    platformMetrics: {
+      prometheus: createPrometheusReader({ url: config.PROMETHEUS_URL, timeoutMs: config.PROMETHEUS_TIMEOUT_MS }),
+      admins: config.PLATFORM_ADMIN_USERS,
+    },
   });
   let server: HttpServer | undefined;
   // Added last, so it closes first: no new requests, those in flight finish

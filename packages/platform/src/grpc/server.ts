@@ -15,7 +15,7 @@ import { runWithContext } from '../context.js';
 import { DomainError, InvalidArgumentError, UnauthenticatedError } from '../errors.js';
 import { normalizeUuid } from '../ids.js';
 import type { Logger } from '../logger.js';
-import { secondsSince, type Metrics } from '../metrics.js';
+import { observeWithTrace, secondsSince, type Metrics } from '../metrics.js';
 import { contextFromCarrier, SpanKind, withSpan } from '../tracing.js';
 import { isTransientError } from '../transient.js';
 import { nulViolations } from '../validation.js';
@@ -80,10 +80,13 @@ export function createGrpcServer(options: {
         rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
       let identity: InternalIdentity | undefined;
       const parent = contextFromCarrier(md, metadataGetter);
+      let traceId = '';
       const finish = (code: grpc.status) =>
-        options.metrics.grpcServerDuration.observe(
+        observeWithTrace(
+          options.metrics.grpcServerDuration,
           { grpc_service: serviceName, grpc_method: methodName, grpc_code: grpc.status[code] },
           secondsSince(started),
+          traceId,
         );
       void withSpan(
         `${serviceName}/${methodName}`,
@@ -92,7 +95,8 @@ export function createGrpcServer(options: {
           parent,
           attributes: { 'rpc.system': 'grpc', 'rpc.service': serviceName, 'rpc.method': methodName },
         },
-        async () => {
+        async (span) => {
+          traceId = span.spanContext().traceId;
           identity = await authenticate(md);
           const violations = nulViolations(call.request);
           if (violations.length > 0) throw new InvalidArgumentError('invalid request', violations);

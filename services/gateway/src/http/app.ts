@@ -11,9 +11,13 @@ import { API_PREFIX } from './api-prefix.js';
 import { authenticate } from './auth.js';
 import type { Backends } from './backends.js';
 import { observe } from './observability.js';
+import { requirePlatformAdmin } from './platform-admin.js';
+import type { PrometheusReader } from './prometheus.js';
+import type { TenantMetrics } from './tenant-metrics.js';
 import { HttpProblem, problemHandler } from './problem.js';
 import { rateLimitPerTenant } from './rate-limit.js';
 import { refuseNulCharacters } from './text-input.js';
+import { adminMetricsRoutes } from './routes/admin-metrics.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { auditRoutes } from './routes/audit.js';
 import { billRoutes } from './routes/bills.js';
@@ -31,6 +35,10 @@ export interface AppDeps {
   trustProxy: string;
   /** Deadline of a trail verification, which reads far more than other calls. */
   auditVerifyDeadlineMs: number;
+  /** Per-tenant request figures (bounded labels); none in tests that do not look at them. */
+  tenantMetrics?: TenantMetrics;
+  /** What /admin/metrics reads, and who may (see platform-admin.ts). */
+  platformMetrics?: { prometheus: PrometheusReader; admins: readonly string[] };
 }
 
 /** A body that is there must be JSON; no body at all is fine (e.g. check-in). */
@@ -49,12 +57,17 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   app.set('json spaces', 0);
-  app.use(observe(deps.metrics));
+  app.use(observe(deps.metrics, deps.tenantMetrics));
 
   // Who is asking, and whether they may, before any work on what they sent. Each
   // route runs these itself (so a 401 or 429 is measured under its route
   // template, and the auth work can add per-route permissions beside them).
-  const authenticated = authenticate({ ...deps.jwt, tenants: deps.tenants, cacheTtlMs: deps.tenantCacheTtlMs });
+  const authenticated = authenticate({
+    ...deps.jwt,
+    tenants: deps.tenants,
+    cacheTtlMs: deps.tenantCacheTtlMs,
+    cacheLookups: deps.metrics.cacheLookups,
+  });
   const limited = rateLimitPerTenant({ redis: deps.redis, perMinute: deps.rateLimitPerMinute });
   const guards = [
     authenticated,
@@ -69,6 +82,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(queueRoutes(deps.backends, guards));
   app.use(billRoutes(deps.backends, guards));
   app.use(auditRoutes(deps.backends, guards, { verifyDeadlineMs: deps.auditVerifyDeadlineMs }));
+  if (deps.platformMetrics) {
+    const { prometheus, admins } = deps.platformMetrics;
+    app.use(adminMetricsRoutes(prometheus, guards, requirePlatformAdmin(admins)));
+  }
 
   // An unknown path under the API still needs a token and spends the budget, so
   // probing for routes is neither anonymous nor free.

@@ -8,7 +8,7 @@
 import type { RequestHandler } from 'express';
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { currentContext, isUuid, runWithContext } from '@hms/platform';
+import { currentContext, isUuid, runWithContext, type Counter } from '@hms/platform';
 import type { Tenant, TenantRepository } from '../db/tenant.repository.js';
 import { HttpProblem } from './problem.js';
 
@@ -77,12 +77,19 @@ function unauthorized(detail: string): HttpProblem {
 }
 
 export function authenticate(
-  options: TokenOptions & { tenants: TenantRepository; cacheTtlMs: number },
+  options: TokenOptions & {
+    tenants: TenantRepository;
+    cacheTtlMs: number;
+    /** hms_cache_lookups_total: hits and misses of the tenant and token caches below. */
+    cacheLookups?: Counter<'cache' | 'result'>;
+  },
 ): RequestHandler {
+  const counted = (cache: string, hit: boolean) => options.cacheLookups?.inc({ cache, result: hit ? 'hit' : 'miss' });
   // Unknown tenants are cached too, so a flood of tokens for made-up tenants cannot flood the database.
   const cache = new LRUCache<string, Tenant | 'unknown'>({ max: 10_000, ttl: options.cacheTtlMs });
   async function tenantOf(id: string): Promise<Tenant | undefined> {
     let hit = cache.get(id);
+    counted('tenants', hit !== undefined);
     if (hit === undefined) {
       hit = (await options.tenants.find(id)) ?? 'unknown';
       cache.set(id, hit);
@@ -94,10 +101,12 @@ export function authenticate(
   const verified = new LRUCache<string, { claims: TokenClaims; exp: number }>({ max: 10_000, ttl: 60_000 });
   async function claimsOf(token: string): Promise<TokenClaims> {
     const hit = verified.get(token);
-    if (hit && hit.exp > Date.now()) return hit.claims;
-    const fresh = await verifyWithExpiry(token, options);
-    verified.set(token, fresh, { ttl: Math.max(1, Math.min(60_000, fresh.exp - Date.now())) });
-    return fresh.claims;
+    const fresh = hit !== undefined && hit.exp > Date.now();
+    counted('token-claims', fresh);
+    if (fresh) return hit.claims;
+    const checked = await verifyWithExpiry(token, options);
+    verified.set(token, checked, { ttl: Math.max(1, Math.min(60_000, checked.exp - Date.now())) });
+    return checked.claims;
   }
   return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
