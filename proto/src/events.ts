@@ -18,10 +18,7 @@ import type {
 import type { BillCreated, BillCreated__Output } from './generated/hms/billing/v1/BillCreated.js';
 import type { QueueCalled, QueueCalled__Output } from './generated/hms/queue/v1/QueueCalled.js';
 import type { QueueCompleted, QueueCompleted__Output } from './generated/hms/queue/v1/QueueCompleted.js';
-import type {
-  QueuePausedChanged,
-  QueuePausedChanged__Output,
-} from './generated/hms/queue/v1/QueuePausedChanged.js';
+import type { QueuePausedChanged, QueuePausedChanged__Output } from './generated/hms/queue/v1/QueuePausedChanged.js';
 import type {
   QueuePriorityChanged,
   QueuePriorityChanged__Output,

@@ -17,7 +17,11 @@ export async function startQueue(env: Record<string, string | undefined>, option
   const consumer = runtime.consumer(QUEUE_CONSUMER_GROUP);
   consumeAppointmentCheckedIn(runtime, consumer, newId, storeOptions);
   consumeAppointmentCancelled(runtime, consumer, storeOptions);
-  const feed = createChangeFeed({ connectionString: config.DATABASE_URL, logger: runtime.logger, metrics: runtime.metrics });
+  const feed = createChangeFeed({
+    connectionString: config.DATABASE_URL,
+    logger: runtime.logger,
+    metrics: runtime.metrics,
+  });
   runtime.manage({ name: 'change feed', start: () => feed.start(), stop: () => feed.stop() });
   // Change logs of past days serve no live stream: pruned hourly.
   let pruner: NodeJS.Timeout | undefined;

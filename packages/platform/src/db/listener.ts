@@ -68,13 +68,16 @@ export function createPgListener(options: {
   function schedule(): void {
     if (retry || stopped) return;
     attempt += 1;
-    retry = setTimeout(() => {
-      retry = undefined;
-      connect().catch((error: unknown) => {
-        log.warn({ err: error, attempt }, 'listen connection failed; retrying');
-        schedule();
-      });
-    }, backoffDelay(attempt, 200, 5_000));
+    retry = setTimeout(
+      () => {
+        retry = undefined;
+        connect().catch((error: unknown) => {
+          log.warn({ err: error, attempt }, 'listen connection failed; retrying');
+          schedule();
+        });
+      },
+      backoffDelay(attempt, 200, 5_000),
+    );
   }
 
   return {

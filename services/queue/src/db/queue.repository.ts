@@ -131,11 +131,12 @@ export function createQueueStore(db: Database, options: QueueStoreOptions = { ch
           stats: (doctorId) => statsOf(tx, tenantId, doctorId),
           async saveStats(doctorId, stats) {
             await tx.execute(
-              `INSERT INTO doctor_stats (tenant_id, doctor_id, mean_seconds, samples, updated_at)
-               VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)
+              `INSERT INTO doctor_stats (tenant_id, doctor_id, mean_seconds, samples, day, day_seconds, day_count, updated_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, CURRENT_TIMESTAMP)
                ON CONFLICT (tenant_id, doctor_id) DO UPDATE SET mean_seconds = EXCLUDED.mean_seconds,
-                 samples = EXCLUDED.samples, updated_at = EXCLUDED.updated_at`,
-              [tenantId, doctorId, stats.meanSeconds, stats.samples],
+                 samples = EXCLUDED.samples, day = EXCLUDED.day, day_seconds = EXCLUDED.day_seconds,
+                 day_count = EXCLUDED.day_count, updated_at = EXCLUDED.updated_at`,
+              [tenantId, doctorId, stats.meanSeconds, stats.samples, stats.day, stats.daySeconds, stats.dayCount],
             );
           },
           claim: (claim) => claimIdempotencyKey(tx, claim),
@@ -255,11 +256,25 @@ async function rulesOf(sql: Sql, tenantId: string): Promise<QueueRules> {
 }
 
 async function statsOf(sql: Sql, tenantId: string, doctorId: string): Promise<DoctorStats | undefined> {
-  const [row] = await sql.query<{ mean_seconds: number; samples: number }>(
-    'SELECT mean_seconds, samples FROM doctor_stats WHERE tenant_id = $1 AND doctor_id = $2',
+  const [row] = await sql.query<{
+    mean_seconds: number;
+    samples: number;
+    day: string;
+    day_seconds: number;
+    day_count: number;
+  }>(
+    'SELECT mean_seconds, samples, day, day_seconds, day_count FROM doctor_stats WHERE tenant_id = $1 AND doctor_id = $2',
     [tenantId, doctorId],
   );
-  return row ? { meanSeconds: row.mean_seconds, samples: row.samples } : undefined;
+  return row
+    ? {
+        meanSeconds: row.mean_seconds,
+        samples: row.samples,
+        day: row.day,
+        daySeconds: row.day_seconds,
+        dayCount: row.day_count,
+      }
+    : undefined;
 }
 
 async function saveEntry(sql: Sql, e: QueueEntry): Promise<void> {
@@ -371,19 +386,17 @@ function changeFromJson(json: ChangeJson): QueueChange {
     seq: json.seq,
     type: json.type,
     at: new Date(json.at),
-    entries: json.entries.map(
-      (e): PlacedEntry => ({
-        ...e,
-        appointmentId: opt(e.appointmentId),
-        joinedAt: new Date(e.joinedAt),
-        calledAt: date(e.calledAt),
-        completedAt: date(e.completedAt),
-        estimatedCallAt: date(e.estimatedCallAt),
-        callNumber: opt(e.callNumber),
-        transferredFromEntryId: opt(e.transferredFromEntryId),
-        transferredToDoctorId: opt(e.transferredToDoctorId),
-      }),
-    ),
+    entries: json.entries.map((e): PlacedEntry => ({
+      ...e,
+      appointmentId: opt(e.appointmentId),
+      joinedAt: new Date(e.joinedAt),
+      calledAt: date(e.calledAt),
+      completedAt: date(e.completedAt),
+      estimatedCallAt: date(e.estimatedCallAt),
+      callNumber: opt(e.callNumber),
+      transferredFromEntryId: opt(e.transferredFromEntryId),
+      transferredToDoctorId: opt(e.transferredToDoctorId),
+    })),
     line: json.line.map((p) => ({ ...p, estimatedCallAt: date(p.estimatedCallAt) })),
     pause: {
       ...json.pause,

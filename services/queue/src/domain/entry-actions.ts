@@ -102,7 +102,13 @@ export function skipEntry(deps: EntryDeps, cmd: { tenantId: string; entryId: str
     const skipped: QueueEntry =
       skipCount >= 2
         ? { ...entry, skipCount, status: 'NO_SHOW' }
-        : { ...entry, skipCount, status: 'SKIPPED', room: '', heldUntilCall: open.day.calls + open.rules.skipReturnAfter };
+        : {
+            ...entry,
+            skipCount,
+            status: 'SKIPPED',
+            room: '',
+            heldUntilCall: open.day.calls + open.rules.skipReturnAfter,
+          };
     return { type: 'queue.skipped', entry: skipped, events: (e, seq) => [queueSkipped(e, seq)] };
   });
 }
@@ -116,7 +122,9 @@ export function completeEntry(deps: EntryDeps, cmd: { tenantId: string; entryId:
     return {
       type: 'queue.completed',
       entry: done,
-      ...(seconds !== undefined && seconds > 0 ? { stats: withConsultation(open.stats, seconds) } : {}),
+      ...(seconds !== undefined && seconds > 0
+        ? { stats: withConsultation(open.stats, seconds, entry.serviceDate) }
+        : {}),
       events: (e, seq) => [queueCompleted(e, seq)],
     };
   });

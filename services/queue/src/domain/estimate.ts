@@ -25,14 +25,35 @@ export interface EstimateInput {
   entries: readonly QueueEntry[];
   stats: DoctorStats | undefined;
   rules: Pick<QueueRules, 'defaultConsultationSeconds'>;
+  /** The day estimated: the doctor's history is what came before it. */
+  serviceDate?: string;
   pause: { pausedAt: Date | undefined; resumeExpectedAt: Date | undefined };
   now: Date;
 }
 
+/** The doctor's history as of the start of `serviceDate` (today's own consultations left out). */
+export function historyBefore(stats: DoctorStats | undefined, serviceDate: string): DoctorStats | undefined {
+  if (!stats) return undefined;
+  if (stats.day >= serviceDate || stats.dayCount === 0) return stats;
+  // A later day: the recorded day is history now.
+  const dayMean = stats.daySeconds / stats.dayCount;
+  const weight = stats.samples === 0 ? 1 : Math.max(stats.dayCount / (stats.samples + stats.dayCount), MIN_DAY_WEIGHT);
+  return {
+    meanSeconds: stats.meanSeconds + (dayMean - stats.meanSeconds) * weight,
+    samples: stats.samples + stats.dayCount,
+    day: serviceDate,
+    daySeconds: 0,
+    dayCount: 0,
+  };
+}
+
 /** The expected length of the next consultation, ms. */
-export function consultationMs(input: Pick<EstimateInput, 'entries' | 'stats' | 'rules'>): number {
+export function consultationMs(
+  input: Pick<EstimateInput, 'entries' | 'stats' | 'rules'> & { serviceDate?: string },
+): number {
+  const history = historyBefore(input.stats, input.serviceDate ?? input.stats?.day ?? '');
   const priorMs =
-    input.stats && input.stats.samples > 0 ? input.stats.meanSeconds * 1000 : input.rules.defaultConsultationSeconds * 1000;
+    history && history.samples > 0 ? history.meanSeconds * 1000 : input.rules.defaultConsultationSeconds * 1000;
   let sum = 0;
   let n = 0;
   for (const e of input.entries) {
@@ -67,9 +88,17 @@ export function estimateCallTimes(line: readonly { id: string }[], input: Estima
   return times;
 }
 
-/** The doctor's history after one more finished consultation: a running mean that keeps adapting (weight >= 5 %). */
-export function withConsultation(stats: DoctorStats | undefined, seconds: number): DoctorStats {
-  if (!stats || stats.samples === 0) return { meanSeconds: seconds, samples: 1 };
-  const weight = Math.max(1 / (stats.samples + 1), 0.05);
-  return { meanSeconds: stats.meanSeconds + (seconds - stats.meanSeconds) * weight, samples: stats.samples + 1 };
+/** A finished day moves the history by at least this much, so a doctor's pace keeps being learnt. */
+const MIN_DAY_WEIGHT = 0.2;
+
+/** The doctor's history after one more finished consultation on `serviceDate`. */
+export function withConsultation(stats: DoctorStats | undefined, seconds: number, serviceDate: string): DoctorStats {
+  const base = historyBefore(stats, serviceDate) ?? {
+    meanSeconds: 0,
+    samples: 0,
+    day: serviceDate,
+    daySeconds: 0,
+    dayCount: 0,
+  };
+  return { ...base, day: serviceDate, daySeconds: base.daySeconds + seconds, dayCount: base.dayCount + 1 };
 }

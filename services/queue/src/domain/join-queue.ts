@@ -83,10 +83,7 @@ export interface WalkIn {
 }
 
 /** A walk-in's token; a retry with the same idempotency key answers the first token. */
-export async function joinWalkIn(
-  deps: JoinDeps,
-  walkIn: WalkIn,
-): Promise<{ entry: PlacedEntry; replayed: boolean }> {
+export async function joinWalkIn(deps: JoinDeps, walkIn: WalkIn): Promise<{ entry: PlacedEntry; replayed: boolean }> {
   return deps.store.change(walkIn.tenantId, async (tx) => {
     if (walkIn.idempotency) {
       const earlier = await tx.claim(walkIn.idempotency);

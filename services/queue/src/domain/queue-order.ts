@@ -11,14 +11,7 @@
  * NORMAL), then by arrival, then by token. A priority patient "passes" one in
  * line when called although they arrived later.
  */
-import {
-  IN_LINE,
-  PRIORITY_RANK,
-  SERVING,
-  type QueueEntry,
-  type QueueEntryStatus,
-  type QueueRules,
-} from './types.js';
+import { IN_LINE, PRIORITY_RANK, SERVING, type QueueEntry, type QueueEntryStatus, type QueueRules } from './types.js';
 
 /** What ordering needs of an entry. */
 export type Orderable = Pick<
@@ -61,7 +54,8 @@ export function pickNext<E extends Orderable>(
     const soonest = Math.min(...line.map((e) => e.heldUntilCall));
     eligible = line.filter((e) => e.heldUntilCall === soonest);
   }
-  const best = (candidates: E[], compare: (a: E, b: E) => number) => candidates.reduce((a, b) => (compare(b, a) < 0 ? b : a));
+  const best = (candidates: E[], compare: (a: E, b: E) => number) =>
+    candidates.reduce((a, b) => (compare(b, a) < 0 ? b : a));
   const emergencies = eligible.filter((e) => e.priority === 'EMERGENCY');
   if (emergencies.length > 0) return best(emergencies, byArrival);
   const starved = eligible.filter((e) => (passes.get(e.id) ?? 0) >= rules.maxPriorityPasses);

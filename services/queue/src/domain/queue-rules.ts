@@ -21,7 +21,11 @@ export function getQueueRules(deps: { store: QueueStore }, tenantId: string): Pr
   return deps.store.rules(tenantId);
 }
 
-export function setQueueRules(deps: { store: QueueStore }, tenantId: string, rules: QueueRules): Promise<QueueRules> {
+export async function setQueueRules(
+  deps: { store: QueueStore },
+  tenantId: string,
+  rules: QueueRules,
+): Promise<QueueRules> {
   const valid = validateRules(rules);
   return deps.store.change(tenantId, async (tx) => {
     await tx.setRules(valid);

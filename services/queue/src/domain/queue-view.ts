@@ -39,6 +39,7 @@ export function viewOf(input: ViewInput): DoctorQueue {
     entries: input.entries,
     stats: input.stats,
     rules: input.rules,
+    serviceDate: input.serviceDate,
     pause: { pausedAt: input.day?.pausedAt, resumeExpectedAt: input.day?.resumeExpectedAt },
     now: input.now,
   });

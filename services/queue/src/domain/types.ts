@@ -6,14 +6,7 @@
  * out of the queue for good.
  */
 export type QueueEntryStatus =
-  | 'WAITING'
-  | 'CALLED'
-  | 'IN_CONSULTATION'
-  | 'DONE'
-  | 'SKIPPED'
-  | 'NO_SHOW'
-  | 'TRANSFERRED'
-  | 'REMOVED';
+  'WAITING' | 'CALLED' | 'IN_CONSULTATION' | 'DONE' | 'SKIPPED' | 'NO_SHOW' | 'TRANSFERRED' | 'REMOVED';
 
 /** EMERGENCY before SENIOR and DISABLED before NORMAL. */
 export type PriorityClass = 'NORMAL' | 'SENIOR' | 'DISABLED' | 'EMERGENCY';
@@ -86,11 +79,19 @@ export const DEFAULT_RULES: QueueRules = {
   defaultConsultationSeconds: 600,
 };
 
-/** What the doctor's finished consultations of earlier days say. */
+/**
+ * The doctor's consultation history: a smoothed mean over the days before
+ * `day`, and `day`'s own consultations so far (folded into the mean once a
+ * later day begins), so today's pace is never counted twice.
+ */
 export interface DoctorStats {
-  /** Smoothed mean consultation length, seconds. */
+  /** Smoothed mean consultation length of the days before `day`, seconds (0 with no history). */
   meanSeconds: number;
+  /** Consultations behind meanSeconds. */
   samples: number;
+  day: string;
+  daySeconds: number;
+  dayCount: number;
 }
 
 /** An entry with its place: 1-based position in the calling order for those in line, 0 for the others. */

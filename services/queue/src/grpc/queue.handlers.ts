@@ -10,12 +10,7 @@ import {
 import { fromTimestamp, type QueueServiceHandlers } from '@hms/proto';
 import { z } from 'zod';
 import { callNext } from '../domain/call-next.js';
-import {
-  completeEntry,
-  recallEntry,
-  setEntryPriority,
-  skipEntry,
-} from '../domain/entry-actions.js';
+import { completeEntry, recallEntry, setEntryPriority, skipEntry } from '../domain/entry-actions.js';
 import { changesAfter, getQueue, resolveServiceDate } from '../domain/get-queue.js';
 import { joinWalkIn } from '../domain/join-queue.js';
 import { setQueuePaused } from '../domain/pause-queue.js';
@@ -105,7 +100,12 @@ export function queueHandlers(deps: QueueHandlerDeps): UnaryImplementation<Queue
     async CallNext(request, ctx) {
       const input = parseRequest(callNextRequest, request);
       const serviceDate = await resolveServiceDate(deps, ctx.tenantId, input.doctorId, input.serviceDate || undefined);
-      const entry = await callNext(deps, { tenantId: ctx.tenantId, doctorId: input.doctorId, serviceDate, room: input.room });
+      const entry = await callNext(deps, {
+        tenantId: ctx.tenantId,
+        doctorId: input.doctorId,
+        serviceDate,
+        room: input.room,
+      });
       return { entry: entryMessage(entry) };
     },
     async RecallEntry(request, ctx) {

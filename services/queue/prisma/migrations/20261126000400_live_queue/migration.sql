@@ -67,14 +67,17 @@ CREATE TABLE "queue"."queue_rules" (
         AND "default_consultation_seconds" BETWEEN 60 AND 7200)
 );
 
--- CreateTable: each doctor's consultation pace, learnt from finished consultations.
+-- CreateTable: each doctor's consultation pace: a mean over past days, and the current day's sums.
 CREATE TABLE "queue"."doctor_stats" (
     "tenant_id" UUID NOT NULL,
     "doctor_id" UUID NOT NULL,
     "mean_seconds" DOUBLE PRECISION NOT NULL,
     "samples" INTEGER NOT NULL,
+    "day" DATE NOT NULL,
+    "day_seconds" DOUBLE PRECISION NOT NULL,
+    "day_count" INTEGER NOT NULL,
     "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "doctor_stats_pkey" PRIMARY KEY ("tenant_id","doctor_id"),
-    CONSTRAINT "doctor_stats_check" CHECK ("mean_seconds" > 0 AND "samples" > 0)
+    CONSTRAINT "doctor_stats_check" CHECK ("mean_seconds" >= 0 AND "samples" >= 0 AND "day_seconds" >= 0 AND "day_count" >= 0)
 );
