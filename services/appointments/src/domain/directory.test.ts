@@ -36,7 +36,7 @@ describe('registerPatient', () => {
       phone: '+91 98450 12345',
       dateOfBirth: '1950-02-01',
     });
-    expect(patient.mrn).toBe('W-80000000ABCD');
+    expect(patient.mrn).toBe('W-00000000ABCD');
     expect(patients).toHaveLength(1);
   });
 
