@@ -35,14 +35,14 @@ export type { Appointment } from './generated/hms/appointments/v1/Appointment.js
 export type { AppointmentStatus } from './generated/hms/appointments/v1/AppointmentStatus.js';
 export type { Bill } from './generated/hms/billing/v1/Bill.js';
 export type { BillItem } from './generated/hms/billing/v1/BillItem.js';
-export type { QueueEntry } from './generated/hms/queue/v1/QueueEntry.js';
+export type { QueueEntry, QueueEntry__Output } from './generated/hms/queue/v1/QueueEntry.js';
 export type { QueueChange, QueueChange__Output } from './generated/hms/queue/v1/QueueChange.js';
 export type { LinePlace } from './generated/hms/queue/v1/LinePlace.js';
 export type { QueuePause } from './generated/hms/queue/v1/QueuePause.js';
 export type { QueueRules } from './generated/hms/queue/v1/QueueRules.js';
 export type { GetQueueResponse, GetQueueResponse__Output } from './generated/hms/queue/v1/GetQueueResponse.js';
 export type { WatchQueueResponse, WatchQueueResponse__Output } from './generated/hms/queue/v1/WatchQueueResponse.js';
-export type { Doctor } from './generated/hms/appointments/v1/Doctor.js';
+export type { Doctor, Doctor__Output } from './generated/hms/appointments/v1/Doctor.js';
 export type { Patient } from './generated/hms/appointments/v1/Patient.js';
 export type { AuditRecord } from './generated/hms/audit/v1/AuditRecord.js';
 export type { ChainProblem__Output as ChainProblem } from './generated/hms/audit/v1/ChainProblem.js';

@@ -6,10 +6,15 @@
  */
 import express, { type RequestHandler } from 'express';
 import type { Logger, Metrics, Redis } from '@hms/platform';
+import type { DisplayTokenRepository } from '../db/display-token.repository.js';
 import type { TenantRepository } from '../db/tenant.repository.js';
+import type { QueueHub } from '../live/queue-hub.js';
 import { API_PREFIX } from './api-prefix.js';
-import { authenticate } from './auth.js';
+import { authenticate, cachedTenants } from './auth.js';
 import type { Backends } from './backends.js';
+import { authenticateStaffOrDisplay, createDisplayAuth } from './display-auth.js';
+import { createDoctorDirectory } from './doctors.js';
+import type { StreamCapsOf } from './plan-limits.js';
 import { observe } from './observability.js';
 import { HttpProblem, problemHandler } from './problem.js';
 import { rateLimitPerTenant } from './rate-limit.js';
@@ -17,6 +22,10 @@ import { refuseNulCharacters } from './text-input.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { auditRoutes } from './routes/audit.js';
 import { billRoutes } from './routes/bills.js';
+import { displayPageRoutes } from './routes/display-page.js';
+import { displayTokenRoutes } from './routes/display-tokens.js';
+import { queueDeskRoutes } from './routes/queue-desk.js';
+import { queueStreamRoutes } from './routes/queue-stream.js';
 import { queueRoutes } from './routes/queues.js';
 
 export interface AppDeps {
@@ -31,6 +40,11 @@ export interface AppDeps {
   trustProxy: string;
   /** Deadline of a trail verification, which reads far more than other calls. */
   auditVerifyDeadlineMs: number;
+  hub: QueueHub;
+  displayTokens: DisplayTokenRepository;
+  displayTokenCacheTtlMs: number;
+  streamCapsOf: StreamCapsOf;
+  maxStreamsPerProcess: number;
 }
 
 /** A body that is there must be JSON; no body at all is fine (e.g. check-in). */
@@ -54,8 +68,16 @@ export function createApp(deps: AppDeps): express.Express {
   // Who is asking, and whether they may, before any work on what they sent. Each
   // route runs these itself (so a 401 or 429 is measured under its route
   // template, and the auth work can add per-route permissions beside them).
-  const authenticated = authenticate({ ...deps.jwt, tenants: deps.tenants, cacheTtlMs: deps.tenantCacheTtlMs });
+  const tenantOf = cachedTenants(deps.tenants, deps.tenantCacheTtlMs);
+  const authenticated = authenticate({
+    ...deps.jwt,
+    tenants: deps.tenants,
+    cacheTtlMs: deps.tenantCacheTtlMs,
+    tenantOf,
+  });
   const limited = rateLimitPerTenant({ redis: deps.redis, perMinute: deps.rateLimitPerMinute });
+  const displayAuth = createDisplayAuth(deps.displayTokens, deps.displayTokenCacheTtlMs);
+  const doctors = createDoctorDirectory(deps.backends);
   const guards = [
     authenticated,
     limited,
@@ -66,7 +88,28 @@ export function createApp(deps: AppDeps): express.Express {
   // Routes carry their full path, so the route template of a metric is whole
   // even when the response is an error sent after Express left the router.
   app.use(appointmentRoutes(deps.backends, guards));
+  // The stream before /queues/:doctorId; it alone also takes a display token.
+  app.use(
+    queueStreamRoutes(
+      {
+        hub: deps.hub,
+        doctors,
+        capsOf: deps.streamCapsOf,
+        maxStreamsPerProcess: deps.maxStreamsPerProcess,
+        displayTokens: deps.displayTokens,
+        metrics: deps.metrics,
+      },
+      [
+        authenticateStaffOrDisplay({ staff: authenticated, display: displayAuth, tenantOf }),
+        limited,
+        refuseNulCharacters,
+      ],
+    ),
+  );
   app.use(queueRoutes(deps.backends, guards));
+  app.use(queueDeskRoutes(deps.backends, doctors, guards));
+  app.use(displayTokenRoutes({ tokens: deps.displayTokens, auth: displayAuth, doctors, hub: deps.hub }, guards));
+  app.use(displayPageRoutes());
   app.use(billRoutes(deps.backends, guards));
   app.use(auditRoutes(deps.backends, guards, { verifyDeadlineMs: deps.auditVerifyDeadlineMs }));
 

@@ -63,19 +63,27 @@ function unauthorized(detail: string): HttpProblem {
   return new HttpProblem(401, 'unauthenticated', detail, [], { 'www-authenticate': 'Bearer realm="hms"' });
 }
 
-export function authenticate(
-  options: TokenOptions & { tenants: TenantRepository; cacheTtlMs: number },
-): RequestHandler {
-  // Unknown tenants are cached too, so a flood of tokens for made-up tenants cannot flood the database.
-  const cache = new LRUCache<string, Tenant | 'unknown'>({ max: 10_000, ttl: options.cacheTtlMs });
-  async function tenantOf(id: string): Promise<Tenant | undefined> {
+/** Tenants by id, cached: unknown ones too, so a flood of tokens for made-up tenants cannot flood the database. */
+export function cachedTenants(tenants: TenantRepository, ttlMs: number): (id: string) => Promise<Tenant | undefined> {
+  const cache = new LRUCache<string, Tenant | 'unknown'>({ max: 10_000, ttl: ttlMs });
+  return async (id) => {
     let hit = cache.get(id);
     if (hit === undefined) {
-      hit = (await options.tenants.find(id)) ?? 'unknown';
+      hit = (await tenants.find(id)) ?? 'unknown';
       cache.set(id, hit);
     }
     return hit === 'unknown' ? undefined : hit;
-  }
+  };
+}
+
+export function authenticate(
+  options: TokenOptions & {
+    tenants: TenantRepository;
+    cacheTtlMs: number;
+    tenantOf?: (id: string) => Promise<Tenant | undefined>;
+  },
+): RequestHandler {
+  const tenantOf = options.tenantOf ?? cachedTenants(options.tenants, options.cacheTtlMs);
   // A client sends the same token with every request: its signature is checked
   // once, then the claims are remembered for a minute at most, never past expiry.
   const verified = new LRUCache<string, { claims: TokenClaims; exp: number }>({ max: 10_000, ttl: 60_000 });

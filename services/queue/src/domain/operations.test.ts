@@ -206,6 +206,7 @@ describe('queue rules', () => {
       skipReturnAfter: 3,
       defaultConsultationSeconds: 5,
     }).catch((e: unknown) => e as { violations: { field: string }[] });
+    if (!('violations' in error)) throw new Error('expected the rules to be refused');
     expect(error.violations.map((v) => v.field)).toEqual(['maxPriorityPasses', 'defaultConsultationSeconds']);
   });
 });
