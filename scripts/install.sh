@@ -22,9 +22,10 @@ started_ms="$(now_ms)"
 # --- apt packages -----------------------------------------------------------------------
 # prometheus ships /usr/bin/promtool itself on Debian 12 (there is no separate package).
 # gettext-base: envsubst (config rendering); util-linux: setsid/setpriv/runuser.
-# The shellcheck package lints these scripts in CI.
+# The shellcheck package lints these scripts in CI. chromium: the waiting-room display's
+# browser test, driven by npm's playwright-core (Playwright's own browser download cannot work here).
 APT_PACKAGES=(postgresql-15 postgresql-contrib redis-server nginx prometheus
-  curl ca-certificates openssl gettext-base procps util-linux shellcheck)
+  curl ca-certificates openssl gettext-base procps util-linux shellcheck chromium)
 command -v java >/dev/null || APT_PACKAGES+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || APT_PACKAGES+=(maven)
 
@@ -47,7 +48,7 @@ if ((${#missing[@]})); then
 else
   log "apt: all ${#APT_PACKAGES[@]} packages present"
 fi
-for f in "$HMS_PG_BIN/postgres" "$HMS_PG_BIN/initdb" /usr/bin/redis-server /usr/sbin/nginx \
+for f in "$HMS_PG_BIN/postgres" "$HMS_PG_BIN/initdb" /usr/bin/redis-server /usr/sbin/nginx /usr/bin/chromium \
   /usr/bin/prometheus /usr/bin/promtool \
   /usr/share/postgresql/15/extension/pg_trgm.control \
   /usr/share/postgresql/15/extension/btree_gist.control; do
