@@ -12,6 +12,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiBase, call, newTenant, ROOT, stack, type DemoTenant } from './support/stack.js';
 
+/** What the page functions use of the browser's document (they run in Chromium, not here). */
+interface Doc {
+  querySelector(selector: string): { textContent: string | null } | null;
+  querySelectorAll(selector: string): Iterable<{ textContent: string | null }>;
+}
+
 let tenant: DemoTenant;
 let browser: Browser;
 let page: Page;
@@ -31,7 +37,11 @@ afterAll(async () => {
 });
 
 const servingToken = (p: Page) =>
-  p.evaluate(() => [...document.querySelectorAll('.serving .token')].map((e) => e.textContent ?? ''));
+  p.evaluate(() =>
+    [...(globalThis as unknown as { document: Doc }).document.querySelectorAll('.serving .token')].map(
+      (e) => e.textContent ?? '',
+    ),
+  );
 
 describe('the waiting-room display in Chromium', () => {
   it('shows a called token within a second, announces it, and catches up after the gateways restart', async () => {
@@ -49,7 +59,8 @@ describe('the waiting-room display in Chromium', () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${base}/display/queues?doctors=${doctor.id}#token=${String(issued.json.token)}`);
     await page.waitForFunction(
-      (name) => document.querySelector('section.queue h2')?.textContent === name,
+      (name) =>
+        (globalThis as unknown as { document: Doc }).document.querySelector('section.queue h2')?.textContent === name,
       doctor.fullName,
     );
     expect(await page.textContent('header h1')).toMatch(/^E2E /);
@@ -63,7 +74,10 @@ describe('the waiting-room display in Chromium', () => {
     const started = Date.now();
     const first = await callNext('Room 3');
     await page.waitForFunction(
-      (t) => [...document.querySelectorAll('.serving .token')].some((e) => e.textContent === t),
+      (t) =>
+        [...(globalThis as unknown as { document: Doc }).document.querySelectorAll('.serving .token')].some(
+          (e) => e.textContent === t,
+        ),
       first,
       {
         timeout: 1_000,
@@ -81,7 +95,10 @@ describe('the waiting-room display in Chromium', () => {
     const missed = await callNext('Room 4');
     await stack('hms', 'services', 'restart', 'gateway-2');
     await page.waitForFunction(
-      (t) => [...document.querySelectorAll('.serving .token')].some((e) => e.textContent === t),
+      (t) =>
+        [...(globalThis as unknown as { document: Doc }).document.querySelectorAll('.serving .token')].some(
+          (e) => e.textContent === t,
+        ),
       missed,
       {
         timeout: 30_000,
@@ -92,7 +109,10 @@ describe('the waiting-room display in Chromium', () => {
     expect(await page.locator('ol.next li').count()).toBe(2);
     const after = await callNext('Room 5');
     await page.waitForFunction(
-      (t) => [...document.querySelectorAll('.serving .token')].some((e) => e.textContent === t),
+      (t) =>
+        [...(globalThis as unknown as { document: Doc }).document.querySelectorAll('.serving .token')].some(
+          (e) => e.textContent === t,
+        ),
       after,
       {
         timeout: 5_000,

@@ -169,25 +169,30 @@ export function createQueueHub(options: HubOptions): QueueHub {
   let open = 0;
   const heartbeatHooks: (() => Promise<void> | void)[] = [];
 
-  function write(client: LiveClient, chunk: string): void {
+  /**
+   * Writes to a client; a live write that leaves more than the bound unread
+   * drops it. A catch-up (snapshot, replay) is exempt: it is a burst of known
+   * size, and the bound is about a client that stopped reading.
+   */
+  function write(client: LiveClient, chunk: string, live = true): void {
     const res = client.res;
     if (res.destroyed || res.writableEnded) return;
     res.write(chunk);
-    if (res.writableLength > options.clientBufferBytes) {
+    if (live && res.writableLength > options.clientBufferBytes) {
       dropped.inc();
       log.debug({ buffered: res.writableLength }, 'dropping a client that does not read');
       res.destroy();
     }
   }
 
-  function deliver(client: LiveClient, frame: Frame): void {
+  function deliver(client: LiveClient, frame: Frame, live = true): void {
     if (frame.seq <= client.lastSeq) return;
     if (client.pending) {
       client.pending.push(frame);
       return;
     }
     client.lastSeq = frame.seq;
-    write(client, client.view === 'display' ? frame.display : frame.staff);
+    write(client, client.view === 'display' ? frame.display : frame.staff, live);
   }
 
   function snapshotFrame(sub: Subscription, view: View): string {
@@ -209,7 +214,7 @@ export function createQueueHub(options: HubOptions): QueueHub {
   function sendSnapshot(sub: Subscription, client: LiveClient): void {
     client.lastSeq = sub.seq;
     sent.inc({ event: 'snapshot' });
-    write(client, snapshotFrame(sub, client.view));
+    write(client, snapshotFrame(sub, client.view), false);
   }
 
   function applySnapshot(sub: Subscription, q: GetQueueResponse__Output): void {
@@ -398,7 +403,7 @@ export function createQueueHub(options: HubOptions): QueueHub {
       const first = sub.ring[0];
       if (first && first.seq <= resumeFrom + 1) {
         resumes.inc({ outcome: 'ring' });
-        for (const frame of sub.ring) deliver(client, frame);
+        for (const frame of sub.ring) deliver(client, frame, false);
         return;
       }
       // Further back than this gateway remembers: the queue service's log, while live frames wait.
@@ -419,11 +424,10 @@ export function createQueueHub(options: HubOptions): QueueHub {
         resumes.inc({ outcome: 'log' });
         for (const change of older.changes) {
           if (change.seq > sub.seq) break;
-          const frame = replayFrame(sub, change);
-          deliver(client, frame);
+          deliver(client, replayFrame(sub, change), false);
         }
         // What arrived meanwhile, then what the ring holds beyond the log's answer.
-        for (const frame of [...sub.ring, ...pending]) deliver(client, frame);
+        for (const frame of [...sub.ring, ...pending]) deliver(client, frame, false);
       } catch (error) {
         client.pending = undefined;
         log.warn({ err: error }, 'reading older changes failed; sending a snapshot');
