@@ -13,6 +13,9 @@
  *   npm run bench -- --only book,get-appointment
  *   npm run bench -- --only daily-report --bills 1000000   the report over a tenant with that many bills
  *                                    (bench/lib/billing-data.ts loads them first; takes a few minutes)
+ *   npm run bench -- --only predictions,get-queue-300,sse,sse-leak   the live queue's parts
+ *       (opt-in: predicted waits replayed over synthetic days, GET of a 300-entry queue,
+ *       10,000 SSE clients on one gateway, 50,000 stream connect/disconnect cycles)
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -23,6 +26,10 @@ import { createKafka, createLogger } from '@hms/platform';
 import pg from 'pg';
 import { loadBills } from './lib/billing-data.js';
 import { billsToPay, bookNearTerm, createFixture, type Fixture } from './lib/fixture.js';
+import { leakBenchmark, printLeak, type LeakReport } from './queue/leak.js';
+import { predictionBenchmark, printPredictions, type PredictionReport } from './queue/predictions.js';
+import { printQueueRead, queueReadBenchmark, type QueueReadReport } from './queue/queue-read.js';
+import { printSse, sseBenchmark, type SseReport } from './queue/sse.js';
 import { runK6, type K6Run } from './lib/k6.js';
 import { eventLatencies, openPipeline, type EventLatency } from './lib/pipeline.js';
 import { renderChart } from './lib/report.js';
@@ -51,7 +58,15 @@ const OPS = [
   'daily-report',
 ] as const;
 type Op = (typeof OPS)[number];
-const only = new Set((values.only?.split(',') ?? OPS) as Op[]);
+/** Parts of the live queue's benchmark, run only when named in --only. */
+const QUEUE_PARTS = ['predictions', 'get-queue-300', 'sse', 'sse-leak'] as const;
+type QueuePart = (typeof QUEUE_PARTS)[number];
+const named = values.only?.split(',') ?? [...OPS];
+const unknown = named.filter(
+  (n) => !(OPS as readonly string[]).includes(n) && !(QUEUE_PARTS as readonly string[]).includes(n),
+);
+if (unknown.length > 0) throw new Error(`unknown --only part(s): ${unknown.join(', ')}`);
+const only = new Set(named as (Op | QueuePart)[]);
 
 /** Work per operation: fixed counts for writes (each needs its own slot or appointment), durations for reads. */
 const WORK = {
@@ -115,6 +130,18 @@ async function main(): Promise<void> {
   }
   const env = stackEnv(profile);
   const work = await mkdtemp(path.join(tmpdir(), 'hms-bench-'));
+  if (!OPS.some((op) => only.has(op))) {
+    try {
+      await runQueueParts(env, work, commit);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+      if (!values.target && !values.keep) {
+        log('bringing the bench stack down');
+        await hms('down');
+      }
+    }
+    return;
+  }
   const pipeline = await openPipeline(env);
   const results: OpResult[] = [];
   let latencies: EventLatency[] = [];
@@ -278,6 +305,55 @@ async function main(): Promise<void> {
       await hms('down');
     }
   }
+}
+
+/** The live queue's parts named in --only, each reported and written to bench/results. */
+async function runQueueParts(env: StackEnv, work: string, commit: string): Promise<void> {
+  const report: {
+    predictions?: PredictionReport[];
+    queueRead?: QueueReadReport;
+    sse?: SseReport;
+    leak?: LeakReport;
+  } = {};
+  if (only.has('predictions')) report.predictions = await predictionBenchmark(quick ? 2 : 5);
+  if (only.has('get-queue-300') || only.has('sse') || only.has('sse-leak')) {
+    const fixture = await createFixture(env, {
+      doctors: 101,
+      patients: 300,
+      requestLimitPerMinute: 100_000_000,
+      file: path.join(work, 'fixture.json'),
+    });
+    log(`fixture: tenant ${fixture.tenantId}, ${fixture.doctors.length} doctors`);
+    if (only.has('get-queue-300')) {
+      log('get-queue-300: filling a queue with 300 entries, then reading it at 100/s');
+      report.queueRead = await queueReadBenchmark(env, fixture, {
+        workDir: work,
+        entries: 300,
+        rate: 100,
+        duration: quick ? '5s' : '15s',
+      });
+    }
+    if (only.has('sse')) {
+      log('sse: connecting the clients');
+      report.sse = await sseBenchmark(env, fixture, { clients: quick ? 2_000 : 10_000, queues: 100, log });
+    }
+    if (only.has('sse-leak')) {
+      report.leak = await leakBenchmark(env, fixture, { cycles: quick ? 5_000 : 50_000, log });
+    }
+  }
+  if (report.predictions) printPredictions(report.predictions);
+  if (report.queueRead) printQueueRead(report.queueRead);
+  if (report.sse) printSse(report.sse);
+  if (report.leak) printLeak(report.leak);
+  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
+  await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  const file = path.join(ROOT, 'bench', 'results', `${stamp}-${commit}-queue${quick ? '-quick' : ''}.json`);
+  await writeFile(
+    file,
+    `${JSON.stringify({ commit, date: new Date().toISOString(), profile, quick, ...report }, null, 2)}
+`,
+  );
+  log(`wrote ${path.relative(ROOT, file)}`);
 }
 
 function printTable(

@@ -24,11 +24,13 @@ started_ms="$(now_ms)"
 # prometheus ships /usr/bin/promtool itself on Debian 12 (there is no separate package).
 # gettext-base: envsubst (config rendering); util-linux: setsid/setpriv/runuser.
 # The shellcheck package lints these scripts in CI. poppler-utils: pdftotext, with which
-# the end-to-end tests read back the invoices and receipts billing prints.
+# the end-to-end tests read back the invoices and receipts billing prints. chromium: the
+# waiting-room display's browser test, driven by npm's playwright-core (Playwright's own
+# browser download cannot work here).
 APT_PACKAGES=(postgresql-15 postgresql-contrib redis-server nginx prometheus
   prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter
   prometheus-nginx-exporter prometheus-node-exporter
-  curl ca-certificates openssl gettext-base procps util-linux shellcheck poppler-utils)
+  curl ca-certificates openssl gettext-base procps util-linux shellcheck poppler-utils chromium)
 command -v java >/dev/null || APT_PACKAGES+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || APT_PACKAGES+=(maven)
 
@@ -52,7 +54,7 @@ if ((${#missing[@]})); then
 else
   log "apt: all ${#APT_PACKAGES[@]} packages present"
 fi
-for f in "$HMS_PG_BIN/postgres" "$HMS_PG_BIN/initdb" /usr/bin/redis-server /usr/sbin/nginx \
+for f in "$HMS_PG_BIN/postgres" "$HMS_PG_BIN/initdb" /usr/bin/redis-server /usr/sbin/nginx /usr/bin/chromium \
   /usr/bin/prometheus /usr/bin/promtool /usr/bin/prometheus-alertmanager /usr/bin/amtool \
   /usr/bin/prometheus-postgres-exporter /usr/bin/prometheus-redis-exporter \
   /usr/bin/prometheus-nginx-exporter /usr/bin/prometheus-node-exporter \

@@ -33,7 +33,18 @@ import type { BillVoided, BillVoided__Output } from './generated/hms/billing/v1/
 import type { CreditNoteIssued, CreditNoteIssued__Output } from './generated/hms/billing/v1/CreditNoteIssued.js';
 import type { PaymentRecorded, PaymentRecorded__Output } from './generated/hms/billing/v1/PaymentRecorded.js';
 import type { RefundChanged, RefundChanged__Output } from './generated/hms/billing/v1/RefundChanged.js';
+import type { QueueCalled, QueueCalled__Output } from './generated/hms/queue/v1/QueueCalled.js';
+import type { QueueCompleted, QueueCompleted__Output } from './generated/hms/queue/v1/QueueCompleted.js';
+import type { QueuePausedChanged, QueuePausedChanged__Output } from './generated/hms/queue/v1/QueuePausedChanged.js';
+import type {
+  QueuePriorityChanged,
+  QueuePriorityChanged__Output,
+} from './generated/hms/queue/v1/QueuePriorityChanged.js';
+import type { QueueRecalled, QueueRecalled__Output } from './generated/hms/queue/v1/QueueRecalled.js';
+import type { QueueRemoved, QueueRemoved__Output } from './generated/hms/queue/v1/QueueRemoved.js';
+import type { QueueSkipped, QueueSkipped__Output } from './generated/hms/queue/v1/QueueSkipped.js';
 import type { QueueTokenIssued, QueueTokenIssued__Output } from './generated/hms/queue/v1/QueueTokenIssued.js';
+import type { QueueTransferred, QueueTransferred__Output } from './generated/hms/queue/v1/QueueTransferred.js';
 
 /** One topic per producing service and major version. */
 export const TOPICS = {
@@ -68,7 +79,6 @@ export const EVENTS = {
     TOPICS.appointments,
     'hms.appointments.v1.AppointmentCheckedIn',
   ),
-  // Declared here for billing's consumer; the scheduling work publishes them.
   appointmentCancelled: defineEvent<AppointmentCancelled, AppointmentCancelled__Output>(
     'appointment.cancelled',
     TOPICS.appointments,
@@ -141,6 +151,47 @@ export const EVENTS = {
     'queue.token_issued',
     TOPICS.queue,
     'hms.queue.v1.QueueTokenIssued',
+  ),
+  queueCalled: defineEvent<QueueCalled, QueueCalled__Output>('queue.called', TOPICS.queue, 'hms.queue.v1.QueueCalled'),
+  queueRecalled: defineEvent<QueueRecalled, QueueRecalled__Output>(
+    'queue.recalled',
+    TOPICS.queue,
+    'hms.queue.v1.QueueRecalled',
+  ),
+  queueSkipped: defineEvent<QueueSkipped, QueueSkipped__Output>(
+    'queue.skipped',
+    TOPICS.queue,
+    'hms.queue.v1.QueueSkipped',
+  ),
+  queueCompleted: defineEvent<QueueCompleted, QueueCompleted__Output>(
+    'queue.completed',
+    TOPICS.queue,
+    'hms.queue.v1.QueueCompleted',
+  ),
+  queueTransferred: defineEvent<QueueTransferred, QueueTransferred__Output>(
+    'queue.transferred',
+    TOPICS.queue,
+    'hms.queue.v1.QueueTransferred',
+  ),
+  queuePriorityChanged: defineEvent<QueuePriorityChanged, QueuePriorityChanged__Output>(
+    'queue.priority_changed',
+    TOPICS.queue,
+    'hms.queue.v1.QueuePriorityChanged',
+  ),
+  queueRemoved: defineEvent<QueueRemoved, QueueRemoved__Output>(
+    'queue.removed',
+    TOPICS.queue,
+    'hms.queue.v1.QueueRemoved',
+  ),
+  queuePaused: defineEvent<QueuePausedChanged, QueuePausedChanged__Output>(
+    'queue.paused',
+    TOPICS.queue,
+    'hms.queue.v1.QueuePausedChanged',
+  ),
+  queueResumed: defineEvent<QueuePausedChanged, QueuePausedChanged__Output>(
+    'queue.resumed',
+    TOPICS.queue,
+    'hms.queue.v1.QueuePausedChanged',
   ),
 } as const;
 

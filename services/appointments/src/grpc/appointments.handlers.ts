@@ -21,7 +21,10 @@ const bookRequest = z.object({
   idempotencyKey: z.string().max(200),
 });
 
-export function appointmentsHandlers(deps: SchedulingDeps): UnaryImplementation<AppointmentsServiceHandlers> {
+/** Booking and the appointment lifecycle; the directory's methods are in directory.handlers.ts. */
+export function appointmentsHandlers(
+  deps: SchedulingDeps,
+): Omit<UnaryImplementation<AppointmentsServiceHandlers>, 'GetDoctor' | 'GetPatient' | 'RegisterPatient'> {
   return {
     async BookAppointment(request, ctx) {
       const input = parseRequest(bookRequest, { ...request, startsAt: fromTimestamp(request.startsAt) });

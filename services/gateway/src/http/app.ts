@@ -6,10 +6,15 @@
  */
 import express, { type RequestHandler } from 'express';
 import type { Logger, Metrics, Redis } from '@hms/platform';
+import type { DisplayTokenRepository } from '../db/display-token.repository.js';
 import type { TenantRepository } from '../db/tenant.repository.js';
+import type { QueueHub } from '../live/queue-hub.js';
 import { API_PREFIX } from './api-prefix.js';
-import { authenticate } from './auth.js';
+import { authenticate, cachedTenants } from './auth.js';
 import type { Backends } from './backends.js';
+import { authenticateStaffOrDisplay, createDisplayAuth } from './display-auth.js';
+import { createDoctorDirectory } from './doctors.js';
+import type { StreamCapsOf } from './plan-limits.js';
 import { observe } from './observability.js';
 import { requirePlatformAdmin } from './platform-admin.js';
 import type { PrometheusReader } from './prometheus.js';
@@ -21,6 +26,10 @@ import { adminMetricsRoutes } from './routes/admin-metrics.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { auditRoutes } from './routes/audit.js';
 import { billRoutes } from './routes/bills.js';
+import { displayPageRoutes } from './routes/display-page.js';
+import { displayTokenRoutes } from './routes/display-tokens.js';
+import { queueDeskRoutes } from './routes/queue-desk.js';
+import { queueStreamRoutes } from './routes/queue-stream.js';
 import { queueRoutes } from './routes/queues.js';
 
 export interface AppDeps {
@@ -39,6 +48,11 @@ export interface AppDeps {
   tenantMetrics?: TenantMetrics;
   /** What /admin/metrics reads, and who may (see platform-admin.ts). */
   platformMetrics?: { prometheus: PrometheusReader; admins: readonly string[] };
+  hub: QueueHub;
+  displayTokens: DisplayTokenRepository;
+  displayTokenCacheTtlMs: number;
+  streamCapsOf: StreamCapsOf;
+  maxStreamsPerProcess: number;
 }
 
 /** A body that is there must be JSON; no body at all is fine (e.g. check-in). */
@@ -62,13 +76,17 @@ export function createApp(deps: AppDeps): express.Express {
   // Who is asking, and whether they may, before any work on what they sent. Each
   // route runs these itself (so a 401 or 429 is measured under its route
   // template, and the auth work can add per-route permissions beside them).
+  const tenantOf = cachedTenants(deps.tenants, deps.tenantCacheTtlMs, deps.metrics.cacheLookups);
   const authenticated = authenticate({
     ...deps.jwt,
     tenants: deps.tenants,
     cacheTtlMs: deps.tenantCacheTtlMs,
     cacheLookups: deps.metrics.cacheLookups,
+    tenantOf,
   });
   const limited = rateLimitPerTenant({ redis: deps.redis, perMinute: deps.rateLimitPerMinute });
+  const displayAuth = createDisplayAuth(deps.displayTokens, deps.displayTokenCacheTtlMs);
+  const doctors = createDoctorDirectory(deps.backends);
   const guards = [
     authenticated,
     limited,
@@ -79,7 +97,28 @@ export function createApp(deps: AppDeps): express.Express {
   // Routes carry their full path, so the route template of a metric is whole
   // even when the response is an error sent after Express left the router.
   app.use(appointmentRoutes(deps.backends, guards));
+  // The stream before /queues/:doctorId; it alone also takes a display token.
+  app.use(
+    queueStreamRoutes(
+      {
+        hub: deps.hub,
+        doctors,
+        capsOf: deps.streamCapsOf,
+        maxStreamsPerProcess: deps.maxStreamsPerProcess,
+        displayTokens: deps.displayTokens,
+        metrics: deps.metrics,
+      },
+      [
+        authenticateStaffOrDisplay({ staff: authenticated, display: displayAuth, tenantOf }),
+        limited,
+        refuseNulCharacters,
+      ],
+    ),
+  );
   app.use(queueRoutes(deps.backends, guards));
+  app.use(queueDeskRoutes(deps.backends, doctors, guards));
+  app.use(displayTokenRoutes({ tokens: deps.displayTokens, auth: displayAuth, doctors, hub: deps.hub }, guards));
+  app.use(displayPageRoutes());
   app.use(billRoutes(deps.backends, guards));
   app.use(auditRoutes(deps.backends, guards, { verifyDeadlineMs: deps.auditVerifyDeadlineMs }));
   if (deps.platformMetrics) {

@@ -76,26 +76,42 @@ function unauthorized(detail: string): HttpProblem {
   return new HttpProblem(401, 'unauthenticated', detail, [], { 'www-authenticate': 'Bearer realm="hms"' });
 }
 
+type CacheLookups = Counter<'cache' | 'result'>;
+
+function countLookup(counter: CacheLookups | undefined, cache: string, hit: boolean): void {
+  counter?.inc({ cache, result: hit ? 'hit' : 'miss' });
+}
+
+/** Tenants by id, cached: unknown ones too, so a flood of tokens for made-up tenants cannot flood the database. */
+export function cachedTenants(
+  tenants: TenantRepository,
+  ttlMs: number,
+  /** hms_cache_lookups_total: hits and misses of this cache. */
+  cacheLookups?: CacheLookups,
+): (id: string) => Promise<Tenant | undefined> {
+  const cache = new LRUCache<string, Tenant | 'unknown'>({ max: 10_000, ttl: ttlMs });
+  return async (id) => {
+    let hit = cache.get(id);
+    countLookup(cacheLookups, 'tenants', hit !== undefined);
+    if (hit === undefined) {
+      hit = (await tenants.find(id)) ?? 'unknown';
+      cache.set(id, hit);
+    }
+    return hit === 'unknown' ? undefined : hit;
+  };
+}
+
 export function authenticate(
   options: TokenOptions & {
     tenants: TenantRepository;
     cacheTtlMs: number;
-    /** hms_cache_lookups_total: hits and misses of the tenant and token caches below. */
-    cacheLookups?: Counter<'cache' | 'result'>;
+    tenantOf?: (id: string) => Promise<Tenant | undefined>;
+    /** hms_cache_lookups_total: hits and misses of the tenant and token caches. */
+    cacheLookups?: CacheLookups;
   },
 ): RequestHandler {
-  const counted = (cache: string, hit: boolean) => options.cacheLookups?.inc({ cache, result: hit ? 'hit' : 'miss' });
-  // Unknown tenants are cached too, so a flood of tokens for made-up tenants cannot flood the database.
-  const cache = new LRUCache<string, Tenant | 'unknown'>({ max: 10_000, ttl: options.cacheTtlMs });
-  async function tenantOf(id: string): Promise<Tenant | undefined> {
-    let hit = cache.get(id);
-    counted('tenants', hit !== undefined);
-    if (hit === undefined) {
-      hit = (await options.tenants.find(id)) ?? 'unknown';
-      cache.set(id, hit);
-    }
-    return hit === 'unknown' ? undefined : hit;
-  }
+  const tenantOf = options.tenantOf ?? cachedTenants(options.tenants, options.cacheTtlMs, options.cacheLookups);
+  const counted = (cache: string, hit: boolean) => countLookup(options.cacheLookups, cache, hit);
   // A client sends the same token with every request: its signature is checked
   // once, then the claims are remembered for a minute at most, never past expiry.
   const verified = new LRUCache<string, { claims: TokenClaims; exp: number }>({ max: 10_000, ttl: 60_000 });

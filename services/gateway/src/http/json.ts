@@ -14,10 +14,12 @@ import {
   type DailyReport,
   type Payment,
   type Refund,
-  type QueueEntry,
+  type GetQueueResponse__Output,
+  type QueueEntry__Output,
   type Timestamp__Output,
   type VerifyTrailResult,
 } from '@hms/proto';
+import { entryJson, pauseJson } from '../live/queue-json.js';
 
 function iso(ts: Timestamp__Output | null | undefined): string | null {
   return fromTimestamp(ts)?.toISOString() ?? null;
@@ -212,21 +214,16 @@ export function dailyReportJson(r: DailyReport) {
   };
 }
 
-export function queueJson(q: { doctorId: string; serviceDate: string; entries: QueueEntry[] }) {
-  return { doctorId: q.doctorId, serviceDate: q.serviceDate, entries: q.entries.map(queueEntryJson) };
-}
-
-function queueEntryJson(e: QueueEntry) {
+/** A doctor's queue of one day: entries in calling order (staff view), its last change's seq and its pause. */
+export function queueJson(q: GetQueueResponse__Output) {
   return {
-    id: e.id,
-    appointmentId: e.appointmentId,
-    patientId: e.patientId,
-    tokenNumber: e.tokenNumber,
-    position: e.position,
-    priority: e.priority,
-    status: enumValue(e.status as string, 'QUEUE_ENTRY_STATUS_'),
-    joinedAt: iso(e.joinedAt as Timestamp__Output),
-    traceId: e.traceId,
+    doctorId: q.doctorId,
+    serviceDate: q.serviceDate,
+    timeZone: q.timeZone,
+    seq: q.seq,
+    consultationSeconds: q.consultationSeconds,
+    pause: pauseJson(q.pause),
+    entries: q.entries.map((e: QueueEntry__Output) => entryJson(e, 'staff')),
   };
 }
 
