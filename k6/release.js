@@ -6,8 +6,10 @@ import { sleep } from 'k6';
 import exec from 'k6/execution';
 import {
   book,
+  callNext,
   checkIn,
   dailyReport,
+  entryAction,
   getAppointment,
   getQueue,
   listBills,
@@ -15,6 +17,7 @@ import {
   pay,
   queryAudit,
   readBill,
+  walkIn,
 } from './lib/hms.js';
 import { STAGES, thresholdsFor } from './stages.js';
 
@@ -28,7 +31,9 @@ const FLOWS = {
   // Arrival: book a slot of the next hours and check the patient in.
   arrival: { share: 0.1, exec: 'arrival' },
   // Waiting-room screens and doctors' desks polling their queue.
-  queueReads: { share: 0.3, exec: 'queueReads' },
+  queueReads: { share: 0.25, exec: 'queueReads' },
+  // The queue desk: a walk-in, the next patient called, recalled or skipped now and then, seen.
+  desk: { share: 0.05, exec: 'desk' },
   // Cashiers looking up a patient's bills.
   bills: { share: 0.1, exec: 'bills' },
   // Cashiers taking part payments and reading the bill back; now and then the day's report.
@@ -65,6 +70,17 @@ export function arrival() {
 
 export function queueReads() {
   getQueue(fixture, n());
+  think();
+}
+
+export function desk() {
+  const i = n();
+  walkIn(fixture, i);
+  const called = callNext(fixture, i);
+  if (called) {
+    if (i % 5 === 0) entryAction(fixture, called, 'recall');
+    entryAction(fixture, called, 'complete');
+  }
   think();
 }
 
