@@ -23,6 +23,7 @@ import { HttpProblem, problemHandler } from './problem.js';
 import { rateLimitPerTenant } from './rate-limit.js';
 import { refuseNulCharacters } from './text-input.js';
 import { adminMetricsRoutes } from './routes/admin-metrics.js';
+import { apiDocsRoutes } from './routes/api-docs.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { auditRoutes } from './routes/audit.js';
 import { billRoutes } from './routes/bills.js';
@@ -94,6 +95,8 @@ export function createApp(deps: AppDeps): express.Express {
     express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }),
     refuseNulCharacters,
   ];
+  // The published contracts and their docs page: public, before any guard.
+  app.use(apiDocsRoutes());
   // Routes carry their full path, so the route template of a metric is whole
   // even when the response is an error sent after Express left the router.
   app.use(appointmentRoutes(deps.backends, guards));

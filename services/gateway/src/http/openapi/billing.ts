@@ -1,0 +1,312 @@
+/** The contracts of billing: bills, payments, refunds, credit notes, catalogue, settings, reports (routes/bills.ts). */
+import { z } from 'zod';
+import {
+  addItemRequest,
+  billIdRequest,
+  catalogueItemRequest,
+  completeRefundRequest,
+  creditNoteRequest,
+  dailyReportRequest,
+  discountRequest,
+  listBillsRequest,
+  listCatalogueRequest,
+  listRefundsRequest,
+  paymentIdRequest,
+  paymentRequest,
+  refundIdRequest,
+  refundRequest,
+  rejectRefundRequest,
+  removeItemRequest,
+  settingsRequest,
+} from '../routes/bills.js';
+import { contracts, type SuccessResponse } from './contract.js';
+import {
+  BillingSettingsSchema,
+  BillSchema,
+  CatalogueItemSchema,
+  CreditNoteSchema,
+  DailyReportSchema,
+  page,
+  PaymentSchema,
+  RefundSchema,
+} from './schemas.js';
+
+const bill = z.strictObject({ bill: BillSchema });
+const refund = z.strictObject({ refund: RefundSchema });
+const payment = z.strictObject({ payment: PaymentSchema, bill: BillSchema });
+const pdf = (description: string): SuccessResponse => ({
+  description,
+  contentType: 'application/pdf',
+  headers: { 'Content-Disposition': { description: 'inline; filename="…"', schema: { type: 'string' } } },
+});
+const location = (what: string) => ({
+  Location: { description: `Where the ${what} can be read`, schema: { type: 'string' as const } },
+});
+const tag = 'Billing';
+const payLink = {
+  Pay: {
+    operationId: 'recordPayment',
+    parameters: { id: '$response.body#/data/0/id' },
+  },
+  GetBill: { operationId: 'getBill', parameters: { id: '$response.body#/data/0/id' } },
+};
+const billLinks = {
+  IssueBill: { operationId: 'issueBill', parameters: { id: '$response.body#/bill/id' } },
+  Payments: { operationId: 'listPayments', parameters: { id: '$response.body#/bill/id' } },
+};
+
+export const billingContracts = contracts(
+  {
+    method: 'get',
+    path: '/api/v1/bills',
+    operationId: 'listBills',
+    tag,
+    summary: 'List bills, newest first, by appointment, patient or status',
+    request: listBillsRequest,
+    responses: { 200: { description: 'A page of bills', schema: page(BillSchema), links: payLink } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/bills/:id',
+    operationId: 'getBill',
+    tag,
+    summary: 'Read a bill with its lines',
+    request: billIdRequest,
+    responses: { 200: { description: 'The bill', schema: bill, links: billLinks } },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/bills/:id/items',
+    operationId: 'addBillItem',
+    tag,
+    summary: 'Add a line from the price catalogue to an open bill',
+    request: addItemRequest,
+    example: { catalogueCode: 'LAB-CBC', quantity: 1 },
+    responses: { 201: { description: 'Added', schema: z.strictObject({ bill: BillSchema, itemId: z.string() }) } },
+    errors: [404, 409, 422],
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/bills/:id/items/:itemId',
+    operationId: 'removeBillItem',
+    tag,
+    summary: 'Remove a line from an open bill',
+    request: removeItemRequest,
+    responses: { 200: { description: 'Removed', schema: bill } },
+    errors: [404, 409, 422],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/bills/:id/discounts',
+    operationId: 'applyDiscount',
+    tag,
+    summary: 'Discount a bill or one of its lines, by percent (basis points) or amount',
+    request: discountRequest,
+    example: { percentBp: 1000, reason: 'senior citizen' },
+    responses: { 200: { description: 'Discounted', schema: bill } },
+    errors: [404, 409, 422],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/bills/:id/issue',
+    operationId: 'issueBill',
+    tag,
+    summary: 'Issue a bill: it gets its gapless invoice number and a due date',
+    request: billIdRequest,
+    responses: { 200: { description: 'Issued (a repeat is harmless)', schema: bill } },
+    errors: [404, 409, 422],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/bills/:id/invoice.pdf',
+    operationId: 'getInvoicePdf',
+    tag,
+    summary: 'The invoice of an issued bill as PDF',
+    request: billIdRequest,
+    responses: { 200: pdf('The invoice') },
+    errors: [404, 422],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/bills/:id/payments',
+    operationId: 'recordPayment',
+    tag,
+    summary: 'Record a payment (Idempotency-Key required: a retry records nothing twice)',
+    request: paymentRequest,
+    example: { method: 'upi', amountMinor: 60000, currency: 'INR', reference: 'UPI-REF-1' },
+    responses: {
+      201: {
+        description: 'Recorded',
+        schema: payment,
+        headers: location('payment'),
+        links: {
+          Receipt: { operationId: 'getReceiptPdf', parameters: { id: '$response.body#/payment/id' } },
+          Refund: { operationId: 'requestRefund', parameters: { id: '$response.body#/bill/id' } },
+        },
+      },
+      200: { description: 'A retry with the same Idempotency-Key: the first payment', schema: payment },
+    },
+    errors: [404, 409, 422],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/bills/:id/payments',
+    operationId: 'listPayments',
+    tag,
+    summary: 'The payments of a bill',
+    request: billIdRequest,
+    responses: {
+      200: { description: 'Payments, oldest first', schema: z.strictObject({ data: z.array(PaymentSchema) }) },
+    },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/payments/:id/receipt.pdf',
+    operationId: 'getReceiptPdf',
+    tag,
+    summary: 'The receipt of a payment as PDF',
+    request: paymentIdRequest,
+    responses: { 200: pdf('The receipt') },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/bills/:id/refunds',
+    operationId: 'requestRefund',
+    tag,
+    summary: 'Request a refund of paid money (another user approves it)',
+    request: refundRequest,
+    example: { amountMinor: 10000, currency: 'INR', reason: 'duplicate payment' },
+    responses: {
+      201: {
+        description: 'Requested',
+        schema: refund,
+        headers: location('refund'),
+        links: {
+          Approve: { operationId: 'approveRefund', parameters: { id: '$response.body#/refund/id' } },
+          Reject: { operationId: 'rejectRefund', parameters: { id: '$response.body#/refund/id' } },
+        },
+      },
+    },
+    errors: [404, 409, 422],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/refunds',
+    operationId: 'listRefunds',
+    tag,
+    summary: 'List refunds by status or bill',
+    request: listRefundsRequest,
+    responses: { 200: { description: 'A page of refunds', schema: page(RefundSchema) } },
+  },
+  ...(
+    [
+      [
+        'approve',
+        'approveRefund',
+        'Approve a refund (not its requester: the two-person rule)',
+        refundIdRequest,
+        undefined,
+      ],
+      ['reject', 'rejectRefund', 'Reject a refund, with a reason', rejectRefundRequest, { reason: 'not eligible' }],
+      [
+        'complete',
+        'completeRefund',
+        'Record that an approved refund was paid out',
+        completeRefundRequest,
+        { method: 'cash' },
+      ],
+    ] as const
+  ).map(([action, operationId, summary, request, example]) => ({
+    method: 'post' as const,
+    path: `/api/v1/refunds/:id/${action}`,
+    operationId,
+    tag,
+    summary,
+    request,
+    example,
+    responses: {
+      200: {
+        description: 'The refund',
+        schema: refund,
+        ...(action === 'approve'
+          ? { links: { Complete: { operationId: 'completeRefund', parameters: { id: '$response.body#/refund/id' } } } }
+          : {}),
+      },
+    },
+    errors: [404, 409, 422],
+  })),
+  {
+    method: 'post',
+    path: '/api/v1/bills/:id/credit-notes',
+    operationId: 'issueCreditNote',
+    tag,
+    summary: 'Issue a credit note against an issued bill',
+    request: creditNoteRequest,
+    example: { amountMinor: 5000, currency: 'INR', reason: 'overcharged' },
+    responses: {
+      201: { description: 'Issued', schema: z.strictObject({ creditNote: CreditNoteSchema, bill: BillSchema }) },
+    },
+    errors: [404, 409, 422],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/bills/:id/credit-notes',
+    operationId: 'listCreditNotes',
+    tag,
+    summary: 'The credit notes of a bill',
+    request: billIdRequest,
+    responses: { 200: { description: 'Credit notes', schema: z.strictObject({ data: z.array(CreditNoteSchema) }) } },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/billing/catalogue',
+    operationId: 'listCatalogueItems',
+    tag,
+    summary: 'The price catalogue (current versions)',
+    request: listCatalogueRequest,
+    responses: { 200: { description: 'A page of catalogue items', schema: page(CatalogueItemSchema) } },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/billing/catalogue/:code',
+    operationId: 'putCatalogueItem',
+    tag,
+    summary: 'Create or change a catalogue item (a change makes a new version; bills keep theirs)',
+    request: catalogueItemRequest,
+    example: { kind: 'lab_test', name: 'Complete blood count', priceMinor: 45000, currency: 'INR', taxRateBp: 0 },
+    responses: { 200: { description: 'The current version', schema: z.strictObject({ item: CatalogueItemSchema }) } },
+    errors: [409, 422],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/billing/settings',
+    operationId: 'getBillingSettings',
+    tag,
+    summary: "The tenant's billing settings",
+    responses: { 200: { description: 'Settings', schema: z.strictObject({ settings: BillingSettingsSchema }) } },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/billing/settings',
+    operationId: 'updateBillingSettings',
+    tag,
+    summary: "Change the tenant's billing settings",
+    request: settingsRequest,
+    responses: { 200: { description: 'Settings', schema: z.strictObject({ settings: BillingSettingsSchema }) } },
+    errors: [409, 422],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/billing/reports/daily',
+    operationId: 'getDailyReport',
+    tag,
+    summary: 'Collections of one day by department, method and cashier, and what is outstanding',
+    request: dailyReportRequest,
+    responses: { 200: { description: 'The report', schema: DailyReportSchema } },
+    errors: [422],
+  },
+);

@@ -1,0 +1,21 @@
+/**
+ * Every route's contract, one list per routes module. A new route adds its
+ * contract in the module of its area (or a new module listed here): see
+ * docs/api.md.
+ */
+import type { RouteContract } from './contract.js';
+import { adminMetricsContracts } from './admin-metrics.js';
+import { appointmentContracts } from './appointments.js';
+import { auditContracts } from './audit.js';
+import { billingContracts } from './billing.js';
+import { contractsContracts } from './meta.js';
+import { queueContracts } from './queues.js';
+
+export const ALL_CONTRACTS: readonly RouteContract[] = [
+  ...appointmentContracts,
+  ...queueContracts,
+  ...billingContracts,
+  ...auditContracts,
+  ...adminMetricsContracts,
+  ...contractsContracts,
+];
