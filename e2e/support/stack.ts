@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { newId } from '@hms/platform';
 import { serviceDatabaseUrl, testEnv } from '@hms/platform/testing';
+import { contractOf } from './contract.js';
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -112,6 +113,15 @@ export async function call(
   } catch {
     // not JSON; keep the text
   }
+  // Every reply must keep the published contract (support/contract.ts).
+  const broken = (await contractOf(apiBase())).violation(
+    method,
+    pathAndQuery,
+    response.status,
+    response.headers.get('content-type'),
+    parsed,
+  );
+  if (broken) throw new Error(`the reply breaks the OpenAPI document: ${broken}`);
   return {
     status: response.status,
     headers: response.headers,

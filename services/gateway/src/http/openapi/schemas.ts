@@ -34,7 +34,10 @@ export const ProblemSchema = z
     title: z.string(),
     status: z.int().min(400).max(599),
     detail: z.string(),
-    instance: z.string().meta({ description: 'The request path and query that failed' }),
+    instance: z
+      .string()
+      .optional()
+      .meta({ description: 'The request path and query that failed (absent when nginx refused the request unread)' }),
     requestId: z.string().meta({ description: 'X-Request-Id of the request, for support' }),
     errors: z
       .array(z.object({ field: z.string(), message: z.string() }))

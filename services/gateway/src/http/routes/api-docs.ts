@@ -48,11 +48,17 @@ const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
-/** Scalar's self-contained browser build, read once. */
-let bundle: Promise<Buffer> | undefined;
-function scalarBundle(): Promise<Buffer> {
+/**
+ * Scalar's self-contained browser build, read once. Its stylesheet names web
+ * fonts on Scalar's own host even with `withDefaultFonts: false`; they become
+ * local() faces, so the page asks nothing of any other origin.
+ */
+let bundle: Promise<string> | undefined;
+function scalarBundle(): Promise<string> {
   const entry = fileURLToPath(import.meta.resolve('@scalar/api-reference'));
-  bundle ??= readFile(path.join(path.dirname(entry), 'browser', 'standalone.js'));
+  bundle ??= readFile(path.join(path.dirname(entry), 'browser', 'standalone.js'), 'utf8').then((js) =>
+    js.replace(/url\(https:\/\/fonts\.scalar\.com\/[\w.-]+\) format\("woff2"\)/g, 'local("sans-serif")'),
+  );
   return bundle;
 }
 
