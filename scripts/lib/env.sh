@@ -43,6 +43,7 @@ export HMS_KWOK_VERSION=v0.7.0
 # The control plane's version is pinned in scripts/k8s/controlplane/go.mod (k8s.io/kubernetes).
 export HMS_HADOLINT_VERSION=2.15.1
 export HMS_CHECK_JSONSCHEMA_VERSION=0.39.0
+export HMS_SCHEMATHESIS_VERSION=4.32.5
 # Jaeger v2 (the trace backend of the local stack), built from its Go module: see install.sh.
 export HMS_JAEGER_VERSION=v1.76.0
 export HMS_PG_BIN=/usr/lib/postgresql/15/bin
