@@ -4,6 +4,8 @@
  * reply that breaks it, and the docs page rendering in a real browser from
  * this origin alone.
  */
+import { randomUUID } from 'node:crypto';
+import { createHmsClient, type HmsClient } from '@hms/client';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractOf, type ContractChecker } from './support/contract.js';
@@ -58,6 +60,71 @@ describe('the OpenAPI document', () => {
       /required property 'status'/,
     );
     expect(contract.violation('PATCH', path, 200, 'application/json', {})).toMatch(/no patch/);
+  });
+});
+
+/** The typed client, with every reply it gets checked against the document like call()'s. */
+function typedClient(token: string): HmsClient {
+  return createHmsClient({
+    baseUrl: apiBase(),
+    token,
+    fetch: async (request: Request) => {
+      const response = await fetch(request);
+      const text = await response.clone().text();
+      const body: unknown = text && /json/.test(response.headers.get('content-type') ?? '') ? JSON.parse(text) : text;
+      const path = new URL(request.url).pathname.slice(new URL(apiBase()).pathname.length);
+      const broken = contract.violation(
+        request.method,
+        path,
+        response.status,
+        response.headers.get('content-type'),
+        body,
+      );
+      if (broken) throw new Error(`the reply breaks the OpenAPI document: ${broken}`);
+      return response;
+    },
+  });
+}
+
+describe('the typed client (@hms/client, generated from the document)', () => {
+  it('books, checks in, finds the bill and pays it, typed end to end', async () => {
+    const api = typedClient(tenant.token);
+    const booked = await api.POST('/appointments', {
+      body: { patientId: tenant.patients[1]!.id, doctorId: tenant.nightDoctor.id, startsAt: slot(4) },
+      params: { header: { 'Idempotency-Key': randomUUID() } },
+    });
+    expect(booked.response.status, JSON.stringify(booked.error)).toBe(201);
+    const appointment = booked.data!.appointment;
+    const checkedIn = await api.POST('/appointments/{id}/check-in', { params: { path: { id: appointment.id } } });
+    expect(checkedIn.data?.appointment.status).toBe('checked_in');
+
+    // The bill is made by billing's consumer of appointment.booked: it appears within seconds.
+    let billId: string | undefined;
+    for (let i = 0; i < 60 && !billId; i += 1) {
+      const bills = await api.GET('/bills', { params: { query: { appointmentId: appointment.id } } });
+      billId = bills.data?.data[0]?.id;
+      if (!billId) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(billId).toBeDefined();
+    const bill = await api.GET('/bills/{id}', { params: { path: { id: billId! } } });
+    const due = bill.data!.bill.dueMinor;
+    expect(due).toBe(appointment.consultationFeeMinor + appointment.hospitalFeeMinor);
+
+    const paid = await api.POST('/bills/{id}/payments', {
+      params: { path: { id: billId! }, header: { 'Idempotency-Key': randomUUID() } },
+      body: { method: 'upi', amountMinor: due, currency: bill.data!.bill.currency, reference: 'UPI-E2E-1' },
+    });
+    expect(paid.response.status, JSON.stringify(paid.error)).toBe(201);
+    expect(paid.data?.bill.status).toBe('paid');
+    expect(paid.data?.payment.amountMinor).toBe(due);
+
+    // An error is typed too: problem+json with the fields that are wrong.
+    const refused = await api.POST('/bills/{id}/payments', {
+      params: { path: { id: billId! }, header: { 'Idempotency-Key': randomUUID() } },
+      body: { method: 'upi', amountMinor: 0, currency: 'INR' },
+    });
+    expect(refused.response.status).toBe(400);
+    expect(refused.error?.errors?.map((e) => e.field)).toContain('amountMinor');
   });
 });
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Generates the code the TypeScript sources import but git does not hold: the proto
-# types (proto/src/generated) and each service's Prisma client (services/*/src/db/
-# generated), by running the `generate` script of every workspace that has one.
+# types (proto/src/generated), each service's Prisma client (services/*/src/db/
+# generated) and the REST client's types (packages/client/src/generated, from its openapi.json), by running the `generate` script of every workspace that has one.
 #
 #   scripts/generate.sh [--force]
 #
@@ -26,7 +26,7 @@ inputs_of() {
   if [[ -f "$ws/prisma/schema.prisma" ]]; then
     echo "$ws/prisma/schema.prisma"
   else
-    find "$ws" -path "$ws/node_modules" -prune -o -name '*.proto' -print | LC_ALL=C sort
+    find "$ws" -path "$ws/node_modules" -prune -o \( -name '*.proto' -o -name openapi.json \) -print | LC_ALL=C sort
   fi
 }
 

@@ -12,6 +12,7 @@ import { newId } from '@hms/platform';
 import pg from 'pg';
 import { openPipeline } from './pipeline.js';
 import { databaseUrl, ROOT, type StackEnv } from './stack.js';
+import { createHmsClient } from '@hms/client';
 
 const run = promisify(execFile);
 
@@ -102,12 +103,11 @@ export async function createFixture(
 export async function createReleaseFixture(env: StackEnv, file: string): Promise<Fixture> {
   const fixture = await createFixture(env, { doctors: 400, patients: 5_000, requestLimitPerMinute: 100_000_000, file });
   const prepared = await bookNearTerm({ ...fixture, doctors: fixture.doctors.slice(0, 40) }, 40, 1);
+  // Through the typed client generated from the OpenAPI document: the setup exercises the contract too.
+  const api = createHmsClient({ baseUrl: fixture.api, token: fixture.token });
   for (const a of prepared) {
-    const res = await fetch(`${fixture.api}/appointments/${a.id}/check-in`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${fixture.token}` },
-    });
-    if (!res.ok) throw new Error(`check-in while preparing failed: ${res.status} ${await res.text()}`);
+    const { response, error } = await api.POST('/appointments/{id}/check-in', { params: { path: { id: a.id } } });
+    if (!response.ok) throw new Error(`check-in while preparing failed: ${response.status} ${JSON.stringify(error)}`);
   }
   const quarter = 15 * 60_000;
   const release = {
