@@ -3,7 +3,7 @@
  * its own virtual environment) against a running stack, through nginx, as a
  * tenant of its own with a token:
  *
- *   npm run fuzz -- [--max-examples 200] [--min-cases 10000] [--profile test|dev] [--max-time S] [--no-stateful]
+ *   npm run fuzz -- [--max-examples 250] [--min-cases 10000] [--profile test|dev] [--max-time S] [--no-stateful]
  *
  * Every operation but the SSE stream (it never ends by design) goes through
  * the examples, coverage and fuzzing phases (up to --max-examples cases each;
@@ -27,7 +27,7 @@ const run = promisify(execFile);
 const { values } = parseArgs({
   options: {
     profile: { type: 'string', default: process.env.HMS_PROFILE ?? 'test' },
-    'max-examples': { type: 'string', default: '200' },
+    'max-examples': { type: 'string', default: '250' },
     'min-cases': { type: 'string', default: '10000' },
     'max-time': { type: 'string' },
     'no-stateful': { type: 'boolean', default: false },

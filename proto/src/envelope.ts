@@ -27,7 +27,8 @@ const TO_OBJECT: protobuf.IConversionOptions = {
 const TYPE_URL_PREFIX = 'type.googleapis.com/';
 
 let root: protobuf.Root | undefined;
-function protoRoot(): protobuf.Root {
+/** The event protos (envelope and every payload), loaded once. */
+export function protoRoot(): protobuf.Root {
   if (!root) {
     const r = new protobuf.Root();
     r.resolvePath = (_origin, target) =>

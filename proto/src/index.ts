@@ -54,3 +54,4 @@ export type { AuditRecord } from './generated/hms/audit/v1/AuditRecord.js';
 export type { ChainProblem__Output as ChainProblem } from './generated/hms/audit/v1/ChainProblem.js';
 export type { VerifyTrailResponse__Output as VerifyTrailResult } from './generated/hms/audit/v1/VerifyTrailResponse.js';
 export type { Timestamp, Timestamp__Output } from './generated/google/protobuf/Timestamp.js';
+export { buildAsyncApiDocument } from './asyncapi.js';

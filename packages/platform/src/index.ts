@@ -20,6 +20,7 @@ export * from './grpc/status.js';
 export * from './kafka/consumer.js';
 export * from './kafka/kafka.js';
 export * from './kafka/outbox.js';
+export * from './kafka/cloud-events.js';
 export * from './kafka/relay.js';
 export * from './kafka/pruner.js';
 export * from './kafka/retention.js';

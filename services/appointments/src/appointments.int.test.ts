@@ -300,7 +300,7 @@ describe('appointments service', () => {
     );
     const events = await service.runtime.pool.query(
       `SELECT count(*)::int AS n FROM appointments_messaging.outbox
-       WHERE event_type = 'appointment.checked_in' AND headers->>'ce-tenant' = $1
+       WHERE event_type = 'appointment.checked_in' AND headers->>'ce_tenant' = $1
          AND position(convert_to($2, 'UTF8') IN payload) > 0`,
       [tenantId, appointment!.id],
     );

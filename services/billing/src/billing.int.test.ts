@@ -213,7 +213,7 @@ describe('billing service', () => {
     expect(await billsOf(negative)).toEqual([]);
     expect(await prisma.bill.count({ where: { tenantId, appointmentId: negative } })).toBe(0);
 
-    const poisoned = await deadLetters.waitFor((m) => m.headers['ce-id'] === negativeEventId, ARRIVAL_MS);
+    const poisoned = await deadLetters.waitFor((m) => m.headers.ce_id === negativeEventId, ARRIVAL_MS);
     expect(poisoned.headers['x-dlq-reason']).toMatch(/hospitalFeeMinor: must be a non-negative whole number/);
     expect(poisoned.headers['x-dlq-consumer-group']).toBe(BILLING_CONSUMER_GROUP);
     expect(poisoned.headers['x-dlq-original-topic']).toBe(EVENTS.appointmentBooked.topic);

@@ -28,6 +28,7 @@ import { contextFromCarrier, recordGetter, SpanKind, withSpan } from '../tracing
 import { backoffDelay, isTransientError, sleep } from '../transient.js';
 import { consumerGroupTopicSpecs, deadLetterTopic, ensureTopics, replayGroupId, retryTopic } from './kafka.js';
 import { describeRetention, redeliveryHorizonMs, RETENTION } from './retention.js';
+import { CE, LEGACY_CE } from './cloud-events.js';
 
 /**
  * Applies one event inside the consumer's transaction (scoped to the event's
@@ -397,7 +398,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     for (const message of messages) {
       // An event of a type this group does not handle (its CloudEvents type header
       // says so) is passed over without decoding it.
-      const type = message.headers?.['ce-type']?.toString();
+      const type = (message.headers?.[CE.type] ?? message.headers?.[LEGACY_CE.type])?.toString();
       if (type !== undefined && !handlers.has(type)) {
         skipped += 1;
         continue;

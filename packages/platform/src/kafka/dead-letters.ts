@@ -15,6 +15,7 @@ import { decodeEnvelope } from '@hms/proto';
 import type { Admin, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { newId } from '../ids.js';
 import { groupOfDeadLetterTopic, replayGroupId, retryTopic } from './kafka.js';
+import { CE, LEGACY_CE } from './cloud-events.js';
 
 export interface DeadLetter {
   /** Where the letter is on the dead-letter topic. */
@@ -249,9 +250,9 @@ function describeLetter(partition: number, message: KafkaMessage, handled: boole
     handled,
   };
   const optional: Partial<DeadLetter> = {
-    eventId: envelope?.id ?? header(h, 'ce-id'),
-    eventType: envelope?.type ?? header(h, 'ce-type') ?? 'undecodable',
-    tenantId: envelope?.tenantId ?? header(h, 'ce-tenant'),
+    eventId: envelope?.id ?? header(h, CE.id) ?? header(h, LEGACY_CE.id),
+    eventType: envelope?.type ?? header(h, CE.type) ?? header(h, LEGACY_CE.type) ?? 'undecodable',
+    tenantId: envelope?.tenantId ?? header(h, CE.tenant) ?? header(h, LEGACY_CE.tenant),
     attempts: attempts === undefined ? undefined : Number(attempts),
     consumerGroup: header(h, 'x-dlq-consumer-group'),
     originalTopic: header(h, 'x-dlq-original-topic'),

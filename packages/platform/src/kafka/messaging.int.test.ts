@@ -123,8 +123,18 @@ describe('outbox and relay', () => {
     }
     expect(mine().some((e) => e.envelope.subject === 'bill/999')).toBe(false);
     const first = mine()[0]!;
-    expect(first.headers['ce-type']).toBe('bill.created');
-    expect(first.headers['ce-tenant']).toBe(tenantId);
+    expect(first.headers.ce_type).toBe('bill.created');
+    expect(first.headers.ce_tenant).toBe(tenantId);
+    // CloudEvents binary mode: every required attribute and the optional ones we have.
+    expect(first.headers).toMatchObject({
+      ce_specversion: '1.0',
+      ce_id: first.envelope.id,
+      ce_source: first.envelope.source,
+      ce_subject: first.envelope.subject,
+      ce_dataschema: 'urn:hms:proto:hms.billing.v1.BillCreated',
+      'content-type': 'application/x-protobuf; messageType=hms.events.v1.EventEnvelope',
+    });
+    expect(Date.parse(first.headers.ce_time!)).toBe(first.envelope.occurredAt.getTime());
   });
 
   it('is woken by NOTIFY well before its polling interval', async () => {
@@ -238,7 +248,7 @@ describe('idempotent consumer', () => {
       eachMessage: async ({ message }) => {
         letters.push({
           reason: String(message.headers?.['x-dlq-reason'] ?? ''),
-          id: String(message.headers?.['ce-id'] ?? ''),
+          id: String(message.headers?.ce_id ?? ''),
         });
       },
     });

@@ -9,6 +9,7 @@ import { messagingSchemaOf, quoteIdent, type Sql } from '../db/sql.js';
 import { newId } from '../ids.js';
 import { currentTraceparent } from '../tracing.js';
 import type { PendingEvent } from './events.js';
+import { cloudEventHeaders } from './cloud-events.js';
 
 // Namespace (first key) of the per-event-key transaction locks.
 const OUTBOX_KEY_LOCK_NAMESPACE = 0x4f42; // "OB"
@@ -59,13 +60,15 @@ export function createOutboxWriter(options: { schema: string; source: string }):
           traceparent,
           data: event.data,
         });
-        const headers: Record<string, string> = {
-          'content-type': 'application/x-protobuf; messageType=hms.events.v1.EventEnvelope',
-          'ce-id': id,
-          'ce-type': event.def.type,
-          'ce-source': options.source,
-          'ce-tenant': event.tenantId,
-        };
+        const headers = cloudEventHeaders({
+          id,
+          type: event.def.type,
+          source: options.source,
+          time: occurredAt,
+          subject: event.subject,
+          tenantId: event.tenantId,
+          messageType: event.def.messageType,
+        });
         if (traceparent) headers.traceparent = traceparent;
         return { id, event, payload, headers: JSON.stringify(headers) };
       });

@@ -50,7 +50,7 @@ export async function publishTestEvent<D extends EventDefinition>(
   ).send({
     topic: def.topic,
     acks: -1,
-    messages: [{ key: event.key, value, headers: { 'ce-id': id, 'ce-type': def.type } }],
+    messages: [{ key: event.key, value, headers: { ce_id: id, ce_type: def.type } }],
   });
   return id;
 }

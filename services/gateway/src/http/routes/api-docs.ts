@@ -1,6 +1,7 @@
 /**
  * The API's contracts and their docs page, public like any published contract:
  *   GET /api/v1/openapi.json   the OpenAPI 3.1 document (openapi/document.ts)
+ *   GET /api/v1/asyncapi.json  the AsyncAPI 3.0 document of the Kafka events (@hms/proto)
  *   GET /api/docs              the reference page: Scalar's standalone bundle,
  *                              served from our own node_modules (no CDN); a
  *                              Content-Security-Policy keeps it on this origin.
@@ -9,10 +10,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Router } from 'express';
+import { buildAsyncApiDocument } from '@hms/proto';
 import { z } from 'zod';
 import { API_PREFIX } from '../api-prefix.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
-import { openApiJson } from '../openapi/document.js';
+import { API_VERSION, openApiJson } from '../openapi/document.js';
 import { parseInput } from './validation.js';
 
 const noQuery = { query: z.object({}).strict() };
@@ -62,8 +64,19 @@ function scalarBundle(): Promise<string> {
   return bundle;
 }
 
+let asyncApi: string | undefined;
+const asyncApiJson = () => (asyncApi ??= JSON.stringify(buildAsyncApiDocument({ version: API_VERSION })));
+
 export function apiDocsRoutes(): Router {
   const router = Router();
+  router
+    .route(`${API_PREFIX}/asyncapi.json`)
+    .get((req, res) => {
+      parseInput(req, noQuery);
+      res.setHeader('cache-control', 'no-cache');
+      res.type('application/json').send(asyncApiJson());
+    })
+    .all(methodNotAllowed('GET'));
   router
     .route(`${API_PREFIX}/openapi.json`)
     .get((req, res) => {
