@@ -35,7 +35,12 @@ export default tseslint.config(
     languageOptions: { globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly' } },
   },
   {
-    files: ['**/*.test.ts', 'e2e/**', 'scripts/**', 'bench/**', 'k6/**'],
+    // Example programs run on Node as they are.
+    files: ['examples/**/*.mjs'],
+    languageOptions: { globals: { fetch: 'readonly' } },
+  },
+  {
+    files: ['**/*.test.ts', 'e2e/**', 'scripts/**', 'bench/**', 'k6/**', 'examples/**'],
     rules: { 'no-console': 'off' },
   },
   {
