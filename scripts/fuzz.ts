@@ -115,7 +115,8 @@ try {
   code = await new Promise<number>((resolve) => {
     const child = spawn(schemathesis, args, {
       stdio: ['ignore', 'pipe', 'inherit'],
-      cwd: path.join(ROOT, 'scripts', 'fuzz'),
+      // Its example database and cache land in the working folder: keep them with the reports.
+      cwd: reports,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
