@@ -34,7 +34,8 @@ while IFS= read -r -d '' dir; do
 done < <(find "$HMS_ROOT" -maxdepth 3 -name node_modules -prune -type d \
   ! -path "$HMS_ROOT/node_modules/*" -print0)
 
-generated="$(cd "$clone" && find . -path ./node_modules -prune -o \
+# Installed packages (also nested ones, e.g. e2e/node_modules) may ship a dist of their own: not ours.
+generated="$(cd "$clone" && find . -name node_modules -prune -o \
   \( -name generated -o -name dist -o -name '*.tsbuildinfo' \) -print -quit)"
 [[ -z "$generated" ]] || die "the copy is not fresh: $generated"
 log "a fresh copy in $clone; running npm run typecheck and npm run lint there"
