@@ -374,7 +374,11 @@ describe('gateway in front of a stand-in appointments server', () => {
     });
     const record = (method: string, request: unknown, ctx: CallContext) =>
       seen.push({ method, request: request as Record<string, unknown>, ctx, traceId: currentTraceId() });
-    const implementation: UnaryImplementation<AppointmentsServiceHandlers> = {
+    // Only the calls these tests make; the stand-in answers no others.
+    const implementation: Pick<
+      UnaryImplementation<AppointmentsServiceHandlers>,
+      'BookAppointment' | 'GetAppointment' | 'CheckInAppointment'
+    > = {
       async BookAppointment(request, ctx) {
         record('bookAppointment', request, ctx);
         if (request.reason === 'after hours') {
@@ -398,7 +402,10 @@ describe('gateway in front of a stand-in appointments server', () => {
         return { appointment: appointment(request.id, 'APPOINTMENT_STATUS_CHECKED_IN') };
       },
     };
-    backend.addService(loadContracts().hms.appointments.v1.AppointmentsService.service, implementation);
+    backend.addService(
+      loadContracts().hms.appointments.v1.AppointmentsService.service,
+      implementation as UnaryImplementation<AppointmentsServiceHandlers>,
+    );
     const port = await backend.listen('127.0.0.1', 0);
     stubbed = await startGateway(env({ APPOINTMENTS_GRPC_ADDRESS: `127.0.0.1:${port}`, GRPC_DEADLINE_MS: '500' }), {
       inProcess: true,

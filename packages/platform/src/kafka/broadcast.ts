@@ -23,6 +23,8 @@ export interface BroadcastListenerOptions {
   /** Group id prefix, e.g. "hms.appointments.cache". */
   groupPrefix: string;
   topics: string[];
+  /** Only these event types reach `handle` (read from the record's ce-type header, before decoding). */
+  types?: readonly string[];
   logger: Logger;
   /** Called for every event of the topics; what it throws is logged, never retried. */
   handle: (envelope: Envelope) => Promise<void> | void;
@@ -41,6 +43,7 @@ export function createBroadcastListener(options: BroadcastListenerOptions): Broa
   let consumer: Consumer | undefined;
   let listening = false;
   let running: Promise<void> | undefined;
+  const wanted = options.types ? new Set(options.types) : undefined;
 
   async function connect(): Promise<void> {
     const c = options.kafka.consumer({
@@ -71,12 +74,15 @@ export function createBroadcastListener(options: BroadcastListenerOptions): Broa
     await c.run({
       autoCommit: false,
       eachMessage: async ({ message }) => {
+        const type = message.headers?.['ce-type']?.toString();
+        if (wanted && type !== undefined && !wanted.has(type)) return;
         let envelope: Envelope;
         try {
           envelope = decodeEnvelope(message.value ?? Buffer.alloc(0));
         } catch {
           return; // not ours to judge: the domain consumers dead-letter what does not decode
         }
+        if (wanted && !wanted.has(envelope.type)) return;
         try {
           await options.handle(envelope);
         } catch (error) {
