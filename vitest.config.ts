@@ -20,7 +20,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{proto,packages,services,scripts,helm}/**/*.test.ts'],
+          include: ['{proto,packages,services,scripts,helm,monitoring}/**/*.test.ts'],
           exclude: [...ignored, '**/*.int.test.ts', '**/*.k8s.test.ts'],
           setupFiles: ['packages/platform/src/testing/setup.ts'],
           execArgv: preload,

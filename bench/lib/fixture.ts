@@ -64,14 +64,24 @@ export async function createFixture(
     ]);
     await db.query(
       `INSERT INTO doctors (id, tenant_id, department_id, full_name, consultation_fee_minor, hospital_fee_minor,
-         currency, time_zone, slot_minutes, day_start_minute, day_end_minute, working_days)
-       SELECT id, $2, $3, 'Dr. Load ' || n, 50000, 10000, 'INR', 'UTC', 15, 0, 1440, '{1,2,3,4,5,6,7}'
+         currency, time_zone)
+       SELECT id, $2, $3, 'Dr. Load ' || n, 50000, 10000, 'INR', 'UTC'
        FROM unnest($1::uuid[]) WITH ORDINALITY AS d(id, n)`,
       [doctors, tenantId, departmentId],
     );
+    // Round the clock, every day, 15-minute slots: one weekly template each (docs/scheduling.md).
     await db.query(
-      `INSERT INTO patients (id, tenant_id, mrn, full_name)
-       SELECT id, $2, 'LOAD-' || lpad(n::text, 7, '0'), 'Load Patient ' || n
+      `INSERT INTO doctor_schedules (id, tenant_id, doctor_id, valid_from, valid_to, slot_minutes, sessions)
+       SELECT gen_random_uuid(), $2, id, DATE '2000-01-01', NULL, 15,
+              (SELECT jsonb_agg(jsonb_build_object('weekday', w, 'startMinute', 0, 'endMinute', 1440) ORDER BY w)
+               FROM generate_series(1, 7) AS w)
+       FROM unnest($1::uuid[]) AS d(id)`,
+      [doctors, tenantId],
+    );
+    await db.query(
+      `INSERT INTO patients (id, tenant_id, mrn, full_name, search_name, name_tokens)
+       SELECT id, $2, 'LOAD-' || lpad(n::text, 7, '0'), 'Load Patient ' || n, 'load patient ' || n,
+              ARRAY['load', 'patient', n::text]
        FROM unnest($1::uuid[]) WITH ORDINALITY AS p(id, n)`,
       [patients, tenantId],
     );
@@ -119,10 +129,36 @@ export async function createReleaseFixture(env: StackEnv, file: string): Promise
     queueDate: prepared[0]!.serviceDate,
     billedPatients: [...new Set(prepared.map((a) => a.patientId))],
   };
-  await writeFile(file, JSON.stringify(release));
   const pipeline = await openPipeline(env);
   await pipeline.drain(60_000).finally(() => pipeline.close());
-  return release;
+  const withBills = { ...release, ...(await billsToPay(env, fixture.tenantId, release.appointments)) };
+  await writeFile(file, JSON.stringify(withBills));
+  return withBills;
+}
+
+/**
+ * What the billing operations need: the bills of prepared appointments (each
+ * has far more due than a load run's small payments take) and the day of the
+ * daily report (today in the tenant's zone, the default Asia/Kolkata).
+ */
+export async function billsToPay(
+  env: StackEnv,
+  tenantId: string,
+  appointmentIds: string[],
+): Promise<{ bills: string[]; reportDate: string }> {
+  const db = new pg.Client({ connectionString: databaseUrl(env, 'hms_billing', 'HMS_DB_PASSWORD_BILLING') });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ id: string }>(
+      'SELECT id FROM billing.bills WHERE tenant_id = $1 AND appointment_id = ANY($2::uuid[]) ORDER BY id',
+      [tenantId, appointmentIds],
+    );
+    if (rows.length === 0) throw new Error('the prepared appointments have no bills yet');
+    const reportDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date());
+    return { bills: rows.map((r) => r.id), reportDate };
+  } finally {
+    await db.end();
+  }
 }
 
 const SLOT_MS = 15 * 60_000;

@@ -57,6 +57,15 @@ export async function newTenant(name = `E2E ${newId()}`): Promise<DemoTenant> {
   return { ...seed, tenantId, token, nightDoctor };
 }
 
+/** A development token for another user of the tenant, with roles (e.g. BILLING_SUPERVISOR). */
+export async function tokenFor(tenantId: string, user: string, roles: string[] = []): Promise<string> {
+  return node(
+    'services/gateway/dist/dev-token.js',
+    ['--tenant', tenantId, '--user', user, ...(roles.length > 0 ? ['--roles', roles.join(',')] : [])],
+    { JWT_SECRET: testEnv().HMS_JWT_SECRET ?? '' },
+  );
+}
+
 /** The n-th free 15-minute slot from now (n >= 1) of the round-the-clock doctor. */
 export function slot(n: number): string {
   const quarter = 15 * 60_000;

@@ -43,6 +43,8 @@ export HMS_KWOK_VERSION=v0.7.0
 # The control plane's version is pinned in scripts/k8s/controlplane/go.mod (k8s.io/kubernetes).
 export HMS_HADOLINT_VERSION=2.15.1
 export HMS_CHECK_JSONSCHEMA_VERSION=0.39.0
+# Jaeger v2 (the trace backend of the local stack), built from its Go module: see install.sh.
+export HMS_JAEGER_VERSION=v1.76.0
 export HMS_PG_BIN=/usr/lib/postgresql/15/bin
 case ":$PATH:" in
   *":$HMS_TOOLS/bin:"*) ;;
@@ -73,7 +75,13 @@ _hms_load_kv_file() { # FILE FORCE(0|1)
     if [[ "$force" == 1 || -z "${!key+set}" ]]; then
       if ((shift_ports)) && [[ "$key" =~ _PORTS?$ ]]; then
         local p shifted=()
-        for p in $val; do shifted+=("$((p + HMS_PORT_OFFSET))"); done
+        # A port pushed past 65535 wraps around to just above 1024 (the test profile's gRPC
+        # ports, 60051+, with offsets of 5500 and more), rather than being invalid.
+        for p in $val; do
+          p=$((p + HMS_PORT_OFFSET))
+          ((p <= 65535)) || p=$((p - 65535 + 1024))
+          shifted+=("$p")
+        done
         val="${shifted[*]}"
       fi
       printf -v "$key" '%s' "$val"
@@ -95,7 +103,7 @@ _hms_secret_keys=(HMS_PG_SUPERUSER_PASSWORD HMS_REDIS_PASSWORD HMS_JWT_SECRET
   HMS_DB_PASSWORD_APPOINTMENTS_OWNER HMS_DB_PASSWORD_BILLING_OWNER HMS_DB_PASSWORD_QUEUE_OWNER
   HMS_DB_PASSWORD_AUDIT_OWNER HMS_DB_PASSWORD_GATEWAY_OWNER
   HMS_DB_PASSWORD_AUDIT_ANCHOR HMS_AUDIT_CHAIN_KEY HMS_AUDIT_ANCHOR_KEY
-  HMS_INTERNAL_TOKEN_PRIVATE_KEY HMS_INTERNAL_TOKEN_PUBLIC_KEY)
+  HMS_INTERNAL_TOKEN_PRIVATE_KEY HMS_INTERNAL_TOKEN_PUBLIC_KEY HMS_DB_PASSWORD_MONITOR)
 _hms_ensure_secrets() {
   local f="$HMS_HOME/secrets.env" tmp k missing=()
   if [[ -f "$f" ]]; then

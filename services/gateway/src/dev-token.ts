@@ -3,7 +3,7 @@
  * newcomer and what the end-to-end tests authenticate with, until the auth
  * work brings real logins.
  *
- *   JWT_SECRET=... node dist/dev-token.js --tenant <uuid> [--user <id>] [--ttl 12h]
+ *   JWT_SECRET=... node dist/dev-token.js --tenant <uuid> [--user <id>] [--ttl 12h] [--roles A,B]
  */
 import { parseArgs } from 'node:util';
 import { isUuid, loadConfigOrExit, runMain } from '@hms/platform';
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
       tenant: { type: 'string' },
       user: { type: 'string', default: 'dev-user' },
       ttl: { type: 'string', default: '12h' },
+      roles: { type: 'string', default: '' },
     },
   });
   const args = z
@@ -25,14 +26,17 @@ async function main(): Promise<void> {
       tenant: z.string().refine(isUuid, 'must be a UUID'),
       user: z.string().min(1).max(200),
       ttl: z.string().regex(/^\d+[smhd]$/, 'like 30m, 12h or 7d'),
+      roles: z.string().regex(/^([A-Z][A-Z0-9_]*(,[A-Z][A-Z0-9_]*)*)?$/, 'comma-separated role names'),
     })
     .safeParse(values);
   if (!args.success) {
-    process.stderr.write(`usage: dev-token --tenant <uuid> [--user <id>] [--ttl 12h]\n${args.error.message}\n`);
+    process.stderr.write(
+      `usage: dev-token --tenant <uuid> [--user <id>] [--ttl 12h] [--roles A,B]\n${args.error.message}\n`,
+    );
     process.exit(64);
   }
   const token = await signDevelopmentToken(
-    { tenantId: args.data.tenant, userId: args.data.user },
+    { tenantId: args.data.tenant, userId: args.data.user, roles: args.data.roles ? args.data.roles.split(',') : [] },
     { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttl: args.data.ttl },
   );
   process.stdout.write(`${token}\n`);

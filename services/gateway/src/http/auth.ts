@@ -8,14 +8,18 @@
 import type { RequestHandler } from 'express';
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { currentContext, isUuid, runWithContext } from '@hms/platform';
+import { currentContext, isUuid, runWithContext, type Counter } from '@hms/platform';
 import type { Tenant, TenantRepository } from '../db/tenant.repository.js';
 import { HttpProblem } from './problem.js';
 
 export interface TokenClaims {
   tenantId: string;
   userId: string;
+  /** Roles a development token names (e.g. BILLING_SUPERVISOR), forwarded to the backends; none by default. */
+  roles?: string[] | undefined;
 }
+
+const ROLE = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 export interface TokenOptions {
   secret: string;
@@ -35,11 +39,20 @@ async function verifyWithExpiry(token: string, options: TokenOptions): Promise<{
       algorithms: ['HS256'],
       requiredClaims: ['exp', 'sub'],
     });
-    const { tid, sub } = payload;
+    const { tid, sub, roles } = payload;
     if (typeof tid !== 'string' || !isUuid(tid)) throw new Error('the token names no tenant');
     // The user id travels in gRPC metadata and audit records: a short plain string only.
     if (typeof sub !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(sub)) throw new Error('the token names no user');
-    return { claims: { tenantId: tid.toLowerCase(), userId: sub }, exp: (payload.exp ?? 0) * 1000 };
+    if (
+      roles !== undefined &&
+      !(Array.isArray(roles) && roles.length <= 20 && roles.every((r) => typeof r === 'string' && ROLE.test(r)))
+    ) {
+      throw new Error('the token names roles that are not role names');
+    }
+    return {
+      claims: { tenantId: tid.toLowerCase(), userId: sub, roles: roles as string[] | undefined },
+      exp: (payload.exp ?? 0) * 1000,
+    };
   } catch (error) {
     const detail = error instanceof joseErrors.JWTExpired ? 'the token has expired' : 'the token is not valid';
     throw unauthorized(detail);
@@ -50,7 +63,7 @@ export async function signDevelopmentToken(
   claims: TokenClaims,
   options: TokenOptions & { ttl: string },
 ): Promise<string> {
-  return new SignJWT({ tid: claims.tenantId })
+  return new SignJWT({ tid: claims.tenantId, ...(claims.roles?.length ? { roles: claims.roles } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.userId)
     .setIssuer(options.issuer)
@@ -63,28 +76,53 @@ function unauthorized(detail: string): HttpProblem {
   return new HttpProblem(401, 'unauthenticated', detail, [], { 'www-authenticate': 'Bearer realm="hms"' });
 }
 
-export function authenticate(
-  options: TokenOptions & { tenants: TenantRepository; cacheTtlMs: number },
-): RequestHandler {
-  // Unknown tenants are cached too, so a flood of tokens for made-up tenants cannot flood the database.
-  const cache = new LRUCache<string, Tenant | 'unknown'>({ max: 10_000, ttl: options.cacheTtlMs });
-  async function tenantOf(id: string): Promise<Tenant | undefined> {
+type CacheLookups = Counter<'cache' | 'result'>;
+
+function countLookup(counter: CacheLookups | undefined, cache: string, hit: boolean): void {
+  counter?.inc({ cache, result: hit ? 'hit' : 'miss' });
+}
+
+/** Tenants by id, cached: unknown ones too, so a flood of tokens for made-up tenants cannot flood the database. */
+export function cachedTenants(
+  tenants: TenantRepository,
+  ttlMs: number,
+  /** hms_cache_lookups_total: hits and misses of this cache. */
+  cacheLookups?: CacheLookups,
+): (id: string) => Promise<Tenant | undefined> {
+  const cache = new LRUCache<string, Tenant | 'unknown'>({ max: 10_000, ttl: ttlMs });
+  return async (id) => {
     let hit = cache.get(id);
+    countLookup(cacheLookups, 'tenants', hit !== undefined);
     if (hit === undefined) {
-      hit = (await options.tenants.find(id)) ?? 'unknown';
+      hit = (await tenants.find(id)) ?? 'unknown';
       cache.set(id, hit);
     }
     return hit === 'unknown' ? undefined : hit;
-  }
+  };
+}
+
+export function authenticate(
+  options: TokenOptions & {
+    tenants: TenantRepository;
+    cacheTtlMs: number;
+    tenantOf?: (id: string) => Promise<Tenant | undefined>;
+    /** hms_cache_lookups_total: hits and misses of the tenant and token caches. */
+    cacheLookups?: CacheLookups;
+  },
+): RequestHandler {
+  const tenantOf = options.tenantOf ?? cachedTenants(options.tenants, options.cacheTtlMs, options.cacheLookups);
+  const counted = (cache: string, hit: boolean) => countLookup(options.cacheLookups, cache, hit);
   // A client sends the same token with every request: its signature is checked
   // once, then the claims are remembered for a minute at most, never past expiry.
   const verified = new LRUCache<string, { claims: TokenClaims; exp: number }>({ max: 10_000, ttl: 60_000 });
   async function claimsOf(token: string): Promise<TokenClaims> {
     const hit = verified.get(token);
-    if (hit && hit.exp > Date.now()) return hit.claims;
-    const fresh = await verifyWithExpiry(token, options);
-    verified.set(token, fresh, { ttl: Math.max(1, Math.min(60_000, fresh.exp - Date.now())) });
-    return fresh.claims;
+    const fresh = hit !== undefined && hit.exp > Date.now();
+    counted('token-claims', fresh);
+    if (fresh) return hit.claims;
+    const checked = await verifyWithExpiry(token, options);
+    verified.set(token, checked, { ttl: Math.max(1, Math.min(60_000, checked.exp - Date.now())) });
+    return checked.claims;
   }
   return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
@@ -98,9 +136,10 @@ export function authenticate(
     // For the middlewares after this one (the tenant's request budget).
     res.locals.tenant = tenant;
     const ctx = currentContext();
-    // Roles come with the identity work; until then a user has none.
-    runWithContext({ requestId: ctx?.requestId ?? '', tenantId: tenant.id, userId: claims.userId, roles: [] }, () =>
-      next(),
+    // Roles come from the token (development tokens may name some); the identity work resolves them properly.
+    runWithContext(
+      { requestId: ctx?.requestId ?? '', tenantId: tenant.id, userId: claims.userId, roles: claims.roles ?? [] },
+      () => next(),
     );
   };
 }
