@@ -98,8 +98,10 @@ describe('read-through cache', () => {
     expect(await cache.get('a')).toEqual({ id: 'a', name: 'Cardiology', version: 1 });
     expect(table.loads()).toBe(1);
     expect(await cache.get('missing')).toBeUndefined();
-    expect(await metricValue(metrics, 'hms_cache_lookups_total', { cache: name, outcome: 'local_hit' })).toBe(1);
-    expect(await metricValue(metrics, 'hms_cache_lookups_total', { cache: name, outcome: 'miss' })).toBe(11);
+    expect(await metricValue(metrics, 'hms_cache_reads_total', { cache: name, outcome: 'local_hit' })).toBe(1);
+    expect(await metricValue(metrics, 'hms_cache_reads_total', { cache: name, outcome: 'miss' })).toBe(11);
+    expect(await metricValue(metrics, 'hms_cache_lookups_total', { cache: name, result: 'hit' })).toBe(1);
+    expect(await metricValue(metrics, 'hms_cache_lookups_total', { cache: name, result: 'miss' })).toBe(11);
     expect(await metricValue(metrics, 'hms_cache_hit_ratio', { cache: name })).toBeCloseTo(1 / 12);
   });
 

@@ -57,7 +57,10 @@ export interface ReadThroughCache<V extends object> {
 type Outcome = 'local_hit' | 'redis_hit' | 'miss';
 
 interface CacheMetrics {
-  lookups: Counter<'cache' | 'outcome'>;
+  /** The platform's shared look-up counter (metrics.ts): hit or miss, as every cache of every service counts. */
+  lookups: Counter<'cache' | 'result'>;
+  /** Which tier answered: the process, Redis, or neither (the loader). */
+  reads: Counter<'cache' | 'outcome'>;
   ratio: Map<string, () => number>;
 }
 
@@ -68,9 +71,18 @@ function cacheMetrics(registry: Registry): CacheMetrics {
   let metrics = metricsByRegistry.get(registry);
   if (!metrics) {
     const ratio = new Map<string, () => number>();
+    const shared = registry.getSingleMetric('hms_cache_lookups_total') as Counter<'cache' | 'result'> | undefined;
     metrics = {
-      lookups: new Counter({
-        name: 'hms_cache_lookups_total',
+      lookups:
+        shared ??
+        new Counter({
+          name: 'hms_cache_lookups_total',
+          help: 'Cache look-ups by cache and result (hit, miss): hit ratio = hits / all',
+          labelNames: ['cache', 'result'],
+          registers: [registry],
+        }),
+      reads: new Counter({
+        name: 'hms_cache_reads_total',
         help: 'Reads of a read-through cache, by cache and where the answer came from (local_hit, redis_hit, miss)',
         labelNames: ['cache', 'outcome'],
         registers: [registry],
@@ -112,7 +124,8 @@ export function createReadThroughCache<V extends object>(options: ReadThroughCac
   let redisWarned = false;
 
   function count(outcome: Outcome): void {
-    metrics.lookups.inc({ cache: name, outcome });
+    metrics.reads.inc({ cache: name, outcome });
+    metrics.lookups.inc({ cache: name, result: outcome === 'miss' ? 'miss' : 'hit' });
     counts.lookups += 1;
     if (outcome !== 'miss') counts.hits += 1;
   }
