@@ -114,7 +114,22 @@ export function zoneOffsetMinutes(instant: Date, timeZone: string): number {
  * it repeats resolve to the earlier instant (Temporal's "compatible" rule), so
  * every local time names exactly one instant.
  */
+// Calendars ask for the same few local times (session starts and ends) on every booking; each answer
+// costs several Intl look-ups, and the zone rules never change within a process.
+const zonedInstants = new Map<string, number>();
+const ZONED_INSTANTS_MAX = 50_000;
+
 export function zonedInstant(date: string, minuteOfDay: number, timeZone: string): Date {
+  const key = `${timeZone}|${date}|${minuteOfDay}`;
+  const known = zonedInstants.get(key);
+  if (known !== undefined) return new Date(known);
+  const instant = computeZonedInstant(date, minuteOfDay, timeZone);
+  if (zonedInstants.size >= ZONED_INSTANTS_MAX) zonedInstants.clear();
+  zonedInstants.set(key, instant.getTime());
+  return instant;
+}
+
+function computeZonedInstant(date: string, minuteOfDay: number, timeZone: string): Date {
   const wall = dateOnly(date).getTime() + minuteOfDay * 60_000;
   // A zone changes offset at most once in any two days: the offsets a day
   // before and a day after are the only candidates.

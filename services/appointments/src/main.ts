@@ -18,6 +18,7 @@ import {
   type PatientsServiceHandlers,
 } from '@hms/proto';
 import { createReferenceData, INVALIDATING_EVENTS } from './cache/reference-data.js';
+import { createRecentlyTaken } from './domain/recently-taken.js';
 import { configSchema } from './config.js';
 import { createSchedulingStore } from './db/scheduling.repository.js';
 import type { SchedulingDeps } from './domain/book-appointment.js';
@@ -91,6 +92,7 @@ export async function startAppointments(
     reference,
     now,
     newId,
+    recentlyTaken: createRecentlyTaken({ now }),
     policy: {
       maxDaysAhead: config.BOOKING_MAX_DAYS_AHEAD,
       checkInOpensMinutesBefore: config.CHECK_IN_OPENS_MINUTES_BEFORE,

@@ -965,7 +965,7 @@ function changesIn(tx: Transaction): SchedulingTx {
 async function insertBooking(tx: Transaction, tenantId: string, b: NewBooking): Promise<BookingOutcome> {
   const a = b.appointment;
   const rows = await claiming(() =>
-    tx.query<{ doctor_version: number | null; patient_active: boolean | null; inserted: boolean }>(
+    tx.query<{ doctor_version: number | null; patient_active: boolean | null; taken: boolean; inserted: boolean }>(
       `WITH doctor AS (
          SELECT version FROM doctors WHERE tenant_id = $1 AND id = $2 FOR SHARE),
        patient AS (
@@ -975,9 +975,17 @@ async function insertBooking(tx: Transaction, tenantId: string, b: NewBooking): 
          WHERE $4::uuid IS NOT NULL AND tenant_id = $1 AND id = $4 AND kind = 'HOLD' AND hold_expires_at > $5
            AND doctor_id = $2 AND patient_id = $3 AND starts_at = $6 AND ends_at = $7
          FOR UPDATE),
+       -- Taken by a claim committed before this statement began: refused here, without writing (and so
+       -- without queueing behind the doctor's claim lock). Claims committed since are the constraint's.
+       taken AS (
+         SELECT EXISTS (
+           SELECT 1 FROM slot_claims c
+           WHERE c.tenant_id = $1 AND c.doctor_id = $2 AND tstzrange(c.starts_at, c.ends_at) && tstzrange($6, $7)
+             AND (c.kind = 'APPOINTMENT' OR c.hold_expires_at > $5) AND c.id IS DISTINCT FROM $4::uuid) AS yes),
        ok AS (
-         SELECT 1 FROM doctor, patient
-         WHERE doctor.version = $8 AND patient.active AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM hold))),
+         SELECT 1 FROM doctor, patient, taken
+         WHERE doctor.version = $8 AND patient.active AND NOT taken.yes
+           AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM hold))),
        cleared AS (
          DELETE FROM slot_claims c USING ok
          WHERE c.tenant_id = $1 AND c.kind = 'HOLD' AND c.hold_expires_at <= $5
@@ -1007,7 +1015,7 @@ async function insertBooking(tx: Transaction, tenantId: string, b: NewBooking): 
          WHERE $26::jsonb IS NOT NULL AND tenant_id = $1 AND operation = $27 AND key = $28
            AND EXISTS (SELECT 1 FROM appointment))
        SELECT (SELECT version FROM doctor) AS doctor_version, (SELECT active FROM patient) AS patient_active,
-              EXISTS (SELECT 1 FROM appointment) AS inserted`,
+              (SELECT yes FROM taken) AS taken, EXISTS (SELECT 1 FROM appointment) AS inserted`,
       [
         tenantId,
         a.doctorId,
@@ -1048,6 +1056,7 @@ async function insertBooking(tx: Transaction, tenantId: string, b: NewBooking): 
   if (row.doctor_version === null || row.doctor_version !== b.doctorVersion) {
     return { inserted: false, reason: 'doctor-changed' };
   }
+  if (row.taken) throw new SlotTakenError();
   if (row.patient_active === null) return { inserted: false, reason: 'unknown-patient' };
   if (!row.patient_active) return { inserted: false, reason: 'inactive-patient' };
   return { inserted: false, reason: 'hold-not-usable' };

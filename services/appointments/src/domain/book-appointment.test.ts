@@ -14,6 +14,8 @@ import {
 } from '../testing/fixtures.js';
 import { bookAppointment, type BookAppointment } from './book-appointment.js';
 import { holdSlot } from './holds.js';
+import { cancelAppointment } from './lifecycle-actions.js';
+import { createRecentlyTaken } from './recently-taken.js';
 
 const booking = (overrides: Partial<BookAppointment> = {}): BookAppointment => ({
   tenantId,
@@ -149,5 +151,70 @@ describe('bookAppointment', () => {
     expect(expired.message).toBe('the hold has expired');
     const missing = await failure(bookAppointment(deps, booking({ holdId: '0192f0a0-0000-7000-8000-00000000bbbb' })));
     expect(missing).toBeInstanceOf(NotFoundError);
+  });
+
+  it('refuses a rush on a taken slot from memory for a second, never for a keyed retry, and forgets on a cancellation', async () => {
+    const { deps, clock } = clinic();
+    const recentlyTaken = createRecentlyTaken({ now: deps.now, ttlMs: 1_000 });
+    const state = { transactions: 0 };
+    const store: typeof deps.store = {
+      ...deps.store,
+      change: (tenant, fn) => {
+        state.transactions += 1;
+        return deps.store.change(tenant, fn);
+      },
+    };
+    const rushDeps = { ...deps, store, recentlyTaken };
+    const first = await bookAppointment(rushDeps, booking());
+    // The database refuses the first loser, and the slot is remembered.
+    expect(await failure(bookAppointment(rushDeps, booking({ patientId: otherPatient.id })))).toBeInstanceOf(
+      AlreadyExistsError,
+    );
+    const transactions = state.transactions;
+    expect(await failure(bookAppointment(rushDeps, booking({ patientId: otherPatient.id })))).toBeInstanceOf(
+      AlreadyExistsError,
+    );
+    expect(state.transactions).toBe(transactions); // refused without a transaction
+    // A retry with an idempotency key always reaches the store (its answer may be a replay).
+    const keyed = booking({ idempotency: { operation: 'BookAppointment', key: 'k1', fingerprint: 'f' } });
+    await bookAppointment(rushDeps, keyed).catch(() => undefined);
+    expect(state.transactions).toBe(transactions + 1);
+    // A second later the memory has lapsed: the store decides again.
+    clock.now = new Date(clock.now.getTime() + 1_001);
+    await bookAppointment(rushDeps, booking({ patientId: otherPatient.id })).catch(() => undefined);
+    expect(state.transactions).toBe(transactions + 2);
+    // A cancellation in this process frees the slot at once.
+    expect(recentlyTaken.has(tenantId, doctor.id, MONDAY_1030)).toBe(true);
+    await cancelAppointment(rushDeps, {
+      tenantId,
+      actorId: 'front-desk',
+      appointmentId: first.appointment.id,
+      by: 'STAFF',
+      reason: 'doctor away',
+    });
+    expect(recentlyTaken.has(tenantId, doctor.id, MONDAY_1030)).toBe(false);
+    const again = await bookAppointment(rushDeps, booking({ patientId: otherPatient.id }));
+    expect(again.appointment.status).toBe('BOOKED');
+  });
+
+  it('lets one of a rush on one slot reach the store; the others wait for its answer and are refused', async () => {
+    const { deps } = clinic();
+    let transactions = 0;
+    const store: typeof deps.store = {
+      ...deps.store,
+      change: (tenant, fn) => {
+        transactions += 1;
+        return deps.store.change(tenant, fn);
+      },
+    };
+    const rushDeps = { ...deps, store, recentlyTaken: createRecentlyTaken({ now: deps.now }) };
+    const answers = await Promise.allSettled(
+      [patient, otherPatient, patient, otherPatient].map((p) =>
+        bookAppointment(rushDeps, booking({ patientId: p.id })),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected']);
+    expect(answers.slice(1).every((a) => a.status === 'rejected' && a.reason instanceof AlreadyExistsError)).toBe(true);
+    expect(transactions).toBe(1);
   });
 });

@@ -15,7 +15,8 @@
 import { ConflictError, FailedPreconditionError, NotFoundError, type IdempotencyClaim } from '@hms/platform/domain';
 import { appointmentBooked } from './events.js';
 import { planReminders } from './reminders.js';
-import type { ReferenceData, SchedulingStore } from './scheduling-store.js';
+import type { RecentlyTaken } from './recently-taken.js';
+import { SlotTakenError, type ReferenceData, type SchedulingStore } from './scheduling-store.js';
 import { assertBookable, planSlot, type BookingPolicy } from './schedule.js';
 import type { Appointment, ConsultationMode, DoctorRecord } from './types.js';
 
@@ -38,61 +39,89 @@ export interface SchedulingDeps {
   now: () => Date;
   newId: () => string;
   policy: BookingPolicy;
+  /** Refusals of a moment ago (recently-taken.ts); none: every request asks the database. */
+  recentlyTaken?: RecentlyTaken | undefined;
 }
 
 export async function bookAppointment(
   deps: SchedulingDeps,
   command: BookAppointment,
 ): Promise<{ appointment: Appointment; replayed: boolean }> {
+  const rush = !command.idempotency && !command.holdId ? deps.recentlyTaken : undefined;
+  if (rush?.has(command.tenantId, command.doctorId, command.startsAt)) throw new SlotTakenError();
+  // Someone here is booking this very slot: their answer first (it is most likely ours too).
+  const turn = rush?.attempt(command.tenantId, command.doctorId, command.startsAt);
+  if (turn && 'ahead' in turn && (await turn.ahead) !== 'other') throw new SlotTakenError();
+  const finish = turn && 'finish' in turn ? turn.finish : undefined;
+  try {
+    const booked = await book(deps, command, rush);
+    finish?.('booked');
+    return booked;
+  } catch (error) {
+    finish?.(error instanceof SlotTakenError ? 'taken' : 'other');
+    throw error;
+  }
+}
+
+async function book(
+  deps: SchedulingDeps,
+  command: BookAppointment,
+  rush: RecentlyTaken | undefined,
+): Promise<{ appointment: Appointment; replayed: boolean }> {
   const settings = await deps.reference.settings(command.tenantId);
   let record = await deps.reference.doctor(command.tenantId, command.doctorId);
-  const result = await deps.store.change(command.tenantId, async (tx) => {
-    if (command.idempotency) {
-      const earlier = await tx.replayOf(command.idempotency);
-      if (earlier !== undefined) return { appointment: appointmentFromJson(earlier), replayed: true };
-    }
-    // Twice at most: the second time on the doctor as the database has it now.
-    for (let attempt = 1; ; attempt += 1) {
-      assertBookable(record);
-      const appointment = plan(deps, command, record, settings.reminderOffsetsMinutes);
-      const now = deps.now();
-      const outcome = await tx.insertBooking({
-        appointment: appointment.appointment,
-        history: {
-          id: deps.newId(),
-          appointmentId: appointment.appointment.id,
-          from: null,
-          to: 'BOOKED',
-          actorId: command.actorId,
-          reason: '',
-          movedFrom: null,
-          movedTo: null,
-          at: now,
-        },
-        events: [appointmentBooked(appointment.appointment)],
-        reminders: appointment.reminders,
-        doctorVersion: record.doctor.version,
-        holdId: command.holdId,
-        idempotency: command.idempotency,
-        now,
-      });
-      if (outcome.inserted) return { appointment: appointment.appointment, replayed: false, stale: attempt > 1 };
-      switch (outcome.reason) {
-        case 'doctor-changed':
-          if (attempt > 1) throw new ConflictError('the doctor changed while booking; retry');
-          record = await tx.doctorRecord(command.doctorId);
-          continue;
-        case 'unknown-patient':
-          throw new FailedPreconditionError('unknown patient', [{ field: 'patientId', message: 'no such patient' }]);
-        case 'inactive-patient':
-          throw new FailedPreconditionError('the patient is deactivated', [
-            { field: 'patientId', message: 'patient is inactive' },
-          ]);
-        case 'hold-not-usable':
-          throw holdNotUsable(await tx.hold(command.holdId!), command);
+  const result = await deps.store
+    .change(command.tenantId, async (tx) => {
+      if (command.idempotency) {
+        const earlier = await tx.replayOf(command.idempotency);
+        if (earlier !== undefined) return { appointment: appointmentFromJson(earlier), replayed: true };
       }
-    }
-  });
+      // Twice at most: the second time on the doctor as the database has it now.
+      for (let attempt = 1; ; attempt += 1) {
+        assertBookable(record);
+        const appointment = plan(deps, command, record, settings.reminderOffsetsMinutes);
+        const now = deps.now();
+        const outcome = await tx.insertBooking({
+          appointment: appointment.appointment,
+          history: {
+            id: deps.newId(),
+            appointmentId: appointment.appointment.id,
+            from: null,
+            to: 'BOOKED',
+            actorId: command.actorId,
+            reason: '',
+            movedFrom: null,
+            movedTo: null,
+            at: now,
+          },
+          events: [appointmentBooked(appointment.appointment)],
+          reminders: appointment.reminders,
+          doctorVersion: record.doctor.version,
+          holdId: command.holdId,
+          idempotency: command.idempotency,
+          now,
+        });
+        if (outcome.inserted) return { appointment: appointment.appointment, replayed: false, stale: attempt > 1 };
+        switch (outcome.reason) {
+          case 'doctor-changed':
+            if (attempt > 1) throw new ConflictError('the doctor changed while booking; retry');
+            record = await tx.doctorRecord(command.doctorId);
+            continue;
+          case 'unknown-patient':
+            throw new FailedPreconditionError('unknown patient', [{ field: 'patientId', message: 'no such patient' }]);
+          case 'inactive-patient':
+            throw new FailedPreconditionError('the patient is deactivated', [
+              { field: 'patientId', message: 'patient is inactive' },
+            ]);
+          case 'hold-not-usable':
+            throw holdNotUsable(await tx.hold(command.holdId!), command);
+        }
+      }
+    })
+    .catch((error: unknown) => {
+      if (error instanceof SlotTakenError) rush?.remember(command.tenantId, command.doctorId, command.startsAt);
+      throw error;
+    });
   // The cache was behind the database: nobody should plan on that entry again.
   if ('stale' in result && result.stale) {
     await deps.reference.changed('doctor', command.tenantId, command.doctorId);

@@ -79,16 +79,18 @@ export async function getHold(
 
 /** Gives the slot back before the hold expires. */
 export async function releaseHold(
-  deps: Pick<SchedulingDeps, 'store' | 'now'>,
+  deps: Pick<SchedulingDeps, 'store' | 'now' | 'recentlyTaken'>,
   command: { tenantId: string; holdId: string },
 ): Promise<void> {
-  await deps.store.change(command.tenantId, async (tx) => {
+  const doctorId = await deps.store.change(command.tenantId, async (tx) => {
     const hold = await tx.lockHold(command.holdId);
     if (!hold || hold.expiresAt.getTime() <= deps.now().getTime()) {
       throw new NotFoundError(`hold ${command.holdId} not found (released, used, expired, or never made)`);
     }
     await tx.deleteHold(command.holdId);
+    return hold.doctorId;
   });
+  deps.recentlyTaken?.forgetDoctor(command.tenantId, doctorId);
 }
 
 function holdFromJson(value: unknown): SlotHold {

@@ -26,7 +26,7 @@ export interface AppointmentAction {
   actorId: string;
 }
 
-type Deps = Pick<SchedulingDeps, 'store' | 'reference' | 'now' | 'newId' | 'policy'>;
+type Deps = Pick<SchedulingDeps, 'store' | 'reference' | 'now' | 'newId' | 'policy' | 'recentlyTaken'>;
 
 /** A history row of a change of `before` into `after`. */
 export function historyOf(
@@ -66,7 +66,7 @@ export async function changeAppointment(
     now: Date,
   ) => Promise<{ after: Appointment; reason?: string; events: PendingEvent[]; effects?: TransitionEffects }>,
 ): Promise<Appointment> {
-  return deps.store.change(command.tenantId, async (tx) => {
+  const after = await deps.store.change(command.tenantId, async (tx) => {
     const appointment = await tx.lockAppointment(command.appointmentId);
     if (!appointment) throw new NotFoundError(`appointment ${command.appointmentId} not found`);
     if (transition(appointment.status, action) === 'unchanged') return appointment;
@@ -80,6 +80,11 @@ export async function changeAppointment(
     );
     return change.after;
   });
+  // Time of the doctor's freed here: this process no longer refuses it from memory.
+  if (after.status === 'CANCELLED' || after.status === 'NO_SHOW' || action === 'reschedule') {
+    deps.recentlyTaken?.forgetDoctor(command.tenantId, after.doctorId);
+  }
+  return after;
 }
 
 /** BOOKED -> CHECKED_IN within the check-in window; appointment.checked_in puts the patient in the queue. */

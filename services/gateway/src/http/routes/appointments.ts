@@ -107,7 +107,11 @@ export const settingsRequest = {
 };
 
 /** `guards` run first on every route: who is asking, whether they may, and that the body is JSON. */
-export function appointmentRoutes(backends: Backends, guards: RequestHandler[]): Router {
+export function appointmentRoutes(
+  backends: Backends,
+  guards: RequestHandler[],
+  options: { claimDeadlineMs?: number | undefined } = {},
+): Router {
   const router = Router();
   const appointments = backends.appointments.call;
   const read = [...guards, requirePermission('appointments:read')];
@@ -142,15 +146,18 @@ export function appointmentRoutes(backends: Backends, guards: RequestHandler[]):
     })
     .post(...write, async (req, res) => {
       const { body, headers } = parseInput(req, bookAppointmentRequest);
-      const { appointment, replayed } = await backends.appointments.call.bookAppointment({
-        patientId: body.patientId,
-        doctorId: body.doctorId,
-        startsAt: toTimestamp(new Date(body.startsAt)),
-        reason: body.reason ?? '',
-        idempotencyKey: headers['idempotency-key'] ?? '',
-        holdId: body.holdId ?? '',
-        mode: body.mode ? toProtoMode(body.mode) : 'CONSULTATION_MODE_UNSPECIFIED',
-      });
+      const { appointment, replayed } = await backends.appointments.call.bookAppointment(
+        {
+          patientId: body.patientId,
+          doctorId: body.doctorId,
+          startsAt: toTimestamp(new Date(body.startsAt)),
+          reason: body.reason ?? '',
+          idempotencyKey: headers['idempotency-key'] ?? '',
+          holdId: body.holdId ?? '',
+          mode: body.mode ? toProtoMode(body.mode) : 'CONSULTATION_MODE_UNSPECIFIED',
+        },
+        options.claimDeadlineMs ? { deadlineMs: options.claimDeadlineMs } : undefined,
+      );
       const json = appointmentJson(appointment!);
       res.location(`${API_PREFIX}/appointments/${json.id}`);
       if (replayed) res.setHeader('idempotency-replayed', 'true');

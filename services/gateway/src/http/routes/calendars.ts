@@ -99,7 +99,11 @@ export const holdSlotRequest = {
 };
 export const holdIdRequest = { params: z.object({ id: uuid }), query: noQuery };
 
-export function calendarRoutes(backends: Backends, guards: RequestHandler[]): Router {
+export function calendarRoutes(
+  backends: Backends,
+  guards: RequestHandler[],
+  options: { claimDeadlineMs?: number | undefined } = {},
+): Router {
   const router = Router();
   const calendar = backends.calendar.call;
   const manage = [...guards, requirePermission('calendars:manage')];
@@ -213,12 +217,15 @@ export function calendarRoutes(backends: Backends, guards: RequestHandler[]): Ro
     .route(`${API_PREFIX}/slot-holds`)
     .post(...hold, async (req, res) => {
       const { body, headers } = parseInput(req, holdSlotRequest);
-      const { hold: held, replayed } = await calendar.holdSlot({
-        doctorId: body.doctorId,
-        patientId: body.patientId,
-        startsAt: toTimestamp(new Date(body.startsAt)),
-        idempotencyKey: headers['idempotency-key'] ?? '',
-      });
+      const { hold: held, replayed } = await calendar.holdSlot(
+        {
+          doctorId: body.doctorId,
+          patientId: body.patientId,
+          startsAt: toTimestamp(new Date(body.startsAt)),
+          idempotencyKey: headers['idempotency-key'] ?? '',
+        },
+        options.claimDeadlineMs ? { deadlineMs: options.claimDeadlineMs } : undefined,
+      );
       res.location(`${API_PREFIX}/slot-holds/${held!.id}`);
       if (replayed) res.setHeader('idempotency-replayed', 'true');
       res.status(replayed ? 200 : 201).json({ hold: schedulingJson(held) });
