@@ -39,7 +39,13 @@ const SERVICES = [
 ] as const;
 
 /** The consumer groups of the services; each gets a dead-letter topic. */
-const CONSUMER_GROUPS = ['hms.billing', 'hms.queue', 'hms.audit', 'hms.appointments.dashboard'];
+const CONSUMER_GROUPS = [
+  'hms.billing',
+  'hms.queue',
+  'hms.audit',
+  'hms.appointments.dashboard',
+  'hms.appointments.queue',
+];
 
 const password = (service: string) =>
   z.string().min(16).describe(`Password of role hms_${service} (the ${service} service at run time)`);

@@ -24,6 +24,7 @@ import { createSchedulingStore } from './db/scheduling.repository.js';
 import type { SchedulingDeps } from './domain/book-appointment.js';
 import { assertValidSettings } from './domain/settings.js';
 import { consumeForDashboard } from './events/dashboard.consumer.js';
+import { consumeQueueEvents } from './events/queue.consumer.js';
 import { appointmentsHandlers } from './grpc/appointments.handlers.js';
 import { calendarHandlers } from './grpc/calendar.handlers.js';
 import { directoryHandlers } from './grpc/directory.handlers.js';
@@ -105,6 +106,7 @@ export async function startAppointments(
   runtime.grpc.addService<PatientsServiceHandlers>(v1.PatientsService.service, patientsHandlers(deps));
 
   consumeForDashboard(runtime, now);
+  consumeQueueEvents(runtime, deps);
   const jobs = schedulingJobs(
     runtime,
     { ...deps, defaultGraceMinutes: config.DEFAULT_NO_SHOW_GRACE_MINUTES },

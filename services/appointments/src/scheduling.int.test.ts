@@ -14,6 +14,7 @@ import {
   grpcFailure,
   inProcessEnv,
   ownerDatabaseUrl,
+  publishTestEvent,
   tapEvents,
   testClient,
   type EventTap,
@@ -378,6 +379,62 @@ describe('the lifecycle', () => {
     );
     const neither = await grpcFailure(asTenant(() => appointments.call.listAppointments({})));
     expect(neither.code).toBe(status.INVALID_ARGUMENT);
+  });
+});
+
+describe('the queue drives the consultation', () => {
+  it('starts it on queue.called and completes it on queue.completed; a walk-in entry is not ours', async () => {
+    const a = await book(people[1]!, quarter(2));
+    await asTenant(() => appointments.call.checkInAppointment({ id: a.id }));
+    const entry = (appointmentId: string) => ({
+      entryId: newId(),
+      appointmentId,
+      patientId: people[1]!,
+      doctorId,
+      serviceDate: a.serviceDate,
+      tokenNumber: 7,
+      seq: 1,
+    });
+    const publish = async (type: 'called' | 'completed', appointmentId: string) => {
+      const common = {
+        tenantId,
+        key: `${tenantId}:${doctorId}:${a.serviceDate}`,
+        subject: `queue/${doctorId}`,
+        source: 'queue',
+      };
+      if (type === 'called') {
+        await publishTestEvent(EVENTS.queueCalled, {
+          ...common,
+          data: { entry: entry(appointmentId), room: 'Room 2', calledAt: toTimestamp(now()) },
+        });
+      } else {
+        await publishTestEvent(EVENTS.queueCompleted, {
+          ...common,
+          data: { entry: entry(appointmentId), calledAt: toTimestamp(now()), completedAt: toTimestamp(now()) },
+        });
+      }
+    };
+    await publish('called', '');
+    await publish('called', a.id);
+    await eventually(
+      async () =>
+        (await prisma.appointment.findUnique({ where: { id: a.id } }))?.status === 'IN_CONSULTATION' ? true : undefined,
+      { what: 'the consultation started by queue.called', timeoutMs: 30_000 },
+    );
+    await publish('completed', a.id);
+    await eventually(
+      async () =>
+        (await prisma.appointment.findUnique({ where: { id: a.id } }))?.status === 'COMPLETED' ? true : undefined,
+      { what: 'the appointment completed by queue.completed', timeoutMs: 30_000 },
+    );
+    const history = await prisma.appointmentHistory.findMany({
+      where: { appointmentId: a.id },
+      orderBy: { id: 'asc' },
+    });
+    expect(history.map((h) => [h.toStatus, h.actorId]).slice(-2)).toEqual([
+      ['IN_CONSULTATION', 'system:queue'],
+      ['COMPLETED', 'system:queue'],
+    ]);
   });
 });
 
