@@ -24,6 +24,10 @@ export default defineConfig({
           exclude: [...ignored, '**/*.int.test.ts', '**/*.k8s.test.ts'],
           setupFiles: ['packages/platform/src/testing/setup.ts'],
           execArgv: preload,
+          // Unit tests assert behaviour, never time: a loaded shared machine (the
+          // first test of a file may load eslint, or build a long chain) must not
+          // fail them by the clock.
+          testTimeout: 30_000,
         },
       },
       {
