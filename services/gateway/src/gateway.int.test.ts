@@ -374,7 +374,7 @@ describe('gateway in front of a stand-in appointments server', () => {
     });
     const record = (method: string, request: unknown, ctx: CallContext) =>
       seen.push({ method, request: request as Record<string, unknown>, ctx, traceId: currentTraceId() });
-    // Only the calls these tests make; the stand-in answers no others.
+    // Only the calls these tests make.
     const implementation: Pick<
       UnaryImplementation<AppointmentsServiceHandlers>,
       'BookAppointment' | 'GetAppointment' | 'CheckInAppointment'
@@ -402,9 +402,16 @@ describe('gateway in front of a stand-in appointments server', () => {
         return { appointment: appointment(request.id, 'APPOINTMENT_STATUS_CHECKED_IN') };
       },
     };
+    // The contract's other methods are not called by these tests.
+    const definition = loadContracts().hms.appointments.v1.AppointmentsService.service;
+    const notHere = async () => {
+      throw new Error('not called by these tests');
+    };
     backend.addService(
-      loadContracts().hms.appointments.v1.AppointmentsService.service,
-      implementation as UnaryImplementation<AppointmentsServiceHandlers>,
+      definition,
+      Object.fromEntries(
+        Object.keys(definition).map((name) => [name, (implementation as Record<string, unknown>)[name] ?? notHere]),
+      ) as unknown as UnaryImplementation<AppointmentsServiceHandlers>,
     );
     const port = await backend.listen('127.0.0.1', 0);
     stubbed = await startGateway(env({ APPOINTMENTS_GRPC_ADDRESS: `127.0.0.1:${port}`, GRPC_DEADLINE_MS: '500' }), {
