@@ -38,10 +38,14 @@ async function node(script: string, args: string[], env: Record<string, string>)
 }
 
 /** A new tenant with the demo departments, doctors and patients, and a token for it. */
-export async function newTenant(name = `E2E ${newId()}`): Promise<DemoTenant> {
+export async function newTenant(
+  name = `E2E ${newId()}`,
+  options: { requestLimitPerMinute?: number } = {},
+): Promise<DemoTenant> {
   const tenantId = newId();
   const jwt = { JWT_SECRET: testEnv().HMS_JWT_SECRET ?? '' };
-  await node('services/gateway/dist/db/seed-demo.js', ['--tenant', tenantId, '--name', name], {
+  const limit = options.requestLimitPerMinute ? ['--request-limit', String(options.requestLimitPerMinute)] : [];
+  await node('services/gateway/dist/db/seed-demo.js', ['--tenant', tenantId, '--name', name, ...limit], {
     DATABASE_URL: serviceDatabaseUrl('gateway'),
   });
   const seed = JSON.parse(
