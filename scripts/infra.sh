@@ -328,9 +328,11 @@ pg_restore_to() {
   done
   [[ -n "$chosen" ]] || die "pg-restore: no base backup finished before $target (scripts/hms backup takes one)"
   log "postgres: restoring to $target from base backup $chosen"
-  as_postgres rm -rf "$PG_HOME/data.before-restore"
-  as_postgres mv "$PG_DATA" "$PG_HOME/data.before-restore"
-  as_postgres mkdir -m 700 "$PG_DATA"
+  # The cluster folder belongs to whoever runs this script (root: the server's user may only
+  # enter it), the data folder to the server's user.
+  rm -rf "$PG_HOME/data.before-restore"
+  mv "$PG_DATA" "$PG_HOME/data.before-restore"
+  if ((EUID == 0)); then install -d -o postgres -g postgres -m 700 "$PG_DATA"; else private_dir "$PG_DATA"; fi
   as_postgres tar -xzf "$PG_BACKUPS/$chosen/base.tar.gz" -C "$PG_DATA"
   as_postgres tar -xzf "$PG_BACKUPS/$chosen/pg_wal.tar.gz" -C "$PG_DATA/pg_wal"
   as_postgres tee "$PG_DATA/hms-recovery.conf" >/dev/null <<EOF
