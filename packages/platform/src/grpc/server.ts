@@ -180,10 +180,14 @@ export function createGrpcServer(options: {
         signal: abort.signal,
       };
       let identity: InternalIdentity | undefined;
+      // The histogram keeps exemplars: its 2-argument observe() throws (and the throw, in the
+      // stream's completion, ended the process); a stream has no one trace to point at.
       const finish = (code: grpc.status) =>
-        options.metrics.grpcServerDuration.observe(
+        observeWithTrace(
+          options.metrics.grpcServerDuration,
           { grpc_service: serviceName, grpc_method: methodName, grpc_code: grpc.status[code] },
           secondsSince(started),
+          '',
         );
       void (async () => {
         identity = await authenticate(md);
