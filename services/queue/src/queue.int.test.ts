@@ -436,7 +436,10 @@ describe('the desk against the real database', () => {
           .getSingleMetric('hms_grpc_server_handling_seconds')
           ?.get();
         const counted = metric?.values.some(
-          (v) => v.labels.grpc_method === 'WatchQueue' && String(v.metricName).endsWith('_count') && v.value > 0,
+          (v) =>
+            v.labels.grpc_method === 'WatchQueue' &&
+            String((v as { metricName?: string }).metricName).endsWith('_count') &&
+            v.value > 0,
         );
         return counted ? true : undefined;
       },
