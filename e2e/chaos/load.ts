@@ -220,8 +220,8 @@ export function startLoad(options: LoadOptions): Load {
   }
 
   async function cashier(): Promise<void> {
-    // Runs until stopped and nothing is left that can still be billed in time.
-    while (!stopping || toPay.length > 0) {
+    // Runs until stopped; bills still waiting then stay unpaid (nothing was promised for them).
+    while (!stopping) {
       const item = toPay.shift();
       if (!item) {
         await new Promise((r) => setTimeout(r, 200));

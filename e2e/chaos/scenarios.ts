@@ -6,7 +6,9 @@
  * invariant checker. `full` durations are the issue's (60 s outages); `short`
  * ones keep `npm test` fast.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { newId } from '@hms/platform';
 import { testEnv } from '@hms/platform/testing';
@@ -45,6 +47,16 @@ function opsPorts(): Record<string, number> {
   gateways.forEach((p, i) => (ports[`gateway-${i + 1}`] = Number(p)));
   for (const b of BACKENDS) ports[b] = Number(env[`HMS_${b.toUpperCase()}_OPS_PORT`]);
   return ports;
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
 }
 
 async function ready(port: number): Promise<boolean> {
@@ -113,9 +125,9 @@ async function underLoad(
   checker: Checker,
   inject: (ctx: FaultContext) => Promise<void>,
 ): Promise<ScenarioResult> {
-  const tenants = await loadTenants(scale === 'full' ? 3 : 2);
+  const tenants = await loadTenants(scale === 'full' ? 3 : 1);
   // About 10 bookings a second with their check-ins and payments: a busy hospital, not a benchmark.
-  const load = startLoad({ tenants, workersPerTenant: 2, thinkMs: 300 });
+  const load = startLoad({ tenants, workersPerTenant: scale === 'full' ? 2 : 3, thinkMs: 300 });
   const problems: string[] = [];
   const figures: ScenarioResult['figures'] = {};
   let recoveryMs = Number.NaN;
@@ -130,11 +142,16 @@ async function underLoad(
     await inject({ tenants, stats: load.stats, problems, figures, removed });
     removed();
     recoveryMs = await recovery!;
-    await sleep(scale === 'full' ? 10_000 : 3_000); // load goes on after recovery
+    await sleep(scale === 'full' ? 10_000 : 2_000); // load goes on after recovery
   } finally {
+    const stopping = Date.now();
     await load.stop();
+    figures.stopMs = Date.now() - stopping;
   }
+  const checking = Date.now();
   const report = await checker.check(load.ledger, { settleTimeoutMs: 120_000 });
+  figures.settleMs = report.settledMs;
+  figures.checkMs = Date.now() - checking;
   if (load.stats.violations.length > 0) problems.push(...load.stats.violations.slice(0, 10));
   if (load.stats.gaveUp > 0) problems.push(`${load.stats.gaveUp} operations given up after retries`);
   if (Number.isNaN(recoveryMs)) problems.push('the stack did not become healthy again within 120 s');
@@ -153,8 +170,12 @@ export const kafkaDown: Scenario = {
         await sleep(scale === 'full' ? 60_000 : 10_000);
         const starting = Date.now();
         removed();
-        await stack('infra.sh', 'up', 'kafka');
+        // The broker is back when it accepts connections (clients reconnect from then on);
+        // infra.sh returns later, once it has also created a topic.
+        const up = stack('infra.sh', 'up', 'kafka');
+        await timeUntil(starting, () => listening(Number(process.env.HMS_KAFKA_PORT)), 180_000);
         const back = Date.now();
+        await up;
         figures.brokerStartMs = back - starting;
         // The backlog of the outage consumed (lag back to 0 for what was waiting), timed from the
         // broker's return, while the load goes on.
@@ -287,7 +308,104 @@ export const killNine: Scenario = {
     }),
 };
 
-export const SCENARIOS: Scenario[] = [kafkaDown, redisDown, postgresRestart, killNine];
+/** toxiproxy's HTTP API on loopback (the server is started by the scenario). */
+async function toxi(method: string, path: string, body?: unknown): Promise<void> {
+  const r = await fetch(`http://127.0.0.1:${process.env.HMS_TOXIPROXY_PORT}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (!r.ok) throw new Error(`toxiproxy ${method} ${path}: ${r.status} ${await r.text()}`);
+}
+
+/** The services that reach their dependencies through the proxies (HMS_VIA_TOXIPROXY=1). */
+const PROXIED_SERVICES = ['appointments', 'gateway-1', 'gateway-2'];
+
+async function startToxiproxy(): Promise<ChildProcess> {
+  const env = process.env;
+  const bin = path.join(
+    env.HMS_TOOLS ?? path.join(env.HOME ?? '', '.local/share/hms-tools'),
+    'bin',
+    'toxiproxy-server',
+  );
+  const server = spawn(bin, ['-host', '127.0.0.1', '-port', String(env.HMS_TOXIPROXY_PORT)], { stdio: 'ignore' });
+  await timeUntil(
+    Date.now(),
+    async () => {
+      await toxi('GET', '/version');
+      return true;
+    },
+    15_000,
+  );
+  const proxies = [
+    ['postgres', env.HMS_TOXI_PG_PORT, env.HMS_PG_PORT],
+    ['redis', env.HMS_TOXI_REDIS_PORT, env.HMS_REDIS_PORT],
+    ['billing-grpc', env.HMS_TOXI_BILLING_GRPC_PORT, env.HMS_BILLING_GRPC_PORT],
+  ];
+  for (const [name, listen, upstream] of proxies) {
+    await toxi('POST', '/proxies', {
+      name,
+      listen: `127.0.0.1:${listen}`,
+      upstream: `127.0.0.1:${upstream}`,
+      enabled: true,
+    });
+  }
+  return server;
+}
+
+/**
+ * Network faults through toxiproxy, in front of PostgreSQL (appointments), Redis and billing's
+ * gRPC port (the gateways): 500 ms latency, a timeout (data held, never answered),
+ * connection resets and a bandwidth limit, one after the other under load. Latency stays
+ * bounded by the deadlines (no answer later than 5 s), failures are 503/504 problems, and
+ * once a toxic is removed the stack is healthy within 10 s.
+ */
+export const networkFaults: Scenario = {
+  name: 'network',
+  run: async (scale, checker) => {
+    const server = await startToxiproxy();
+    try {
+      await stack('hms', 'services', 'restart', ...PROXIED_SERVICES, { HMS_VIA_TOXIPROXY: '1' });
+      return await underLoad(
+        'network faults through toxiproxy',
+        scale,
+        checker,
+        async ({ tenants, figures, problems, removed }) => {
+          const hold = scale === 'full' ? 20_000 : 6_000;
+          const toxics: [string, string, Record<string, unknown>, string][] = [
+            ['postgres', 'latency', { latency: 500, jitter: 50 }, 'pgLatency500ms'],
+            ['billing-grpc', 'timeout', { timeout: 0 }, 'billingTimeout'],
+            ['redis', 'reset_peer', { timeout: 0 }, 'redisReset'],
+            ['postgres', 'bandwidth', { rate: 16 }, 'pgBandwidth16KBs'],
+            ['postgres', 'reset_peer', { timeout: 100 }, 'pgReset'],
+          ];
+          for (const [proxy, type, attributes, label] of toxics) {
+            await toxi('POST', `/proxies/${proxy}/toxics`, {
+              name: label,
+              type,
+              stream: 'downstream',
+              toxicity: 1,
+              attributes,
+            });
+            await sleep(hold);
+            await toxi('DELETE', `/proxies/${proxy}/toxics/${label}`);
+            const healthyIn = await timeUntil(Date.now(), () => healthy(tenants[0]!), 60_000);
+            figures[`${label}RecoveredMs`] = healthyIn;
+            if (!(healthyIn <= 10_000))
+              problems.push(`${label}: healthy ${healthyIn} ms after the toxic was removed (limit 10 s)`);
+          }
+          removed();
+        },
+      );
+    } finally {
+      await stack('hms', 'services', 'restart', ...PROXIED_SERVICES, { HMS_VIA_TOXIPROXY: '0' }).catch(() => undefined);
+      server.kill('SIGTERM');
+    }
+  },
+};
+
+export const SCENARIOS: Scenario[] = [kafkaDown, redisDown, postgresRestart, killNine, networkFaults];
 
 export async function runScenario(scenario: Scenario, scale: Scale): Promise<ScenarioResult> {
   const checker = createChecker();
