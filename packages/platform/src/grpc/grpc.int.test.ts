@@ -43,7 +43,7 @@ beforeAll(async () => {
       clockToleranceSeconds: 5,
     }),
   });
-  // Two methods are all this test calls; the others are left out.
+  // Two methods are all this test calls; the others throw.
   const handlers: Pick<UnaryImplementation<BillingServiceHandlers>, 'GetBill' | 'ListBills'> = {
     async GetBill(request, ctx) {
       seen.push({ ctx, traceId: currentTraceId() });
@@ -56,9 +56,15 @@ beforeAll(async () => {
       return { bills: [], nextCursor: '' };
     },
   };
+  const definition = loadContracts().hms.billing.v1.BillingService.service;
+  const notCalled = async () => {
+    throw new Error('not called by this test');
+  };
   server.addService<BillingServiceHandlers>(
-    loadContracts().hms.billing.v1.BillingService.service,
-    handlers as UnaryImplementation<BillingServiceHandlers>,
+    definition,
+    Object.fromEntries(
+      Object.keys(definition).map((name) => [name, (handlers as Record<string, unknown>)[name] ?? notCalled]),
+    ) as unknown as UnaryImplementation<BillingServiceHandlers>,
   );
   const port = await server.listen('127.0.0.1', 0);
   server.setServing(true);

@@ -180,8 +180,7 @@ export function createGrpcServer(options: {
         signal: abort.signal,
       };
       let identity: InternalIdentity | undefined;
-      // The histogram keeps exemplars: its 2-argument observe() throws (and the throw, in the
-      // stream's completion, ended the process); a stream has no one trace to point at.
+      // A stream is not traced (it lives for hours): its duration has no exemplar.
       const finish = (code: grpc.status) =>
         observeWithTrace(
           options.metrics.grpcServerDuration,
