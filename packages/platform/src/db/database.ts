@@ -113,12 +113,12 @@ export function createDatabase(options: DatabaseOptions): Database {
     };
     client.on('error', lost);
     try {
-      // One round trip: simple protocol, values validated above (a UUID, an integer). Never a
-      // named statement: a prepared statement holds one command, and the text differs per tenant.
-      await executeSimple(
+      // One round trip: simple protocol, values validated above (a UUID, an integer).
+      await executeCount(
         client,
         `BEGIN${readOnly ? ' READ ONLY' : ''}; SET LOCAL statement_timeout = ${Math.min(timeoutMs ?? defaultTimeoutMs, defaultTimeoutMs)}` +
           (tenant ? `; SET LOCAL app.tenant_id = '${tenant}'` : ''),
+        undefined,
         statementTime,
       );
       const pending: RaisedEvent[] = [];
@@ -245,16 +245,6 @@ async function executeCount(
   const started = timed ? process.hrtime.bigint() : 0n;
   try {
     return (await client.query(statement(text, values))).rowCount ?? 0;
-  } finally {
-    timed?.observe(secondsSince(started));
-  }
-}
-
-/** Several commands in one round trip (simple query protocol), timed like the others. */
-async function executeSimple(client: pg.PoolClient, text: string, timed?: Histogram): Promise<void> {
-  const started = timed ? process.hrtime.bigint() : 0n;
-  try {
-    await client.query(text);
   } finally {
     timed?.observe(secondsSince(started));
   }
