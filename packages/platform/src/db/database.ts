@@ -209,11 +209,14 @@ function timeLeft(deadline: Date | undefined, what: 'start' | 'commit'): number 
 /**
  * Every statement of the write path is a named prepared statement: parsed and
  * planned once per connection, then only bound and executed (the texts are
- * the repositories' constants, so the set of names stays small).
+ * the repositories' constants, so the set of names stays small). A text
+ * without values goes by the simple protocol instead: it may hold several
+ * commands (the transaction's BEGIN and its settings), and its text varies.
  */
 const statementNames = new Map<string, string>();
 const MAX_NAMED_STATEMENTS = 2_000;
 function statement(text: string, values: readonly unknown[] | undefined): pg.QueryConfig {
+  if (values === undefined) return { text };
   let name = statementNames.get(text);
   if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
     name = `hms_${createHash('sha1').update(text).digest('base64url')}`;
