@@ -237,8 +237,12 @@ describe('live queues', () => {
         headers: { authorization: `Bearer ${token}` },
       })
     ).json()) as { seq: number };
+    // The catch-up may be hundreds of frames, each carrying the grown line: on a loaded
+    // machine writing and re-reading them takes longer than the default wait.
     await eventually(async () => (ids(resumed.text()).at(-1) === day.seq ? true : undefined), {
       what: 'the resumed stream up to the last change',
+      timeoutMs: 90_000,
+      intervalMs: 500,
     });
     const got = ids(resumed.text());
     const from = Number(BigInt(lastId) % 10_000_000n);
