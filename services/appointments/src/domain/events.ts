@@ -4,6 +4,11 @@ import { EVENTS, toTimestamp } from '@hms/proto';
 import type { Appointment, Department, Doctor, Patient, Reminder } from './types.js';
 
 /** All events of one doctor's day share a key, so they stay in order in one partition. */
+/** Who an appointment event is about: every appointment event carries these four. */
+function parties(a: Appointment) {
+  return { appointmentId: a.id, patientId: a.patientId, doctorId: a.doctorId, departmentId: a.departmentId };
+}
+
 export function doctorDayKey(a: Pick<Appointment, 'tenantId' | 'doctorId' | 'serviceDate'>): string {
   return `${a.tenantId}:${a.doctorId}:${a.serviceDate}`;
 }
@@ -18,10 +23,7 @@ export function appointmentBooked(a: Appointment): PendingEvent {
   return pendingEvent(EVENTS.appointmentBooked, {
     ...about(a),
     data: {
-      appointmentId: a.id,
-      patientId: a.patientId,
-      doctorId: a.doctorId,
-      departmentId: a.departmentId,
+      ...parties(a),
       startsAt: toTimestamp(a.startsAt),
       endsAt: toTimestamp(a.endsAt),
       serviceDate: a.serviceDate,
@@ -36,10 +38,7 @@ export function appointmentCheckedIn(a: Appointment, checkedInAt: Date, timeZone
   return pendingEvent(EVENTS.appointmentCheckedIn, {
     ...about(a),
     data: {
-      appointmentId: a.id,
-      patientId: a.patientId,
-      doctorId: a.doctorId,
-      departmentId: a.departmentId,
+      ...parties(a),
       startsAt: toTimestamp(a.startsAt),
       serviceDate: a.serviceDate,
       checkedInAt: toTimestamp(checkedInAt),
@@ -52,10 +51,7 @@ export function appointmentCancelled(a: Appointment, from: Appointment['status']
   return pendingEvent(EVENTS.appointmentCancelled, {
     ...about(a),
     data: {
-      appointmentId: a.id,
-      patientId: a.patientId,
-      doctorId: a.doctorId,
-      departmentId: a.departmentId,
+      ...parties(a),
       startsAt: toTimestamp(a.startsAt),
       serviceDate: a.serviceDate,
       fromStatus: from,
@@ -70,10 +66,7 @@ export function appointmentRescheduled(a: Appointment, previous: Appointment): P
   return pendingEvent(EVENTS.appointmentRescheduled, {
     ...about(a),
     data: {
-      appointmentId: a.id,
-      patientId: a.patientId,
-      doctorId: a.doctorId,
-      departmentId: a.departmentId,
+      ...parties(a),
       previousStartsAt: toTimestamp(previous.startsAt),
       previousServiceDate: previous.serviceDate,
       startsAt: toTimestamp(a.startsAt),
@@ -89,10 +82,7 @@ export function consultationStarted(a: Appointment): PendingEvent {
   return pendingEvent(EVENTS.appointmentConsultationStarted, {
     ...about(a),
     data: {
-      appointmentId: a.id,
-      patientId: a.patientId,
-      doctorId: a.doctorId,
-      departmentId: a.departmentId,
+      ...parties(a),
       serviceDate: a.serviceDate,
       checkedInAt: at(a.checkedInAt),
       startedAt: at(a.consultationStartedAt),
@@ -104,10 +94,7 @@ export function appointmentCompleted(a: Appointment): PendingEvent {
   return pendingEvent(EVENTS.appointmentCompleted, {
     ...about(a),
     data: {
-      appointmentId: a.id,
-      patientId: a.patientId,
-      doctorId: a.doctorId,
-      departmentId: a.departmentId,
+      ...parties(a),
       serviceDate: a.serviceDate,
       startedAt: at(a.consultationStartedAt),
       completedAt: at(a.completedAt),
@@ -124,10 +111,7 @@ export function appointmentNoShow(
   return pendingEvent(EVENTS.appointmentNoShow, {
     ...about(a),
     data: {
-      appointmentId: a.id,
-      patientId: a.patientId,
-      doctorId: a.doctorId,
-      departmentId: a.departmentId,
+      ...parties(a),
       startsAt: toTimestamp(a.startsAt),
       serviceDate: a.serviceDate,
       fromStatus: from,
