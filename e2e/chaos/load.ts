@@ -165,7 +165,9 @@ export function startLoad(options: LoadOptions): Load {
         {
           patientId: tenant.patients[patient % tenant.patients.length]!.id,
           doctorId: tenant.nightDoctor.id,
-          startsAt: slot(slotNo),
+          // One quarter further than the counter: slot(1) may be minutes away, and a request
+          // delayed by a fault past that quarter's start would book the past (a 422).
+          startsAt: slot(slotNo + 1),
         },
         key,
       ),
