@@ -39,10 +39,14 @@ async function node(script: string, args: string[], env: Record<string, string>)
 }
 
 /** A new tenant with the demo departments, doctors and patients, and a token for it. */
-export async function newTenant(name = `E2E ${newId()}`): Promise<DemoTenant> {
+export async function newTenant(
+  name = `E2E ${newId()}`,
+  options: { requestLimitPerMinute?: number } = {},
+): Promise<DemoTenant> {
   const tenantId = newId();
   const jwt = { JWT_SECRET: testEnv().HMS_JWT_SECRET ?? '' };
-  await node('services/gateway/dist/db/seed-demo.js', ['--tenant', tenantId, '--name', name], {
+  const limit = options.requestLimitPerMinute ? ['--request-limit', String(options.requestLimitPerMinute)] : [];
+  await node('services/gateway/dist/db/seed-demo.js', ['--tenant', tenantId, '--name', name, ...limit], {
     DATABASE_URL: serviceDatabaseUrl('gateway'),
   });
   const seed = JSON.parse(
@@ -130,10 +134,15 @@ export async function call(
   };
 }
 
-/** Runs scripts/hms or scripts/infra.sh on the test profile (for fault tests). */
-export async function stack(script: 'hms' | 'infra.sh', ...args: string[]): Promise<void> {
-  await run(path.join(ROOT, 'scripts', script), [...args, ...(script === 'hms' ? ['--profile', 'test'] : [])], {
-    env: { ...process.env, HMS_PROFILE: 'test' },
-    timeout: 120_000,
+/**
+ * Runs scripts/hms or scripts/infra.sh on the test profile (for fault tests); a last argument
+ * that is an object adds to its environment (e.g. HMS_VIA_TOXIPROXY for the chaos scenarios).
+ */
+export async function stack(script: 'hms' | 'infra.sh', ...args: (string | Record<string, string>)[]): Promise<void> {
+  const extra = args.filter((a): a is Record<string, string> => typeof a === 'object');
+  const words = args.filter((a): a is string => typeof a === 'string');
+  await run(path.join(ROOT, 'scripts', script), [...words, ...(script === 'hms' ? ['--profile', 'test'] : [])], {
+    env: { ...process.env, ...Object.assign({}, ...extra), HMS_PROFILE: 'test' },
+    timeout: 180_000,
   });
 }

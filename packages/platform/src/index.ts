@@ -39,4 +39,8 @@ export * from './db/prisma.js';
 export * from './canonical-json.js';
 export * from './db/idempotency.js';
 export * from './scheduled.js';
+export * from './phone.js';
 export * from './grpc/internal-token.js';
+export * from './cache.js';
+export * from './jobs.js';
+export * from './kafka/broadcast.js';

@@ -292,6 +292,7 @@ export function toServiceError(error: unknown): Partial<grpc.StatusObject> & { c
     if (error.violations.length > 0) {
       metadata.set('x-field-violations-bin', Buffer.from(JSON.stringify(error.violations)));
     }
+    if (error.details) metadata.set('x-error-details-bin', Buffer.from(JSON.stringify(error.details)));
     return { code: grpcCodeOfKind(error.kind), details: error.message, metadata };
   }
   if (isTransientError(error)) {

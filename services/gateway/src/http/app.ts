@@ -27,6 +27,9 @@ import { apiDocsRoutes } from './routes/api-docs.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { auditRoutes } from './routes/audit.js';
 import { billRoutes } from './routes/bills.js';
+import { calendarRoutes } from './routes/calendars.js';
+import { directoryRoutes } from './routes/directory.js';
+import { patientRoutes } from './routes/patients.js';
 import { displayPageRoutes } from './routes/display-page.js';
 import { displayTokenRoutes } from './routes/display-tokens.js';
 import { queueDeskRoutes } from './routes/queue-desk.js';
@@ -45,6 +48,8 @@ export interface AppDeps {
   trustProxy: string;
   /** Deadline of a trail verification, which reads far more than other calls. */
   auditVerifyDeadlineMs: number;
+  /** Deadline of a booking or a slot hold (see config.ts); the default deadline when absent. */
+  claimDeadlineMs?: number;
   /** Per-tenant request figures (bounded labels); none in tests that do not look at them. */
   tenantMetrics?: TenantMetrics;
   /** What /admin/metrics reads, and who may (see platform-admin.ts). */
@@ -99,7 +104,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(apiDocsRoutes());
   // Routes carry their full path, so the route template of a metric is whole
   // even when the response is an error sent after Express left the router.
-  app.use(appointmentRoutes(deps.backends, guards));
+  const claims = { claimDeadlineMs: deps.claimDeadlineMs };
+  app.use(appointmentRoutes(deps.backends, guards, claims));
+  app.use(patientRoutes(deps.backends, guards));
+  app.use(directoryRoutes(deps.backends, guards));
+  app.use(calendarRoutes(deps.backends, guards, claims));
   // The stream before /queues/:doctorId; it alone also takes a display token.
   app.use(
     queueStreamRoutes(

@@ -6,7 +6,21 @@
  */
 import type { RequestHandler } from 'express';
 
-export type Permission = 'queue:read' | 'queue:operate' | 'queue:configure' | 'queue-displays:manage';
+export type Permission =
+  | 'queue:read'
+  | 'queue:operate'
+  | 'queue:configure'
+  | 'queue-displays:manage'
+  | 'patients:read'
+  | 'patients:write'
+  | 'directory:read'
+  | 'directory:manage'
+  | 'calendars:manage'
+  | 'slots:hold'
+  | 'appointments:read'
+  | 'appointments:write'
+  | 'scheduling:configure'
+  | 'dashboard:read';
 
 export function requirePermission(permission: Permission): RequestHandler {
   return (_req, res, next) => {

@@ -8,6 +8,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   currentContext,
+  errorDetailsOf,
   fieldViolationsOf,
   httpStatusForGrpc,
   isServiceError,
@@ -55,7 +56,12 @@ export interface Problem {
   detail: string;
   errors: FieldViolation[];
   headers: Record<string, string>;
+  /** Extension members a backend attached to its refusal (e.g. likelyMatches); never the standard ones. */
+  extensions?: Record<string, unknown> | undefined;
 }
+
+/** The members RFC 9457 and our own problems define; a backend's details never replace them. */
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance', 'requestId', 'errors']);
 
 const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
   'entity.parse.failed': [400, 'malformed-json', 'the request body is not valid JSON'],
@@ -131,7 +137,14 @@ export function problemOf(error: unknown): Problem {
     // A backend refusing the gateway's own token is our misconfiguration (keys), never the client's fault.
     if (error.code === GrpcStatus.UNAUTHENTICATED) return INTERNAL;
     if (status < 500) {
-      return { status, slug: slugOf(status), detail: error.details, errors: fieldViolationsOf(error), headers: {} };
+      return {
+        status,
+        slug: slugOf(status),
+        detail: error.details,
+        errors: fieldViolationsOf(error),
+        headers: {},
+        extensions: errorDetailsOf(error),
+      };
     }
     return INTERNAL;
   }
@@ -148,8 +161,12 @@ export function sendProblem(res: Response, instance: string, problem: Problem): 
   res.status(problem.status);
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
   res.type('application/problem+json');
+  const extensions = Object.fromEntries(
+    Object.entries(problem.extensions ?? {}).filter(([name]) => !STANDARD_MEMBERS.has(name)),
+  );
   res.send(
     JSON.stringify({
+      ...extensions,
       type: `urn:hms:problem:${problem.slug}`,
       title: TITLES[problem.status] ?? 'Error',
       status: problem.status,
