@@ -29,6 +29,14 @@ describe('localParts', () => {
     expect(localParts(new Date('2030-07-15T13:00:00Z'), 'America/New_York').minuteOfDay).toBe(9 * 60);
   });
 
+  // Found by schemathesis: a slot hold at 0155-11-30T08:08:23Z answered 500 (Intl wrote the year "155",
+  // and the next day of "155-11-30" was an invalid Date).
+  it('writes years before 1000 with four digits, so calendar arithmetic on them works', () => {
+    const parts = localParts(new Date('0155-11-30T08:08:23Z'), 'Asia/Kolkata');
+    expect(parts.date).toBe('0155-11-30');
+    expect(addDays(parts.date, -1)).toBe('0155-11-29');
+  });
+
   it('rejects unknown zones and round-trips dates', () => {
     expect(isValidTimeZone('Asia/Kolkata')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);

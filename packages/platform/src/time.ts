@@ -52,7 +52,8 @@ export function localParts(instant: Date, timeZone: string): LocalParts {
       .map((p) => [p.type, p.value]),
   );
   return {
-    date: `${parts.year}-${parts.month}-${parts.day}`,
+    // Intl writes years before 1000 without leading zeros ("155"), which no ISO date reader takes.
+    date: `${(parts.year ?? '').padStart(4, '0')}-${parts.month}-${parts.day}`,
     minuteOfDay: Number(parts.hour) * 60 + Number(parts.minute),
     isoWeekday: WEEKDAYS[parts.weekday ?? ''] ?? 0,
     second: Number(parts.second),

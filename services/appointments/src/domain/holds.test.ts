@@ -58,6 +58,10 @@ describe('slot holds', () => {
     expect(
       await failure(holdSlot(c.deps, { ...hold(), patientId: '0192f0a0-0000-7000-8000-00000000ffff' })),
     ).toBeInstanceOf(FailedPreconditionError);
+    // Found by schemathesis (a 500): an instant of the year 155 is refused as the past, naming the field.
+    const ancient = await failure(holdSlot(c.deps, hold(patient.id, new Date('0155-11-30T08:08:23Z'))));
+    expect(ancient).toBeInstanceOf(FailedPreconditionError);
+    expect(ancient.violations).toContainEqual({ field: 'startsAt', message: 'must be in the future' });
   });
 
   it('answers a retried hold with the first, and the clean-up job deletes long-expired holds', async () => {
