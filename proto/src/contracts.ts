@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
 import type { ProtoGrpcType as AppointmentsProto } from './generated/appointments.js';
 import type { ProtoGrpcType as CalendarProto } from './generated/calendar.js';
 import type { ProtoGrpcType as DirectoryProto } from './generated/directory.js';
@@ -53,4 +55,22 @@ export function loadContracts(): Contracts {
     cached = grpc.loadPackageDefinition(definition) as unknown as Contracts;
   }
   return cached;
+}
+
+let reflected: protobuf.Root | undefined;
+/**
+ * A message of the gRPC contracts as protobufjs reflection (fields, enums,
+ * comments), for what describes those messages in other forms (the REST API's
+ * OpenAPI schemas). Loaded once, from the same files as loadContracts.
+ */
+export function contractMessageType(fullName: string): protobuf.Type {
+  if (!reflected) {
+    const root = new protobuf.Root();
+    root.resolvePath = (_origin, target) =>
+      target.startsWith('google/protobuf/') ? target : path.join(PROTO_DIR, target);
+    root.loadSync(SERVICE_FILES, { alternateCommentMode: true });
+    root.resolveAll();
+    reflected = root;
+  }
+  return reflected.lookupType(fullName);
 }

@@ -4,7 +4,7 @@
  * codec of their envelope. The TypeScript shapes come from src/generated, which
  * `npm run generate` writes from the same .proto files.
  */
-export { loadContracts, PROTO_DIR, LOADER_OPTIONS, type Contracts } from './contracts.js';
+export { loadContracts, contractMessageType, PROTO_DIR, LOADER_OPTIONS, type Contracts } from './contracts.js';
 export {
   EVENTS,
   TOPICS,

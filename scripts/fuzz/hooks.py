@@ -3,8 +3,9 @@
 Random UUIDs never name a tenant's patient or doctor, so without help every
 booking would stop at a 404 and the stateful links (book -> check in -> bill
 -> pay) would never get past their first step. Some generated cases get the
-fuzz tenant's real ids and a free quarter-hour slot instead; the rest stay as
-generated. Ids come from HMS_FUZZ_FIXTURE (a JSON file the runner writes).
+fuzz tenant's real ids (of patients and doctors, in bodies, paths and
+queries) and a free quarter-hour slot or a window of slots instead; the rest
+stay as generated. Ids come from HMS_FUZZ_FIXTURE (a JSON file the runner writes).
 """
 import json
 import os
@@ -29,22 +30,62 @@ def _slot() -> str:
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _window() -> tuple[str, str]:
+    # A window of slots: at most 31 days, as listSlots allows.
+    start = FIRST_SLOT + timedelta(hours=random.randrange(0, 24 * 30))
+    end = start + timedelta(hours=random.randrange(1, 24 * 7))
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    return start.astimezone(timezone.utc).strftime(fmt), end.astimezone(timezone.utc).strftime(fmt)
+
+
+# Operations that would take a fixture doctor or patient out of service (or move its calendar) keep
+# their random ids: with real ones, a few cases would leave the rest of the run nothing to book.
+DESTRUCTIVE = {
+    "DELETE /doctors/{id}",
+    "PATCH /doctors/{id}",
+    "DELETE /patients/{id}",
+    "POST /doctors/{doctorId}/schedules",
+    "PUT /doctors/{doctorId}/schedules/{scheduleId}",
+    "DELETE /doctors/{doctorId}/schedules/{scheduleId}",
+    "POST /doctors/{doctorId}/exceptions",
+}
+BOOKINGS = {"POST /appointments", "POST /slot-holds"}
+
+
 @schemathesis.hook
 def map_case(context, case):
     if random.random() > REAL:
         return case
     label = f"{case.operation.method.upper()} {case.operation.path}"
     body = case.body
-    if label == "POST /appointments" and isinstance(body, dict):
+    if label in BOOKINGS and isinstance(body, dict):
         if "patientId" in body:
             body["patientId"] = random.choice(FIXTURE["patients"])
         if "doctorId" in body:
             body["doctorId"] = random.choice(FIXTURE["doctors"])
         if "startsAt" in body:
             body["startsAt"] = _slot()
+    elif label == "POST /appointments/{id}/reschedule" and isinstance(body, dict) and "startsAt" in body:
+        body["startsAt"] = _slot()
     elif label == "POST /queues/{doctorId}/walk-ins" and isinstance(body, dict) and "patientId" in body:
         body["patientId"] = random.choice(FIXTURE["patients"])
+    if label in DESTRUCTIVE:
+        return case
     params = case.path_parameters
-    if isinstance(params, dict) and "doctorId" in params and case.operation.path.startswith("/queues/"):
-        params["doctorId"] = random.choice(FIXTURE["doctors"])
+    path = case.operation.path
+    if isinstance(params, dict):
+        if "doctorId" in params and (path.startswith("/queues/") or path.startswith("/doctors/")):
+            params["doctorId"] = random.choice(FIXTURE["doctors"])
+        if "id" in params and path.startswith("/doctors/"):
+            params["id"] = random.choice(FIXTURE["doctors"])
+        if "id" in params and path.startswith("/patients/"):
+            params["id"] = random.choice(FIXTURE["patients"])
+    query = case.query
+    if isinstance(query, dict):
+        if label == "GET /doctors/{doctorId}/slots":
+            query["from"], query["to"] = _window()
+        if label == "GET /appointments" and "doctorId" in query:
+            query["doctorId"] = random.choice(FIXTURE["doctors"])
+        if label == "GET /appointments" and "patientId" in query:
+            query["patientId"] = random.choice(FIXTURE["patients"])
     return case

@@ -2,6 +2,7 @@ import { entryJson } from '../live/queue-json.js';
 import { toTimestamp, type Appointment, type Bill } from '@hms/proto';
 import { describe, expect, it } from 'vitest';
 import { appointmentJson, auditRecordJson, billJson, queueJson } from './json.js';
+import { AppointmentSchema } from './openapi/schemas.js';
 
 const at = (iso: string) => toTimestamp(new Date(iso));
 
@@ -32,6 +33,43 @@ describe('proto to REST JSON', () => {
       consultationFeeMinor: 50_000,
       currency: 'INR',
     });
+  });
+
+  // Found by the e2e conformance check: every booking answered cancelledBy "unspecified", which the document
+  // (and the meaning) says is null until the appointment is cancelled.
+  it('writes cancelledBy null until a cancellation, as the Appointment schema says', () => {
+    const booked: Appointment = {
+      id: '0192f3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b',
+      patientId: '0192f3c4-0000-7000-8000-000000000001',
+      doctorId: '0192f3c4-0000-7000-8000-000000000002',
+      departmentId: '0192f3c4-0000-7000-8000-000000000003',
+      startsAt: at('2030-01-07T05:00:00Z'),
+      endsAt: at('2030-01-07T05:15:00Z'),
+      serviceDate: '2030-01-07',
+      status: 'APPOINTMENT_STATUS_BOOKED',
+      reason: '',
+      consultationFeeMinor: 50_000,
+      hospitalFeeMinor: 10_000,
+      currency: 'INR',
+      createdAt: at('2030-01-01T00:00:00Z'),
+      checkedInAt: null,
+      traceId: 't',
+      mode: 'CONSULTATION_MODE_IN_PERSON',
+      statusReason: '',
+      // What the gRPC client decodes for an unset enum (defaults: true).
+      cancelledBy: 'CANCELLED_BY_UNSPECIFIED',
+      cancelledAt: null,
+      consultationStartedAt: null,
+      completedAt: null,
+    };
+    expect(AppointmentSchema.parse(appointmentJson(booked))).toMatchObject({ cancelledBy: null, mode: 'in_person' });
+    const cancelled = appointmentJson({
+      ...booked,
+      status: 'APPOINTMENT_STATUS_CANCELLED',
+      cancelledBy: 'CANCELLED_BY_PATIENT',
+      cancelledAt: at('2030-01-02T00:00:00Z'),
+    });
+    expect(AppointmentSchema.parse(cancelled)).toMatchObject({ cancelledBy: 'patient', status: 'cancelled' });
   });
 
   it('writes bills, queues and audit records the same way', () => {

@@ -48,7 +48,11 @@ export function appointmentJson(a: Appointment) {
     checkedInAt: iso(a.checkedInAt as Timestamp__Output),
     mode: enumValue(a.mode as string, 'CONSULTATION_MODE_'),
     statusReason: a.statusReason,
-    cancelledBy: enumValue(a.cancelledBy as string, 'CANCELLED_BY_') || null,
+    // Unset (never cancelled) is null, not "unspecified".
+    cancelledBy:
+      a.cancelledBy && a.cancelledBy !== 'CANCELLED_BY_UNSPECIFIED'
+        ? enumValue(a.cancelledBy as string, 'CANCELLED_BY_')
+        : null,
     cancelledAt: iso(a.cancelledAt as Timestamp__Output),
     consultationStartedAt: iso(a.consultationStartedAt as Timestamp__Output),
     completedAt: iso(a.completedAt as Timestamp__Output),

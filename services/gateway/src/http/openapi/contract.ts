@@ -8,7 +8,7 @@
  */
 import type { z } from 'zod';
 
-export type Method = 'get' | 'post' | 'put' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type RequestPart = 'params' | 'query' | 'body' | 'headers';
 
 export interface SuccessResponse {

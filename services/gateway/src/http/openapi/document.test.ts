@@ -40,7 +40,15 @@ function appWithEveryRoute(): express.Express {
   const deps: AppDeps = {
     logger: unused,
     metrics: createMetrics('gateway', { defaultMetrics: false }),
-    backends: { appointments: { call: {} }, billing: { call: {} }, queue: { call: {} }, audit: { call: {} } } as never,
+    backends: {
+      appointments: { call: {} },
+      patients: { call: {} },
+      directory: { call: {} },
+      calendar: { call: {} },
+      billing: { call: {} },
+      queue: { call: {} },
+      audit: { call: {} },
+    } as never,
     tenants: unused,
     redis: unused,
     jwt: { secret: 'x'.repeat(32), issuer: 'hms-dev' },

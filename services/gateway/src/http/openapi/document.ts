@@ -131,7 +131,8 @@ export function buildOpenApiDocument(
       title: 'HMS REST API',
       version: API_VERSION,
       description:
-        'The REST API of HMS, a multi-tenant outpatient hospital back end: appointments, live queues, billing and ' +
+        'The REST API of HMS, a multi-tenant outpatient hospital back end: patients, doctors and their calendars, ' +
+        'appointments, live queues, billing and ' +
         'the audit trail. The tenant always comes from the token. Money is integer minor units beside its currency; ' +
         'times are ISO-8601 UTC. Every error is `application/problem+json` (RFC 9457). Every authenticated response ' +
         'carries the tenant’s rate-limit headers; over the limit a 429 says when to retry. The events the services ' +
@@ -141,7 +142,14 @@ export function buildOpenApiDocument(
     servers: [{ url: API_PREFIX, description: 'This deployment (through nginx)' }],
     security: [{ bearerAuth: [] }],
     tags: [
-      { name: 'Appointments', description: 'Booking, reading and checking in' },
+      {
+        name: 'Appointments',
+        description:
+          'Booking, the lifecycle (check in, start, complete, cancel, reschedule, no-show), lists, history, the day’s dashboard, scheduling settings',
+      },
+      { name: 'Patients', description: 'Registration with a medical record number, search, changes, deactivation' },
+      { name: 'Directory', description: 'Departments and doctors (fees, languages, modes, time zone), doctor search' },
+      { name: 'Calendars', description: 'Weekly schedules, leave and extra sessions, slots, holds on slots' },
       { name: 'Queues', description: "Doctors' live queues: reading, the desk's operations, the event stream" },
       { name: 'Displays', description: 'Tokens for waiting-room screens' },
       { name: 'Billing', description: 'Bills, payments, refunds, credit notes, the catalogue, reports' },

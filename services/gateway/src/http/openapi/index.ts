@@ -8,11 +8,17 @@ import { adminMetricsContracts } from './admin-metrics.js';
 import { appointmentContracts } from './appointments.js';
 import { auditContracts } from './audit.js';
 import { billingContracts } from './billing.js';
+import { calendarContracts } from './calendars.js';
+import { directoryContracts } from './directory.js';
 import { contractsContracts } from './meta.js';
+import { patientContracts } from './patients.js';
 import { queueContracts } from './queues.js';
 
 export const ALL_CONTRACTS: readonly RouteContract[] = [
   ...appointmentContracts,
+  ...patientContracts,
+  ...directoryContracts,
+  ...calendarContracts,
   ...queueContracts,
   ...billingContracts,
   ...auditContracts,

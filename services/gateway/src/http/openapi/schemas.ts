@@ -43,6 +43,38 @@ export const ProblemSchema = z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()
       .meta({ description: 'Each invalid field and what is wrong with it' }),
+    allowed: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'A lifecycle step the status forbids (409): the steps it allows, e.g. check-in, cancel' }),
+    likelyMatches: z
+      .array(
+        z.strictObject({
+          id: uuid,
+          mrn: z.string(),
+          fullName: z.string(),
+          phone: z.string().nullable(),
+          dateOfBirth: z.string().nullable(),
+        }),
+      )
+      .optional()
+      .meta({ description: 'A registration refused as a likely duplicate (409): the patients it resembles' }),
+    affectedAppointments: z
+      .array(
+        z.strictObject({
+          id: uuid,
+          patientId: uuid.optional(),
+          startsAt: time,
+          endsAt: time.optional(),
+          status: z.string().optional(),
+        }),
+      )
+      .optional()
+      .meta({
+        description:
+          'A change refused because it would strand booked appointments (409): each of them, to cancel or move ' +
+          'in the same request (`affectedAppointments`) or first',
+      }),
   })
   .meta({
     id: 'Problem',
@@ -74,6 +106,14 @@ export const AppointmentSchema = z
     currency,
     createdAt: nullableTime,
     checkedInAt: nullableTime,
+    mode: z.enum(['in_person', 'video', 'unspecified']).meta({ description: 'How the consultation happens' }),
+    statusReason: z
+      .string()
+      .meta({ description: "Why the status last changed (a cancellation's or a no-show's reason)" }),
+    cancelledBy: z.enum(['patient', 'staff']).nullable(),
+    cancelledAt: nullableTime,
+    consultationStartedAt: nullableTime,
+    completedAt: nullableTime,
     traceId: z.string(),
   })
   .meta({
@@ -93,6 +133,12 @@ export const AppointmentSchema = z
       currency: 'INR',
       createdAt: '2030-01-01T09:30:00.000Z',
       checkedInAt: null,
+      mode: 'in_person',
+      statusReason: '',
+      cancelledBy: null,
+      cancelledAt: null,
+      consultationStartedAt: null,
+      completedAt: null,
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
     },
   });

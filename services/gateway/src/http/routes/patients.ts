@@ -3,6 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
+import { appointmentJson } from '../json.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { requirePermission } from '../permissions.js';
 import { schedulingJson } from '../scheduling-json.js';
@@ -115,7 +116,8 @@ export function patientRoutes(backends: Backends, guards: RequestHandler[]): Rou
         pageSize: query.limit ?? 0,
         cursor: query.cursor ?? '',
       });
-      res.json(schedulingJson(page));
+      // The same appointment JSON as /appointments answers.
+      res.json({ appointments: page.appointments.map(appointmentJson), nextCursor: page.nextCursor });
     })
     .all(methodNotAllowed('GET'));
 
