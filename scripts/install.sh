@@ -92,7 +92,7 @@ else
   log "kafka: $(find "$HMS_KAFKA_HOME/libs" -name '*.jar' | wc -l) jars in $HMS_KAFKA_HOME/libs"
 fi
 
-# --- Go tools (buf, k6) -----------------------------------------------------------------
+# --- Go tools (buf, k6, helm, kwok, oasdiff) ------------------------------------------
 # `go version -m` reads the module version from the binary's build info: no need to run it.
 go_tool() { # NAME MODULE_PATH PACKAGE VERSION
   local name="$1" mod="$2" pkg="$3" version="$4" bin="$HMS_TOOLS/bin/$1"
@@ -110,6 +110,7 @@ go_tool buf github.com/bufbuild/buf github.com/bufbuild/buf/cmd/buf "$HMS_BUF_VE
 go_tool k6 go.k6.io/k6 go.k6.io/k6 "$HMS_K6_VERSION"
 go_tool helm helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm "$HMS_HELM_VERSION"
 go_tool kwok sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok "$HMS_KWOK_VERSION"
+go_tool oasdiff github.com/oasdiff/oasdiff github.com/oasdiff/oasdiff "$HMS_OASDIFF_VERSION"
 # toxiproxy's server (network faults for `npm run chaos`): its command is named `server`, so
 # it is built into a folder of its own and renamed.
 toxiproxy_bin="$HMS_TOOLS/bin/toxiproxy-server"

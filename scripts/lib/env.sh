@@ -41,6 +41,8 @@ export HMS_K6_VERSION=v1.8.1
 export HMS_HELM_VERSION=v3.22.0
 export HMS_KWOK_VERSION=v0.7.0
 export HMS_TOXIPROXY_VERSION=v2.12.0
+# oasdiff: the OpenAPI breaking-change check (services/gateway/src/http/openapi/compatibility.test.ts).
+export HMS_OASDIFF_VERSION=v1.36.0
 # The control plane's version is pinned in scripts/k8s/controlplane/go.mod (k8s.io/kubernetes).
 export HMS_HADOLINT_VERSION=2.15.1
 export HMS_CHECK_JSONSCHEMA_VERSION=0.39.0

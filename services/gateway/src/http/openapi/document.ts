@@ -18,7 +18,7 @@ import { ALL_CONTRACTS } from './index.js';
 import { ProblemSchema } from './schemas.js';
 
 /** The API's version: a breaking change to /api/v1's document needs a new one (docs/api.md). */
-export const API_VERSION = '1.0.0';
+export const API_VERSION = '1.1.0';
 
 const TITLES: Record<number, string> = {
   400: 'The request is not valid: `errors` names each field',
