@@ -35,7 +35,8 @@ export function protoRoot(): protobuf.Root {
     const r = new protobuf.Root();
     r.resolvePath = (_origin, target) =>
       target.startsWith('google/protobuf/') ? target : path.join(PROTO_DIR, target);
-    r.loadSync(EVENT_FILES);
+    // With `//` comments kept: the AsyncAPI document describes events and fields with them.
+    r.loadSync(EVENT_FILES, { alternateCommentMode: true });
     r.resolveAll();
     // Every catalogued event must name a message that exists.
     for (const def of Object.values(EVENTS)) r.lookupType(def.messageType);
