@@ -1,11 +1,13 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { HttpProblem, problemOf } from './problem.js';
+import { ProblemSchema } from './openapi/schemas.js';
+import { HttpProblem, problemOf, sendProblem } from './problem.js';
 
-function grpcError(code: status, details: string, violations?: unknown): ServiceError {
+function grpcError(code: status, details: string, violations?: unknown, extensions?: object): ServiceError {
   const metadata = new Metadata();
   if (violations) metadata.set('x-field-violations-bin', Buffer.from(JSON.stringify(violations)));
+  if (extensions) metadata.set('x-error-details-bin', Buffer.from(JSON.stringify(extensions)));
   return Object.assign(new Error(details), { code, details, metadata });
 }
 
@@ -65,5 +67,61 @@ describe('problemOf', () => {
     expect(problemOf(sizeMismatch)).toMatchObject({ status: 400, detail: 'the request cannot be read' });
     const own = new HttpProblem(429, 'rate-limited', 'slow down', [], { 'retry-after': '3' });
     expect(problemOf(own)).toMatchObject({ status: 429, slug: 'rate-limited', headers: { 'retry-after': '3' } });
+  });
+});
+
+/** The body sendProblem writes (the few Response methods it uses). */
+function sentBody(problem: ReturnType<typeof problemOf>): unknown {
+  let body = '';
+  const res = {
+    status: () => res,
+    setHeader: () => res,
+    type: () => res,
+    getHeader: () => 'req-1',
+    send: (text: string) => {
+      body = text;
+      return res;
+    },
+  };
+  sendProblem(res as never, '/api/v1/x', problem);
+  return JSON.parse(body);
+}
+
+describe('extension members of problems', () => {
+  // Found by the e2e conformance check: a refused lifecycle step (409) carried `allowed`, which the
+  // document's Problem schema (additionalProperties: false) did not name, so the reply broke it.
+  it('are each named by the Problem schema of the document, and never replace a standard member', () => {
+    const refusals = [
+      { status: 'booked', allowed: ['check-in', 'cancel', 'reschedule', 'no-show'] },
+      {
+        likelyMatches: [
+          { id: '0192f3c4-0000-7000-8000-000000000001', mrn: 'MRN-1', fullName: 'A', phone: null, dateOfBirth: null },
+        ],
+      },
+      {
+        affectedAppointments: [
+          {
+            id: '0192f3c4-0000-7000-8000-000000000002',
+            patientId: '0192f3c4-0000-7000-8000-000000000001',
+            startsAt: '2030-01-07T05:00:00.000Z',
+            endsAt: '2030-01-07T05:15:00.000Z',
+            status: 'booked',
+          },
+        ],
+      },
+      { affectedAppointments: [{ id: '0192f3c4-0000-7000-8000-000000000002', startsAt: '2030-01-07T05:00:00.000Z' }] },
+    ];
+    // The document's Problem allows no member it does not name (zod-openapi writes additionalProperties: false).
+    const named = new Set(Object.keys(ProblemSchema.shape));
+    const unnamed = (body: object) => Object.keys(body).filter((k) => !named.has(k));
+    for (const extensions of refusals) {
+      const body = sentBody(problemOf(grpcError(status.ALREADY_EXISTS, 'refused', undefined, extensions))) as object;
+      expect(ProblemSchema.safeParse(body).error, JSON.stringify(body)).toBeUndefined();
+      expect(unnamed(body), JSON.stringify(body)).toEqual([]);
+      expect(body).toMatchObject({ status: 409 });
+    }
+    // The check bites: a member the schema does not name is caught.
+    const other = sentBody(problemOf(grpcError(status.ALREADY_EXISTS, 'refused', undefined, { other: 1 }))) as object;
+    expect(unnamed(other)).toEqual(['other']);
   });
 });
