@@ -64,6 +64,8 @@ export interface LiveClient {
   displayTokenId: string | undefined;
   /** Follows "today": closed when the doctor's day rolls over, to reconnect to the new one. */
   followsToday: boolean;
+  /** Bytes of a catch-up burst still unread, allowed on top of the bound until the socket drains. */
+  catchUpBytes?: number;
   onClose(): void;
 }
 
@@ -177,8 +179,15 @@ export function createQueueHub(options: HubOptions): QueueHub {
   function write(client: LiveClient, chunk: string, live = true): void {
     const res = client.res;
     if (res.destroyed || res.writableEnded) return;
-    res.write(chunk);
-    if (live && res.writableLength > options.clientBufferBytes) {
+    const flowing = res.write(chunk);
+    if (!live) {
+      // A burst the client has yet to read must not count against it when the next live
+      // frame or heartbeat comes before it has drained: the allowance ends at the drain.
+      if (!flowing && client.catchUpBytes === undefined) res.once('drain', () => (client.catchUpBytes = undefined));
+      if (!flowing) client.catchUpBytes = res.writableLength;
+      return;
+    }
+    if (res.writableLength > options.clientBufferBytes + (client.catchUpBytes ?? 0)) {
       dropped.inc();
       log.debug({ buffered: res.writableLength }, 'dropping a client that does not read');
       res.destroy();
