@@ -92,7 +92,7 @@ async function timeUntil(since: number, probe: () => Promise<boolean>, timeoutMs
   }
 }
 
-async function loadTenants(n: number): Promise<LoadTenant[]> {
+export async function loadTenants(n: number): Promise<LoadTenant[]> {
   const tenants: LoadTenant[] = [];
   for (let i = 0; i < n; i += 1) {
     const t = await newTenant(`Chaos ${newId()}`);
