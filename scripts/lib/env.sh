@@ -73,7 +73,13 @@ _hms_load_kv_file() { # FILE FORCE(0|1)
     if [[ "$force" == 1 || -z "${!key+set}" ]]; then
       if ((shift_ports)) && [[ "$key" =~ _PORTS?$ ]]; then
         local p shifted=()
-        for p in $val; do shifted+=("$((p + HMS_PORT_OFFSET))"); done
+        # A port pushed past 65535 wraps around to just above 1024 (the test profile's gRPC
+        # ports, 60051+, with offsets of 5500 and more), rather than being invalid.
+        for p in $val; do
+          p=$((p + HMS_PORT_OFFSET))
+          ((p <= 65535)) || p=$((p - 65535 + 1024))
+          shifted+=("$p")
+        done
         val="${shifted[*]}"
       fi
       printf -v "$key" '%s' "$val"
