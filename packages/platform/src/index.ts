@@ -38,3 +38,5 @@ export * from './canonical-json.js';
 export * from './db/idempotency.js';
 export * from './scheduled.js';
 export * from './grpc/internal-token.js';
+export * from './cache.js';
+export * from './grpc/usage.js';

@@ -1,9 +1,10 @@
 /** Wires and starts the appointments service. */
-import { createServiceRuntime, loadConfigOrExit, newId, runMain } from '@hms/platform';
+import { createServiceRuntime, loadConfigOrExit, newId, runMain, serveTenantUsage } from '@hms/platform';
 import { loadContracts, type AppointmentsServiceHandlers } from '@hms/proto';
 import { configSchema } from './config.js';
 import { createAppointmentStore } from './db/appointment.repository.js';
-import { appointmentsHandlers } from './grpc/appointments.handlers.js';
+import { appointmentsUsage } from './db/usage.repository.js';
+import { appointmentsHandlers, appointmentsPermissions } from './grpc/appointments.handlers.js';
 
 export async function startAppointments(
   env: Record<string, string | undefined>,
@@ -22,6 +23,11 @@ export async function startAppointments(
         checkInOpensMinutesBefore: config.CHECK_IN_OPENS_MINUTES_BEFORE,
       },
     }),
+    appointmentsPermissions,
+  );
+  serveTenantUsage(
+    runtime.grpc,
+    appointmentsUsage(runtime.database, () => new Date()),
   );
   const ports = await runtime.serve();
   return { runtime, ...ports };

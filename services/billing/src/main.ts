@@ -4,7 +4,7 @@ import { loadContracts, type BillingServiceHandlers } from '@hms/proto';
 import { configSchema } from './config.js';
 import { createBillStore } from './db/bill.repository.js';
 import { consumeAppointmentBooked } from './events/appointment-booked.consumer.js';
-import { billingHandlers } from './grpc/billing.handlers.js';
+import { billingHandlers, billingPermissions } from './grpc/billing.handlers.js';
 
 export async function startBilling(env: Record<string, string | undefined>, options: { inProcess?: boolean } = {}) {
   const config = loadConfigOrExit(configSchema, env);
@@ -13,6 +13,7 @@ export async function startBilling(env: Record<string, string | undefined>, opti
   runtime.grpc.addService<BillingServiceHandlers>(
     loadContracts().hms.billing.v1.BillingService.service,
     billingHandlers(createBillStore(runtime.database)),
+    billingPermissions,
   );
   const ports = await runtime.serve();
   return { runtime, ...ports };

@@ -4,7 +4,7 @@ import { loadContracts, type QueueServiceHandlers } from '@hms/proto';
 import { configSchema } from './config.js';
 import { createQueueStore } from './db/queue.repository.js';
 import { consumeAppointmentCheckedIn } from './events/appointment-checked-in.consumer.js';
-import { queueHandlers } from './grpc/queue.handlers.js';
+import { queueHandlers, queuePermissions } from './grpc/queue.handlers.js';
 
 export async function startQueue(env: Record<string, string | undefined>, options: { inProcess?: boolean } = {}) {
   const config = loadConfigOrExit(configSchema, env);
@@ -13,6 +13,7 @@ export async function startQueue(env: Record<string, string | undefined>, option
   runtime.grpc.addService<QueueServiceHandlers>(
     loadContracts().hms.queue.v1.QueueService.service,
     queueHandlers({ store: createQueueStore(runtime.database), now: () => new Date() }),
+    queuePermissions,
   );
   const ports = await runtime.serve();
   return { runtime, ...ports };

@@ -3,6 +3,9 @@ import { claimIdempotencyKey, newId, violates, type Database, type Sql, type Tra
 import { SlotTakenError, type AppointmentChanges, type AppointmentStore } from '../domain/appointment-store.js';
 import type { Appointment, AppointmentStatus, Doctor, Patient } from '../domain/types.js';
 
+/** Namespace (first key) of the per-tenant transaction locks of the monthly quota. */
+const QUOTA_LOCK_NAMESPACE = 0x5154; // "QT"
+
 /** The partial unique index that makes a double booking impossible. */
 const SLOT_INDEX = 'appointments_doctor_slot_active_key';
 
@@ -85,6 +88,15 @@ function changesIn(tx: Transaction): AppointmentChanges {
         ...(row?.doctor ? { doctor: toDoctor(row.doctor) } : {}),
         ...(row?.patient ? { patient: toPatient(row.patient) } : {}),
       };
+    },
+    async countBookedSince(since) {
+      // The lock serialises bookings of one tenant at their quota's edge only (plans without a quota never ask).
+      const [row] = await tx.query<{ n: number }>(
+        `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($3::int, hashtext($1::text)))
+         SELECT count(*)::int AS n FROM appointments, locked WHERE tenant_id = $1 AND created_at >= $2`,
+        [tenantId, since, QUOTA_LOCK_NAMESPACE],
+      );
+      return row?.n ?? 0;
     },
     lockAppointment: (id) => selectAppointment(tx, tenantId, id, 'FOR UPDATE'),
     async insertBooking(a, transition, events, claim) {

@@ -7,11 +7,22 @@
  *   node dist/db/seed-demo.js --tenant <uuid>   (DATABASE_URL of the appointments role)
  */
 import { parseArgs } from 'node:util';
-import { createLogger, createPool, createPrismaClient, isUuid, loadConfigOrExit, newId, runMain } from '@hms/platform';
+import {
+  createLogger,
+  createPool,
+  createPrismaClient,
+  isUuid,
+  loadConfigOrExit,
+  newId,
+  runMain,
+  tenantTransaction,
+} from '@hms/platform';
 import { configSchema } from '../config.js';
 import { PrismaClient } from './generated/client.js';
 
 type Db = PrismaClient;
+/** The client inside an interactive transaction. */
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 export interface DemoSeed {
   tenantId: string;
@@ -42,45 +53,47 @@ const PATIENTS = [
   'Ananya Bose',
 ];
 
-export async function seedDemo(db: Db, tenantId: string): Promise<DemoSeed> {
+export async function seedDemo(client: Db, tenantId: string): Promise<DemoSeed> {
+  // One transaction scoped to the tenant: its rows have row-level security.
+  return tenantTransaction(client, tenantId, (db) => seedInTransaction(db, tenantId));
+}
+
+async function seedInTransaction(db: Tx, tenantId: string): Promise<DemoSeed> {
   const existing = await db.department.findMany({ where: { tenantId }, orderBy: { id: 'asc' } });
   if (existing.length === 0) {
-    await db.$transaction(async (tx) => {
-      const departmentIds = DEPARTMENTS.map(() => newId());
-      await tx.department.createMany({
-        data: DEPARTMENTS.map((name, i) => ({ id: departmentIds[i]!, tenantId, name })),
-      });
-      await tx.doctor.createMany({
-        data: DOCTORS.map((d) => ({
-          id: newId(),
-          tenantId,
-          departmentId: departmentIds[d.department]!,
-          fullName: d.fullName,
-          consultationFeeMinor: BigInt(d.consultation),
-          hospitalFeeMinor: BigInt(d.hospital),
-          currency: 'INR',
-          timeZone: d.allDay ? 'UTC' : 'Asia/Kolkata',
-          slotMinutes: 15,
-          dayStartMinute: d.allDay ? 0 : 9 * 60,
-          dayEndMinute: d.allDay ? 24 * 60 : 17 * 60,
-          workingDays: d.allDay ? [1, 2, 3, 4, 5, 6, 7] : [1, 2, 3, 4, 5, 6],
-        })),
-      });
-      await tx.patient.createMany({
-        data: PATIENTS.map((fullName, i) => ({
-          id: newId(),
-          tenantId,
-          mrn: `MRN-${String(i + 1).padStart(5, '0')}`,
-          fullName,
-        })),
-      });
+    const departmentIds = DEPARTMENTS.map(() => newId());
+    await db.department.createMany({
+      data: DEPARTMENTS.map((name, i) => ({ id: departmentIds[i]!, tenantId, name })),
+    });
+    await db.doctor.createMany({
+      data: DOCTORS.map((d) => ({
+        id: newId(),
+        tenantId,
+        departmentId: departmentIds[d.department]!,
+        fullName: d.fullName,
+        consultationFeeMinor: BigInt(d.consultation),
+        hospitalFeeMinor: BigInt(d.hospital),
+        currency: 'INR',
+        timeZone: d.allDay ? 'UTC' : 'Asia/Kolkata',
+        slotMinutes: 15,
+        dayStartMinute: d.allDay ? 0 : 9 * 60,
+        dayEndMinute: d.allDay ? 24 * 60 : 17 * 60,
+        workingDays: d.allDay ? [1, 2, 3, 4, 5, 6, 7] : [1, 2, 3, 4, 5, 6],
+      })),
+    });
+    await db.patient.createMany({
+      data: PATIENTS.map((fullName, i) => ({
+        id: newId(),
+        tenantId,
+        mrn: `MRN-${String(i + 1).padStart(5, '0')}`,
+        fullName,
+      })),
     });
   }
-  const [departments, doctors, patients] = await Promise.all([
-    db.department.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
-    db.doctor.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
-    db.patient.findMany({ where: { tenantId }, orderBy: { mrn: 'asc' } }),
-  ]);
+  // One after another: a transaction has one connection.
+  const departments = await db.department.findMany({ where: { tenantId }, orderBy: { id: 'asc' } });
+  const doctors = await db.doctor.findMany({ where: { tenantId }, orderBy: { id: 'asc' } });
+  const patients = await db.patient.findMany({ where: { tenantId }, orderBy: { mrn: 'asc' } });
   return {
     tenantId,
     departments: departments.map((d) => ({ id: d.id, name: d.name })),

@@ -28,6 +28,12 @@ export interface AppointmentChanges {
   findDoctor(id: string): Promise<Doctor | undefined>;
   /** The doctor and the patient of a booking, in one look-up; either may be missing. */
   findDoctorAndPatient(doctorId: string, patientId: string): Promise<{ doctor?: Doctor; patient?: Patient }>;
+  /**
+   * Appointments of the tenant booked since `since` (the month's start, for
+   * its quota), counted under a lock of the tenant's count: two bookings at the
+   * quota's edge cannot both see room. Only asked when the plan has a quota.
+   */
+  countBookedSince(since: Date): Promise<number>;
   /** The appointment, locked until the transaction ends. */
   lockAppointment(id: string): Promise<Appointment | undefined>;
   /**

@@ -5,7 +5,12 @@
  * slot. With an idempotency key, a retry of the same request gets the first
  * booking back (replayed) and the key reused for another request is refused.
  */
-import { FailedPreconditionError, type FieldViolation, type IdempotencyClaim } from '@hms/platform/domain';
+import {
+  FailedPreconditionError,
+  QuotaExceededError,
+  type FieldViolation,
+  type IdempotencyClaim,
+} from '@hms/platform/domain';
 import type { AppointmentStore } from './appointment-store.js';
 import { appointmentBooked } from './events.js';
 import { planSlot, type BookingPolicy } from './schedule.js';
@@ -20,6 +25,8 @@ export interface BookAppointment {
   reason: string;
   idempotency?: IdempotencyClaim | undefined;
   traceId: string;
+  /** The plan's appointments per calendar month (UTC); undefined: no limit. */
+  monthlyQuota?: number | undefined;
 }
 
 export interface SchedulingDeps {
@@ -46,6 +53,10 @@ export async function bookAppointment(
 
     const now = deps.now();
     const slot = planSlot(doctor, command.startsAt, now, deps.policy);
+    if (command.monthlyQuota !== undefined) {
+      const booked = await tx.countBookedSince(monthStartUtc(now));
+      if (booked >= command.monthlyQuota) throw new QuotaExceededError('appointmentsPerMonth', command.monthlyQuota);
+    }
     const appointment: Appointment = {
       id: deps.newId(),
       tenantId: command.tenantId,
@@ -73,4 +84,9 @@ export async function bookAppointment(
     );
     return { appointment, replayed: false };
   });
+}
+
+/** Midnight UTC of the first day of `at`'s month: quotas count calendar months in UTC. */
+export function monthStartUtc(at: Date): Date {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
 }

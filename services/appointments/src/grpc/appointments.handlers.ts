@@ -1,5 +1,11 @@
 /** gRPC AppointmentsService: translates proto messages to use-case calls and back. */
-import { currentTraceId, parseRequest, requestFingerprint, type UnaryImplementation } from '@hms/platform';
+import {
+  currentTraceId,
+  parseRequest,
+  requestFingerprint,
+  type MethodPermissions,
+  type UnaryImplementation,
+} from '@hms/platform';
 import {
   fromTimestamp,
   toTimestamp,
@@ -21,6 +27,13 @@ const bookRequest = z.object({
   idempotencyKey: z.string().max(200),
 });
 
+/** What a caller must be allowed to do for each method (checked before the handler runs). */
+export const appointmentsPermissions = {
+  BookAppointment: 'appointments.book',
+  GetAppointment: 'appointments.read',
+  CheckInAppointment: 'appointments.check_in',
+} satisfies MethodPermissions<AppointmentsServiceHandlers>;
+
 export function appointmentsHandlers(deps: SchedulingDeps): UnaryImplementation<AppointmentsServiceHandlers> {
   return {
     async BookAppointment(request, ctx) {
@@ -37,6 +50,7 @@ export function appointmentsHandlers(deps: SchedulingDeps): UnaryImplementation<
           ? { operation: 'BookAppointment', key: idempotencyKey, fingerprint: requestFingerprint(rest) }
           : undefined,
         traceId: currentTraceId(),
+        monthlyQuota: ctx.quotas.appointmentsPerMonth,
       });
       return { appointment: toMessage(appointment), replayed };
     },

@@ -45,6 +45,11 @@ export function fakeAppointmentStore(seed: { doctors: Doctor[]; patients: Patien
           const patient = seed.patients.find((p) => p.tenantId === tenantId && p.id === patientId);
           return { ...(doctor ? { doctor } : {}), ...(patient ? { patient } : {}) };
         },
+        async countBookedSince(since) {
+          return [...appointments, ...staged.saved.values()].filter(
+            (a) => a.tenantId === tenantId && a.createdAt.getTime() >= since.getTime(),
+          ).length;
+        },
         async lockAppointment(id) {
           return current(id);
         },

@@ -5,6 +5,7 @@ import {
   idCursor,
   pageSizeOf,
   parseRequest,
+  type MethodPermissions,
   type UnaryImplementation,
 } from '@hms/platform';
 import { toTimestamp, type Bill as BillMessage, type BillingServiceHandlers } from '@hms/proto';
@@ -22,6 +23,12 @@ const listRequest = z.object({
   pageSize: z.number().int(),
   cursor: z.string(),
 });
+
+/** What a caller must be allowed to do for each method (checked before the handler runs). */
+export const billingPermissions = {
+  GetBill: 'bills.read',
+  ListBills: 'bills.read',
+} satisfies MethodPermissions<BillingServiceHandlers>;
 
 export function billingHandlers(store: BillStore): UnaryImplementation<BillingServiceHandlers> {
   return {

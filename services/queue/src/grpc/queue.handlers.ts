@@ -1,5 +1,5 @@
 /** gRPC QueueService: translates proto messages to use-case calls and back. */
-import { isCalendarDate, parseRequest, type UnaryImplementation } from '@hms/platform';
+import { isCalendarDate, parseRequest, type MethodPermissions, type UnaryImplementation } from '@hms/platform';
 import { toTimestamp, type QueueEntry as QueueEntryMessage, type QueueServiceHandlers } from '@hms/proto';
 import { z } from 'zod';
 import { getQueue } from '../domain/get-queue.js';
@@ -13,6 +13,11 @@ const getQueueRequest = z.object({
     .string()
     .refine((date) => date === '' || isCalendarDate(date), 'must be a calendar date, YYYY-MM-DD, or empty for today'),
 });
+
+/** What a caller must be allowed to do for each method (checked before the handler runs). */
+export const queuePermissions = {
+  GetQueue: 'queues.read',
+} satisfies MethodPermissions<QueueServiceHandlers>;
 
 export function queueHandlers(deps: { store: QueueStore; now: () => Date }): UnaryImplementation<QueueServiceHandlers> {
   return {

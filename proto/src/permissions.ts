@@ -1,0 +1,38 @@
+/**
+ * The catalogue of permissions: what a caller may do, by name. The gateway
+ * resolves a caller's roles to these names (built-in roles and a tenant's own),
+ * checks the one each route declares, and vouches for the set in its internal
+ * token; each backend checks the ones that guard its own methods and rules.
+ * One list for all, so a name can only be spelled one way.
+ */
+export const PERMISSIONS = {
+  'appointments.read': 'Read appointments',
+  'appointments.book': 'Book appointments',
+  'appointments.check_in': 'Check patients in for their appointments',
+  'appointments.cancel': 'Cancel and reschedule appointments',
+  'patients.read': 'Read and search patients',
+  'patients.write': 'Register and update patients',
+  'doctors.read': 'Read departments, doctors and their schedules',
+  'doctors.write': 'Manage departments, doctors and their schedules',
+  'queues.read': "Read doctors' queues",
+  'queues.manage': 'Call, skip and complete patients in a queue',
+  'bills.read': 'Read bills',
+  'payments.record': 'Record payments against bills',
+  'refunds.request': 'Request refunds',
+  'refunds.approve': 'Approve refunds requested by someone else',
+  'audit.read': "Search the tenant's audit trail",
+  'audit.verify': "Verify the integrity of the tenant's audit trail",
+  'users.manage': "Create, change and disable the tenant's users",
+  'roles.manage': "Define the tenant's own roles",
+  'api_keys.manage': 'Create and revoke API keys for integrations',
+  'tenant.read': "Read the tenant's plan, quotas and their use",
+  'platform.tenants.manage': 'Create tenants, change their plans, suspend them (platform operators only)',
+} as const satisfies Record<string, string>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
+
+export function isPermission(name: string): name is Permission {
+  return Object.hasOwn(PERMISSIONS, name);
+}
