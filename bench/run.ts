@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       // Enough doctors for every prepared check-in to fall in the check-in window of the next hours.
       doctors: 200,
       patients: 2_000,
-      requestLimitPerMinute: 100_000_000,
+      rateLimitMultiplier: 100_000,
       file: fixtureFile,
     });
     // Bookings go to slots days ahead; check-ins need slots within the next hours.

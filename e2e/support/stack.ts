@@ -37,13 +37,20 @@ async function node(script: string, args: string[], env: Record<string, string>)
   return stdout.trim();
 }
 
-/** A new tenant with the demo departments, doctors and patients, and a token for it. */
+/**
+ * A new tenant with the demo departments, doctors and patients, and a
+ * development token (role ADMIN) for it. Its contract multiplies the plan's
+ * request budgets, so that a test's polling never meets them; tests of the
+ * limits themselves make tenants of their own (identity.e2e.test.ts).
+ */
 export async function newTenant(name = `E2E ${newId()}`): Promise<DemoTenant> {
   const tenantId = newId();
   const jwt = { JWT_SECRET: testEnv().HMS_JWT_SECRET ?? '' };
-  await node('services/gateway/dist/db/seed-demo.js', ['--tenant', tenantId, '--name', name], {
-    DATABASE_URL: serviceDatabaseUrl('gateway'),
-  });
+  await node(
+    'services/gateway/dist/db/seed-demo.js',
+    ['--tenant', tenantId, '--name', name, '--plan', 'ENTERPRISE', '--rate-limit-multiplier', '100'],
+    { DATABASE_URL: serviceDatabaseUrl('gateway') },
+  );
   const seed = JSON.parse(
     await node('services/appointments/dist/db/seed-demo.js', ['--tenant', tenantId], {
       DATABASE_URL: serviceDatabaseUrl('appointments'),

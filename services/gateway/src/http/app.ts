@@ -1,33 +1,41 @@
 /**
  * The REST API as an Express app: observability first (so every response,
  * errors included, has a request id, a trace and a metric), then
- * authentication, the tenant's rate limit, JSON bodies, no NUL characters in
- * any text, the routes, and problem+json for everything that goes wrong.
+ * authentication, the tenant's and the user's request budgets, JSON bodies, no
+ * NUL characters in any text, the routes (each method declaring the permission
+ * it needs), and problem+json for everything that goes wrong.
  */
 import express, { type RequestHandler } from 'express';
-import type { Logger, Metrics, Redis } from '@hms/platform';
-import type { TenantRepository } from '../db/tenant.repository.js';
+import type { Logger, Metrics } from '@hms/platform';
 import { API_PREFIX } from './api-prefix.js';
-import { authenticate } from './auth.js';
+import { ACCESS_LOG, type AccessLog } from './access-log.js';
+import { authenticate, type AuthenticateOptions } from './auth.js';
 import type { Backends } from './backends.js';
+import type { LoginGuard } from './login-guard.js';
 import { observe } from './observability.js';
+import { RATE_LIMITS } from './permissions.js';
 import { HttpProblem, problemHandler } from './problem.js';
-import { rateLimitPerTenant } from './rate-limit.js';
+import type { RateLimits } from './rate-limit.js';
 import { refuseNulCharacters } from './text-input.js';
+import { adminRoutes, type AdminRouteDeps } from './routes/admin.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { billRoutes } from './routes/bills.js';
 import { queueRoutes } from './routes/queues.js';
+import type { SessionDeps } from '../domain/login.js';
 
 export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   backends: Backends;
-  tenants: TenantRepository;
-  redis: Redis;
-  jwt: { secret: string; issuer: string };
-  rateLimitPerMinute: number;
-  tenantCacheTtlMs: number;
+  /** How credentials are checked (access tokens, API keys, development tokens). */
+  authentication: Omit<AuthenticateOptions, 'limits'>;
+  limits: RateLimits;
+  loginGuard: LoginGuard;
+  sessions: SessionDeps;
+  admin: AdminRouteDeps;
+  accessLog: AccessLog;
   trustProxy: string;
   /** Deadline of a trail verification, which reads far more than other calls. */
   auditVerifyDeadlineMs: number;
@@ -47,30 +55,45 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
   app.set('json spaces', 0);
+  // What routes reach through their request: endpoint-class budgets (requires) and the access log (noteRead).
+  app.locals[RATE_LIMITS] = deps.limits;
+  app.locals[ACCESS_LOG] = deps.accessLog;
   app.use(observe(deps.metrics));
 
   // Who is asking, and whether they may, before any work on what they sent. Each
   // route runs these itself (so a 401 or 429 is measured under its route
-  // template, and the auth work can add per-route permissions beside them).
-  const authenticated = authenticate({ ...deps.jwt, tenants: deps.tenants, cacheTtlMs: deps.tenantCacheTtlMs });
-  const limited = rateLimitPerTenant({ redis: deps.redis, perMinute: deps.rateLimitPerMinute });
-  const guards = [
-    authenticated,
-    limited,
+  // template), and each method names its permission (`requires`).
+  const authenticated = authenticate({ ...deps.authentication, limits: deps.limits });
+  const body = [
     requireJsonBody,
     express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }),
     refuseNulCharacters,
   ];
+  const guards = [authenticated, deps.limits.budgets, ...body];
+  const authenticateIfPresent: RequestHandler = (req, res, next) =>
+    req.get('authorization') ? authenticated(req, res, next) : next();
+
   // Routes carry their full path, so the route template of a metric is whole
   // even when the response is an error sent after Express left the router.
+  app.use(
+    authRoutes({
+      sessions: deps.sessions,
+      tokens: deps.authentication.tokens,
+      access: deps.authentication.access,
+      guard: deps.loginGuard,
+      body,
+      authenticateIfPresent,
+    }),
+  );
   app.use(appointmentRoutes(deps.backends, guards));
   app.use(queueRoutes(deps.backends, guards));
   app.use(billRoutes(deps.backends, guards));
   app.use(auditRoutes(deps.backends, guards, { verifyDeadlineMs: deps.auditVerifyDeadlineMs }));
+  app.use(adminRoutes(deps.admin, guards));
 
   // An unknown path under the API still needs a token and spends the budget, so
   // probing for routes is neither anonymous nor free.
-  app.use(API_PREFIX, authenticated, limited);
+  app.use(API_PREFIX, authenticated, deps.limits.budgets);
   app.use(() => {
     throw new HttpProblem(404, 'not-found', 'no such resource');
   });

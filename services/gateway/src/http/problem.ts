@@ -8,7 +8,10 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   currentContext,
+  DomainError,
+  errorReasonOf,
   fieldViolationsOf,
+  grpcCodeOfKind,
   httpStatusForGrpc,
   isServiceError,
   isTransientError,
@@ -91,6 +94,18 @@ export function problemOf(error: unknown): Problem {
       headers: error.headers,
     };
   }
+  // The gateway's own use cases (identity) throw domain errors as the backends' do.
+  if (error instanceof DomainError) {
+    const status = httpStatusForGrpc(grpcCodeOfKind(error.kind));
+    if (status >= 500) return status === 503 ? UNAVAILABLE : INTERNAL;
+    return {
+      status,
+      slug: error.reason ?? slugOf(status),
+      detail: error.message,
+      errors: error.violations,
+      headers: {},
+    };
+  }
   if (error instanceof ZodError) {
     return {
       status: 400,
@@ -131,7 +146,13 @@ export function problemOf(error: unknown): Problem {
     // A backend refusing the gateway's own token is our misconfiguration (keys), never the client's fault.
     if (error.code === GrpcStatus.UNAUTHENTICATED) return INTERNAL;
     if (status < 500) {
-      return { status, slug: slugOf(status), detail: error.details, errors: fieldViolationsOf(error), headers: {} };
+      return {
+        status,
+        slug: errorReasonOf(error) ?? slugOf(status),
+        detail: error.details,
+        errors: fieldViolationsOf(error),
+        headers: {},
+      };
     }
     return INTERNAL;
   }

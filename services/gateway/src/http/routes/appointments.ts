@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { appointmentJson } from '../json.js';
+import { noteRead } from '../access-log.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { requires } from '../permissions.js';
 import { instant, parseInput, uuid } from './validation.js';
 
 /** No route takes parameters it does not name: a typo should fail loudly, not be ignored. */
@@ -38,7 +40,7 @@ export function appointmentRoutes(backends: Backends, guards: RequestHandler[]):
   router
     .route(`${API_PREFIX}/appointments`)
     .all(...guards)
-    .post(async (req, res) => {
+    .post(requires('appointments.book', { limit: 'booking' }), async (req, res) => {
       const { body, headers } = parseInput(req, bookAppointmentRequest);
       const { appointment, replayed } = await backends.appointments.call.bookAppointment({
         patientId: body.patientId,
@@ -57,17 +59,19 @@ export function appointmentRoutes(backends: Backends, guards: RequestHandler[]):
   router
     .route(`${API_PREFIX}/appointments/:id`)
     .all(...guards)
-    .get(async (req, res) => {
+    .get(requires('appointments.read'), async (req, res) => {
       const { params } = parseInput(req, appointmentIdRequest);
       const { appointment } = await backends.appointments.call.getAppointment({ id: params.id });
-      res.json({ appointment: appointmentJson(appointment!) });
+      const json = appointmentJson(appointment!);
+      res.json({ appointment: json });
+      noteRead(req, { entityType: 'appointment', entityId: json.id ?? '', patientId: json.patientId ?? '' });
     })
     .all(methodNotAllowed('GET'));
 
   router
     .route(`${API_PREFIX}/appointments/:id/check-in`)
     .all(...guards)
-    .post(async (req, res) => {
+    .post(requires('appointments.check_in'), async (req, res) => {
       const { params } = parseInput(req, appointmentIdRequest);
       const { appointment } = await backends.appointments.call.checkInAppointment({ id: params.id });
       res.json({ appointment: appointmentJson(appointment!) });

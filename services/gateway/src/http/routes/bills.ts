@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { billJson } from '../json.js';
+import { noteRead } from '../access-log.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { requires } from '../permissions.js';
 import { cursor, limit, parseInput, uuid } from './validation.js';
 
 export const listBillsRequest = {
@@ -16,7 +18,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/bills`)
     .all(...guards)
-    .get(async (req, res) => {
+    .get(requires('bills.read'), async (req, res) => {
       const { query: q } = parseInput(req, listBillsRequest);
       const page = await backends.billing.call.listBills({
         appointmentId: q.appointmentId ?? '',
@@ -24,7 +26,10 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
         pageSize: q.limit ?? 0,
         cursor: q.cursor ?? '',
       });
-      res.json({ data: page.bills.map(billJson), nextCursor: page.nextCursor || null });
+      const bills = page.bills.map(billJson);
+      res.json({ data: bills, nextCursor: page.nextCursor || null });
+      for (const bill of bills)
+        noteRead(req, { entityType: 'bill', entityId: bill.id ?? '', patientId: bill.patientId ?? '' });
     })
     .all(methodNotAllowed('GET'));
   return router;
