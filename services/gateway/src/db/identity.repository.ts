@@ -79,8 +79,8 @@ function readsIn(sql: Sql, tenantId: string): IdentityReads {
     },
     async countUsers() {
       const [row] = await sql.query<{ n: number }>(
-        `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($2::int, hashtext($1::text)))
-         SELECT count(*)::int AS n FROM users, locked WHERE tenant_id = $1`,
+        `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($2::int, hashtext($1::uuid::text)))
+         SELECT count(*)::int AS n FROM users, locked WHERE tenant_id = $1::uuid`,
         [tenantId, USER_QUOTA_LOCK],
       );
       return row?.n ?? 0;

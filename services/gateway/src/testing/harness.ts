@@ -31,7 +31,7 @@ export function gatewayEnv(overrides: Record<string, string> = {}): Record<strin
     HTTP_PORT: '0',
     HTTP_HOST: '127.0.0.1',
     OPS_PORT: '0',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.GATEWAY_TEST_LOG_LEVEL ?? 'silent',
     // Nothing listens there: every backend call fails as in an outage.
     APPOINTMENTS_GRPC_ADDRESS: '127.0.0.1:1',
     BILLING_GRPC_ADDRESS: '127.0.0.1:1',
