@@ -92,8 +92,8 @@ function changesIn(tx: Transaction): AppointmentChanges {
     async countBookedSince(since) {
       // The lock serialises bookings of one tenant at their quota's edge only (plans without a quota never ask).
       const [row] = await tx.query<{ n: number }>(
-        `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($3::int, hashtext($1::text)))
-         SELECT count(*)::int AS n FROM appointments, locked WHERE tenant_id = $1 AND created_at >= $2`,
+        `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($3::int, hashtext($1::uuid::text)))
+         SELECT count(*)::int AS n FROM appointments, locked WHERE tenant_id = $1::uuid AND created_at >= $2`,
         [tenantId, since, QUOTA_LOCK_NAMESPACE],
       );
       return row?.n ?? 0;
