@@ -139,12 +139,14 @@ export function createRateLimits(options: {
     return limiter;
   };
 
-  async function spendOne(b: Budget): Promise<Spent> {
+  /** Spends one request from a budget; `refund` gives it back (when another budget refused the request). */
+  async function spendOne(b: Budget): Promise<{ spent: Spent; refund: () => Promise<unknown> }> {
     try {
-      const r = await sharedFor(b).consume(b.key);
+      const limiter = sharedFor(b);
+      const r = await limiter.consume(b.key);
       if (degraded) options.logger.info('rate limits shared through Redis again');
       degraded = false;
-      return spent(b, r);
+      return { spent: spent(b, r), refund: () => limiter.reward(b.key, 1) };
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) throw Object.assign(rejection, { budget: b });
       if (!degraded) {
@@ -154,8 +156,9 @@ export function createRateLimits(options: {
         );
       }
       degraded = true;
+      const limiter = localFor(b);
       try {
-        return spent(b, await localFor(b).consume(b.key));
+        return { spent: spent(b, await limiter.consume(b.key)), refund: () => limiter.reward(b.key, 1) };
       } catch (localRejection) {
         if (localRejection instanceof RateLimiterRes) throw Object.assign(localRejection, { budget: b });
         throw localRejection;
@@ -166,8 +169,15 @@ export function createRateLimits(options: {
   async function spend(budgets: Budget[]): Promise<Spent[]> {
     const results = await Promise.allSettled(budgets.map(spendOne));
     const refused = results.find((r) => r.status === 'rejected');
-    if (refused) throw (refused as PromiseRejectedResult).reason;
-    return results.map((r) => (r as PromiseFulfilledResult<Spent>).value);
+    if (refused) {
+      // A refused request costs none of the other budgets: a user past their own budget who keeps
+      // trying must not go on spending the tenant's, which is what the per-user budget is for.
+      await Promise.all(
+        results.map((r) => (r.status === 'fulfilled' ? r.value.refund().catch(() => undefined) : undefined)),
+      );
+      throw (refused as PromiseRejectedResult).reason;
+    }
+    return results.map((r) => (r as PromiseFulfilledResult<{ spent: Spent }>).value.spent);
   }
 
   /** Spends, setting the headers of what was spent, or throws the 429 problem of the first budget refused. */
