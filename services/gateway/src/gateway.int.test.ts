@@ -265,6 +265,7 @@ describe('gateway', () => {
 describe('gateway in front of a stand-in appointments server', () => {
   const seen: { method: string; request: Record<string, unknown>; ctx: CallContext; traceId: string }[] = [];
   const slowId = newId();
+  const readableId = newId();
   const byKey = new Map<string, string>();
   let backend: GrpcServer;
   let stubbed: Gateway;
@@ -317,6 +318,7 @@ describe('gateway in front of a stand-in appointments server', () => {
       async GetAppointment(request, ctx) {
         record('getAppointment', request, ctx);
         if (request.id === slowId) await new Promise((r) => setTimeout(r, 1_500));
+        if (request.id === readableId) return { appointment: appointment(readableId, 'APPOINTMENT_STATUS_BOOKED') };
         throw new NotFoundError(`appointment ${request.id} not found`);
       },
       async CheckInAppointment(request, ctx) {
@@ -389,6 +391,24 @@ describe('gateway in front of a stand-in appointments server', () => {
     expect(again.status).toBe(200);
     expect(again.headers.get('idempotency-replayed')).toBe('true');
     expect(((await json(again)).appointment as Record<string, unknown>).id).toBe(created.id);
+  });
+
+  it("puts every read of a patient's record on the trail as record.accessed, written after the answer", async () => {
+    const { id: tenantId, token } = await tenant();
+    const accessed = async () => {
+      const [row] = await prisma.$queryRawUnsafe<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM identity_messaging.outbox WHERE tenant_id = $1::uuid AND event_type = 'record.accessed'`,
+        tenantId,
+      );
+      return row!.n;
+    };
+    const read = await request(stubbed, 'GET', `/api/v1/appointments/${readableId}`, { token });
+    expect(read.status).toBe(200);
+    const missing = await request(stubbed, 'GET', `/api/v1/appointments/${newId()}`, { token });
+    expect(missing.status).toBe(404);
+    // Noted in memory by the request, written in a batch afterwards: nothing on the request's path.
+    await stubbed.accessLog.flush();
+    expect(await accessed()).toBe(1);
   });
 
   it("maps the backend's statuses: violations to 400, not found to 404, a slow answer to 504", async () => {
