@@ -52,12 +52,16 @@ async function eventsOf(tenantId: string): Promise<string[]> {
   return rows.map((r) => r.event_type);
 }
 
+/** Tenants this file made the platform tenant (there is one per deployment): made ordinary again at the end. */
+const madePlatform: string[] = [];
+
 /** The platform tenant (one per deployment), with an operator who may manage tenants. */
 async function platformOperator() {
   let platform = await prisma.tenant.findFirst({ where: { isPlatform: true } });
   if (!platform) {
     const t = await makeTenant(prisma, { plan: 'ENTERPRISE' });
     platform = await prisma.tenant.update({ where: { id: t.id }, data: { isPlatform: true } });
+    madePlatform.push(t.id);
   }
   const operator = await makeUser(prisma, platform.id, ['PLATFORM_ADMIN']);
   return { slug: platform.slug, operator };
@@ -69,6 +73,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([g1?.runtime.close('test done'), g2?.runtime.close('test done')]);
+  // The stack's own seed makes its platform tenant later (scripts/hms seed).
+  await prisma.tenant.updateMany({ where: { id: { in: madePlatform } }, data: { isPlatform: false } });
   await prisma.$disconnect();
   await pool.end();
 });
