@@ -20,10 +20,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{proto,packages,services,scripts,helm}/**/*.test.ts'],
+          include: ['{proto,packages,services,scripts,helm,monitoring}/**/*.test.ts'],
           exclude: [...ignored, '**/*.int.test.ts', '**/*.k8s.test.ts'],
           setupFiles: ['packages/platform/src/testing/setup.ts'],
           execArgv: preload,
+          // Unit tests assert behaviour, never time: a loaded shared machine (the
+          // first test of a file may load eslint, or build a long chain) must not
+          // fail them by the clock.
+          testTimeout: 30_000,
         },
       },
       {

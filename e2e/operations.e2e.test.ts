@@ -102,7 +102,7 @@ describe('operations', () => {
     }
   });
 
-  it('Prometheus scrapes every process and has the alert rules loaded', async () => {
+  it('Prometheus scrapes every process, exporter and monitoring part, and has the alert rules loaded', async () => {
     const prometheus = `http://127.0.0.1:${env.HMS_PROMETHEUS_PORT}`;
     const targets = await eventually(
       async () => {
@@ -110,12 +110,16 @@ describe('operations', () => {
           data: { activeTargets: { labels: { job: string }; health: string }[] };
         };
         const active = body.data.activeTargets;
-        return active.length >= 6 && active.every((t) => t.health === 'up') ? active : undefined;
+        return active.length >= 13 && active.every((t) => t.health === 'up') ? active : undefined;
       },
       { what: 'every target up', timeoutMs: 30_000, intervalMs: 1_000 },
     );
     expect(new Set(targets.map((t) => t.labels.job))).toEqual(
-      new Set(['gateway', 'appointments', 'billing', 'queue', 'audit']),
+      new Set([
+        ...['gateway', 'appointments', 'billing', 'queue', 'audit'],
+        ...['postgres', 'redis', 'nginx', 'node'],
+        ...['prometheus', 'alertmanager', 'jaeger'],
+      ]),
     );
     const rules = (await (await fetch(`${prometheus}/api/v1/rules`)).json()) as {
       data: { groups: { rules: { name: string }[] }[] };
@@ -133,6 +137,16 @@ describe('operations', () => {
         'KafkaConsumerStalled',
         'KafkaConsumerStalledNearRetention',
         'KafkaConsumerGroupNotReporting',
+        'KafkaConsumerLagGrowing',
+        'DatabasePoolSaturated',
+        'PostgresDown',
+        'RedisDown',
+        'Watchdog',
+        'SLOBookingAvailabilityBudgetBurn',
+        'SLOBookingLatencyBudgetBurn',
+        'SLOEventFreshnessBudgetBurn',
+        'SLOLiveQueuePushLatencyBudgetBurn',
+        'tenant:hms_slo_breach:1h',
       ]),
     );
   });

@@ -4,7 +4,21 @@
 // summary shows every operation's latency and errors.
 import { sleep } from 'k6';
 import exec from 'k6/execution';
-import { book, checkIn, getAppointment, getQueue, listBills, loadFixture, queryAudit } from './lib/hms.js';
+import {
+  book,
+  callNext,
+  checkIn,
+  dailyReport,
+  entryAction,
+  getAppointment,
+  getQueue,
+  listBills,
+  loadFixture,
+  pay,
+  queryAudit,
+  readBill,
+  walkIn,
+} from './lib/hms.js';
 import { STAGES, thresholdsFor } from './stages.js';
 
 const fixture = loadFixture();
@@ -17,9 +31,13 @@ const FLOWS = {
   // Arrival: book a slot of the next hours and check the patient in.
   arrival: { share: 0.1, exec: 'arrival' },
   // Waiting-room screens and doctors' desks polling their queue.
-  queueReads: { share: 0.3, exec: 'queueReads' },
+  queueReads: { share: 0.25, exec: 'queueReads' },
+  // The queue desk: a walk-in, the next patient called, recalled or skipped now and then, seen.
+  desk: { share: 0.05, exec: 'desk' },
   // Cashiers looking up a patient's bills.
-  bills: { share: 0.2, exec: 'bills' },
+  bills: { share: 0.1, exec: 'bills' },
+  // Cashiers taking part payments and reading the bill back; now and then the day's report.
+  payments: { share: 0.1, exec: 'payments' },
   // Compliance searching the trail.
   audit: { share: 0.1, exec: 'audit' },
 };
@@ -55,8 +73,27 @@ export function queueReads() {
   think();
 }
 
+export function desk() {
+  const i = n();
+  walkIn(fixture, i);
+  const called = callNext(fixture, i);
+  if (called) {
+    if (i % 5 === 0) entryAction(fixture, called, 'recall');
+    entryAction(fixture, called, 'complete');
+  }
+  think();
+}
+
 export function bills() {
   listBills(fixture, n());
+  think();
+}
+
+export function payments() {
+  const i = n();
+  pay(fixture, i);
+  readBill(fixture, i);
+  if (i % 10 === 0) dailyReport(fixture);
   think();
 }
 

@@ -97,7 +97,16 @@ in_clone scripts/with-test-env bash -c '
   curl -fsS -o /dev/null "http://127.0.0.1:$HMS_NGINX_PORT/nginx-health"
   echo "nginx: a worker answered"
   curl -fsS "http://127.0.0.1:$HMS_PROMETHEUS_PORT/api/v1/query?query=up" | grep -q "\"status\":\"success\""
-  echo "prometheus: a query answered"'
+  echo "prometheus: a query answered"
+  curl -fsS "http://127.0.0.1:$HMS_JAEGER_PORT/api/services" | grep -q "\"data\""
+  echo "jaeger: its query API answered"
+  curl -fsS -o /dev/null "http://127.0.0.1:$HMS_ALERTMANAGER_PORT/-/ready"
+  curl -fsS -o /dev/null "http://127.0.0.1:$HMS_ALERT_RECEIVER_PORT/notifications"
+  echo "alertmanager and its receiver: ready"
+  for p in "$HMS_NODE_EXPORTER_PORT" "$HMS_POSTGRES_EXPORTER_PORT" "$HMS_REDIS_EXPORTER_PORT" "$HMS_NGINX_EXPORTER_PORT"; do
+    curl -fsS -o /dev/null "http://127.0.0.1:$p/metrics"
+  done
+  echo "exporters: each served its metrics"'
 
 if [[ -L "$clone/.hms/test/postgres" ]]; then cluster="$(readlink "$clone/.hms/test/postgres")"; fi
 in_clone scripts/infra.sh down --wipe

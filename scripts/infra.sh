@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # HMS infrastructure as the project's own processes (never the system services):
-# PostgreSQL 15, Redis 7, Apache Kafka (KRaft), nginx, Prometheus.
+# PostgreSQL 15, Redis 7, Apache Kafka (KRaft), Jaeger, nginx, and the monitoring:
+# Prometheus, Alertmanager (with a local webhook receiver) and the exporters of
+# PostgreSQL, Redis, nginx and the machine.
 #
 #   scripts/infra.sh up|down|restart|status [component...]   (default: all)
 #   scripts/infra.sh down --wipe [component...]    stop, then delete their data
 #   scripts/infra.sh wipe [component...]           delete data (components must be stopped)
 #   scripts/infra.sh kafka-topics ARGS...          Kafka TopicCommand against this profile
 #
-# Components: postgres redis kafka nginx prometheus (started in this order, stopped in
-# reverse). Profile: HMS_PROFILE=dev (default) or test; ports in scripts/profiles/*.env.
+# Components: postgres redis kafka jaeger nginx node-exporter postgres-exporter
+# redis-exporter nginx-exporter alert-receiver alertmanager prometheus (started in this
+# order, stopped in reverse); `monitoring` names the last seven together.
+# Profile: HMS_PROFILE=dev (default) or test; ports in scripts/profiles/*.env.
 # Data and logs: .hms/$HMS_PROFILE/ in the repo (git-ignored), owner-only (folders 700,
 # files 600); PostgreSQL's cluster, when started by root, is reached through the link
 # .hms/$HMS_PROFILE/postgres (see the postgres section). `up` returns only when each
@@ -25,7 +29,10 @@ HMS_LOG_PREFIX="infra:$HMS_PROFILE"
 # Whatever this script writes (configs, data, logs) is its owner's alone.
 umask 077
 
-ALL_COMPONENTS=(postgres redis kafka nginx prometheus)
+ALL_COMPONENTS=(postgres redis kafka jaeger nginx node-exporter postgres-exporter redis-exporter
+  nginx-exporter alert-receiver alertmanager prometheus)
+MONITORING_COMPONENTS=(node-exporter postgres-exporter redis-exporter nginx-exporter alert-receiver
+  alertmanager prometheus)
 
 usage() {
   # the header comment of this file
@@ -190,6 +197,13 @@ timezone = 'UTC'
 log_timezone = 'UTC'
 logging_collector = off
 log_line_prefix = '%m [%p] %q%u@%d '
+# Statement statistics for the exporter (monitoring/postgres-exporter/queries.yaml), and
+# every statement slower than 100 ms in the log, with its duration.
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.max = 5000
+pg_stat_statements.track = top
+track_io_timing = on
+log_min_duration_statement = 100
 EOF
   ((EUID != 0)) || chown postgres:postgres "$PG_DATA/hms.conf"
   # A postmaster killed with SIGKILL on a machine whose init does not reap orphans stays a
@@ -219,6 +233,7 @@ EOF
     log "postgres: creating database hms"
     pg_local_psql -d postgres -c 'CREATE DATABASE hms'
   fi
+  pg_local_psql -d hms -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements'
   wait_for "postgres to answer over TCP with the password" 30 --proc postgres --log "$PG_LOG" postgres_ready
 }
 
@@ -363,6 +378,143 @@ nginx_up() {
 # SIGTERM = fast shutdown (worker_shutdown_timeout bounds open streams anyway)
 nginx_down() { proc_stop nginx 15; }
 
+# ============================================================================== jaeger
+# Jaeger v2 (built by scripts/install.sh from its Go module): OTLP/HTTP in from the
+# services, traces in memory, the query API out (docs/operations.md, "Traces").
+JAEGER_DIR="$HMS_HOME/jaeger"
+JAEGER_LOG="$HMS_LOGS/jaeger.log"
+jaeger_ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$HMS_JAEGER_PORT/api/services"; }
+jaeger_ports() { echo "$HMS_JAEGER_PORT,$HMS_JAEGER_OTLP_PORT"; }
+
+jaeger_up() {
+  [[ -x "$HMS_TOOLS/bin/jaeger" ]] || die "jaeger: $HMS_TOOLS/bin/jaeger missing (run scripts/install.sh)"
+  local p
+  for p in "$HMS_JAEGER_PORT" "$HMS_JAEGER_OTLP_PORT" "$HMS_JAEGER_QUERY_GRPC_PORT" "$HMS_JAEGER_METRICS_PORT"; do
+    require_free_port jaeger "$p"
+  done
+  HMS_JAEGER_MAX_TRACES="${HMS_JAEGER_MAX_TRACES:-50000}" render "$HMS_ROOT/monitoring/jaeger/config.yaml.template" \
+    "$JAEGER_DIR/config.yaml" HMS_JAEGER_PORT HMS_JAEGER_OTLP_PORT HMS_JAEGER_QUERY_GRPC_PORT \
+    HMS_JAEGER_METRICS_PORT HMS_JAEGER_MAX_TRACES
+  proc_start jaeger "$JAEGER_LOG" -- "$HMS_TOOLS/bin/jaeger" --config "file:$JAEGER_DIR/config.yaml"
+  wait_for "jaeger's query API" 60 --proc jaeger --log "$JAEGER_LOG" jaeger_ready
+}
+
+jaeger_down() { proc_stop jaeger 15; }
+
+# =========================================================================== exporters
+# Debian's exporters, each on loopback, each scraped by Prometheus (monitoring/).
+node_exporter_ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$HMS_NODE_EXPORTER_PORT/metrics"; }
+node_exporter_ports() { echo "$HMS_NODE_EXPORTER_PORT"; }
+node_exporter_up() {
+  command -v prometheus-node-exporter >/dev/null || die "node-exporter: missing (run scripts/install.sh)"
+  require_free_port node-exporter "$HMS_NODE_EXPORTER_PORT"
+  # The textfile collector reads a system folder by default; nothing of ours writes there.
+  proc_start node-exporter "$HMS_LOGS/node-exporter.log" -- prometheus-node-exporter \
+    --web.listen-address="127.0.0.1:$HMS_NODE_EXPORTER_PORT" --no-collector.textfile
+  wait_for "node-exporter /metrics" 30 --proc node-exporter --log "$HMS_LOGS/node-exporter.log" node_exporter_ready
+}
+node_exporter_down() { proc_stop node-exporter 10; }
+
+# postgres-exporter logs in as hms_monitor (pg_monitor: statistics, no data), made here
+# with its password from secrets.env; the password reaches the exporter in a file.
+PGEXP_DIR="$HMS_HOME/postgres-exporter"
+postgres_exporter_ready() {
+  curl -fsS --max-time 3 "http://127.0.0.1:$HMS_POSTGRES_EXPORTER_PORT/metrics" 2>/dev/null | grep -q '^pg_up 1'
+}
+postgres_exporter_ports() { echo "$HMS_POSTGRES_EXPORTER_PORT"; }
+postgres_exporter_up() {
+  command -v prometheus-postgres-exporter >/dev/null || die "postgres-exporter: missing (run scripts/install.sh)"
+  proc_running postgres || die "postgres-exporter: postgres is not running (scripts/infra.sh up postgres)"
+  require_free_port postgres-exporter "$HMS_POSTGRES_EXPORTER_PORT"
+  # Standard input, not -c: the password never appears on a command line.
+  pg_local_psql -d hms <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hms_monitor') THEN
+    CREATE ROLE hms_monitor LOGIN;
+  END IF;
+END \$\$;
+ALTER ROLE hms_monitor LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE CONNECTION LIMIT 5 PASSWORD '$HMS_DB_PASSWORD_MONITOR';
+GRANT pg_monitor TO hms_monitor;
+-- scripts/bootstrap.ts takes CONNECT and the public schema away from PUBLIC; the
+-- monitoring role keeps its own (pg_stat_statements' views live in public).
+GRANT CONNECT ON DATABASE hms TO hms_monitor;
+GRANT USAGE ON SCHEMA public TO hms_monitor;
+SQL
+  private_dir "$PGEXP_DIR"
+  printf '%s' "$HMS_DB_PASSWORD_MONITOR" >"$PGEXP_DIR/password"
+  DATA_SOURCE_URI="127.0.0.1:$HMS_PG_PORT/hms?sslmode=disable" DATA_SOURCE_USER=hms_monitor \
+    DATA_SOURCE_PASS_FILE="$PGEXP_DIR/password" \
+    proc_start postgres-exporter "$HMS_LOGS/postgres-exporter.log" -- prometheus-postgres-exporter \
+    --web.listen-address="127.0.0.1:$HMS_POSTGRES_EXPORTER_PORT" \
+    --extend.query-path="$HMS_ROOT/monitoring/postgres-exporter/queries.yaml"
+  wait_for "postgres-exporter to reach PostgreSQL" 30 --proc postgres-exporter \
+    --log "$HMS_LOGS/postgres-exporter.log" postgres_exporter_ready
+}
+postgres_exporter_down() { proc_stop postgres-exporter 10; }
+
+redis_exporter_ready() {
+  curl -fsS --max-time 3 "http://127.0.0.1:$HMS_REDIS_EXPORTER_PORT/metrics" 2>/dev/null | grep -q '^redis_up 1'
+}
+redis_exporter_ports() { echo "$HMS_REDIS_EXPORTER_PORT"; }
+redis_exporter_up() {
+  command -v prometheus-redis-exporter >/dev/null || die "redis-exporter: missing (run scripts/install.sh)"
+  require_free_port redis-exporter "$HMS_REDIS_EXPORTER_PORT"
+  # The password from the environment (REDIS_PASSWORD), never from a flag.
+  REDIS_PASSWORD="$HMS_REDIS_PASSWORD" proc_start redis-exporter "$HMS_LOGS/redis-exporter.log" -- \
+    prometheus-redis-exporter -redis.addr="redis://127.0.0.1:$HMS_REDIS_PORT" -redis.user=default \
+    -web.listen-address="127.0.0.1:$HMS_REDIS_EXPORTER_PORT"
+  wait_for "redis-exporter to reach Redis" 30 --proc redis-exporter --log "$HMS_LOGS/redis-exporter.log" \
+    redis_exporter_ready
+}
+redis_exporter_down() { proc_stop redis-exporter 10; }
+
+# nginx's counters from its stub_status (location /nginx-status, loopback only).
+nginx_exporter_ready() {
+  curl -fsS --max-time 3 "http://127.0.0.1:$HMS_NGINX_EXPORTER_PORT/metrics" 2>/dev/null | grep -q '^nginx_up 1'
+}
+nginx_exporter_ports() { echo "$HMS_NGINX_EXPORTER_PORT"; }
+nginx_exporter_up() {
+  command -v prometheus-nginx-exporter >/dev/null || die "nginx-exporter: missing (run scripts/install.sh)"
+  require_free_port nginx-exporter "$HMS_NGINX_EXPORTER_PORT"
+  proc_start nginx-exporter "$HMS_LOGS/nginx-exporter.log" -- prometheus-nginx-exporter \
+    -nginx.scrape-uri="http://127.0.0.1:$HMS_NGINX_PORT/nginx-status" \
+    -web.listen-address="127.0.0.1:$HMS_NGINX_EXPORTER_PORT"
+  # up even while nginx is not (nginx_up 0 then): Prometheus shows that, no need to wait for it
+  wait_for "nginx-exporter /metrics" 30 --proc nginx-exporter --log "$HMS_LOGS/nginx-exporter.log" \
+    curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$HMS_NGINX_EXPORTER_PORT/metrics"
+}
+nginx_exporter_down() { proc_stop nginx-exporter 10; }
+
+# ====================================================================== alerting
+alert_receiver_ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$HMS_ALERT_RECEIVER_PORT/notifications"; }
+alert_receiver_ports() { echo "$HMS_ALERT_RECEIVER_PORT"; }
+alert_receiver_up() {
+  require_free_port alert-receiver "$HMS_ALERT_RECEIVER_PORT"
+  proc_start alert-receiver "$HMS_LOGS/alert-receiver.log" -- node "$HMS_ROOT/scripts/alert-receiver.mjs"
+  wait_for "alert-receiver" 30 --proc alert-receiver --log "$HMS_LOGS/alert-receiver.log" alert_receiver_ready
+}
+alert_receiver_down() { proc_stop alert-receiver 10; }
+
+AM_DIR="$HMS_HOME/alertmanager"
+alertmanager_ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$HMS_ALERTMANAGER_PORT/-/ready"; }
+alertmanager_ports() { echo "$HMS_ALERTMANAGER_PORT"; }
+alertmanager_up() {
+  command -v prometheus-alertmanager >/dev/null || die "alertmanager: missing (run scripts/install.sh)"
+  require_free_port alertmanager "$HMS_ALERTMANAGER_PORT"
+  private_dir "$AM_DIR" "$AM_DIR/data"
+  render "$HMS_ROOT/monitoring/alertmanager/alertmanager.yml.template" "$AM_DIR/alertmanager.yml" \
+    HMS_ALERT_RECEIVER_PORT
+  local out
+  out="$(amtool check-config "$AM_DIR/alertmanager.yml" 2>&1)" || die "alertmanager: amtool check-config failed:"$'\n'"$out"
+  # --cluster.listen-address= : a single instance; no gossip port on every interface.
+  proc_start alertmanager "$HMS_LOGS/alertmanager.log" -- prometheus-alertmanager \
+    --config.file="$AM_DIR/alertmanager.yml" --storage.path="$AM_DIR/data" \
+    --web.listen-address="127.0.0.1:$HMS_ALERTMANAGER_PORT" --cluster.listen-address= \
+    --web.external-url="http://127.0.0.1:$HMS_ALERTMANAGER_PORT"
+  wait_for "alertmanager /-/ready" 30 --proc alertmanager --log "$HMS_LOGS/alertmanager.log" alertmanager_ready
+}
+alertmanager_down() { proc_stop alertmanager 15; }
+
 # ========================================================================= prometheus
 PROM_DIR="$HMS_HOME/prometheus"
 PROM_CONF="$PROM_DIR/prometheus.yml"
@@ -376,7 +528,9 @@ prometheus_render() {
   HMS_PROM_GATEWAY_TARGETS="${targets%, }" HMS_PROM_RULES_GLOB="$HMS_ROOT/monitoring/rules/*.yml" \
     render "$HMS_ROOT/monitoring/prometheus.yml.template" "$PROM_CONF" \
     HMS_PROFILE HMS_PROM_RULES_GLOB HMS_PROM_GATEWAY_TARGETS \
-    HMS_APPOINTMENTS_OPS_PORT HMS_BILLING_OPS_PORT HMS_QUEUE_OPS_PORT HMS_AUDIT_OPS_PORT
+    HMS_APPOINTMENTS_OPS_PORT HMS_BILLING_OPS_PORT HMS_QUEUE_OPS_PORT HMS_AUDIT_OPS_PORT \
+    HMS_PROMETHEUS_PORT HMS_ALERTMANAGER_PORT HMS_NODE_EXPORTER_PORT HMS_POSTGRES_EXPORTER_PORT \
+    HMS_REDIS_EXPORTER_PORT HMS_NGINX_EXPORTER_PORT HMS_JAEGER_METRICS_PORT
 }
 
 prometheus_up() {
@@ -390,27 +544,32 @@ prometheus_up() {
   out="$(promtool check rules "$HMS_ROOT"/monitoring/rules/*.yml 2>&1)" || die "prometheus: promtool check rules failed:"$'\n'"$out"
   proc_start prometheus "$PROM_LOG" -- prometheus --config.file="$PROM_CONF" \
     --storage.tsdb.path="$PROM_DIR/data" --storage.tsdb.retention.time=7d \
-    --web.listen-address="127.0.0.1:$HMS_PROMETHEUS_PORT" --web.enable-lifecycle
+    --web.listen-address="127.0.0.1:$HMS_PROMETHEUS_PORT" --web.enable-lifecycle \
+    --enable-feature=exemplar-storage
   wait_for "prometheus /-/ready" 60 --proc prometheus --log "$PROM_LOG" prometheus_ready
 }
 
 prometheus_down() { proc_stop prometheus 30; }
 
 # ============================================================================== driver
+# fn COMPONENT: the prefix of its functions (node-exporter -> node_exporter_up, ...)
+fn() { echo "${1//-/_}"; }
+
 component_up() {
-  local c="$1" t0
+  local c="$1" f t0
+  f="$(fn "$c")"
   t0="$(now_ms)"
   if proc_running "$c"; then
-    if "${c}_ready" >/dev/null 2>&1; then
+    if "${f}_ready" >/dev/null 2>&1; then
       log "$c: already running (pid $(proc_pid "$c"))"
       return 0
     fi
     log "$c: running (pid $(proc_pid "$c")) but not ready yet; waiting"
-    wait_for "$c to become ready" 90 --proc "$c" "${c}_ready"
+    wait_for "$c to become ready" 90 --proc "$c" "${f}_ready"
   else
-    "${c}_up"
+    "${f}_up"
   fi
-  log "$c: ready on port $("${c}_ports") (pid $(proc_pid "$c"), $(($(now_ms) - t0)) ms)"
+  log "$c: ready on port $("${f}_ports") (pid $(proc_pid "$c"), $(($(now_ms) - t0)) ms)"
 }
 
 component_down() {
@@ -420,7 +579,7 @@ component_down() {
     return 0
   fi
   t0="$(now_ms)"
-  "${c}_down"
+  "$(fn "$c")_down"
   log "$c: stopped ($(($(now_ms) - t0)) ms)"
 }
 
@@ -431,6 +590,10 @@ component_dir() {
     kafka) echo "$KAFKA_DIR" ;;
     nginx) echo "$NGINX_DIR" ;;
     prometheus) echo "$PROM_DIR" ;;
+    jaeger) echo "$JAEGER_DIR" ;;
+    alertmanager) echo "$AM_DIR" ;;
+    postgres-exporter) echo "$PGEXP_DIR" ;;
+    *) ;; # keeps no data
   esac
 }
 
@@ -438,7 +601,7 @@ component_dir() {
 # secrets.env (credentials stay stable), and only when nothing of this profile runs,
 # node services included.
 wipe() {
-  local c f running=()
+  local c d f running=()
   [[ "$HMS_HOME" == "$HMS_ROOT/.hms/"?* ]] || die "refusing to wipe unexpected HMS_HOME=$HMS_HOME"
   if (($# == ${#ALL_COMPONENTS[@]})); then
     for f in "$HMS_RUN"/*.pid; do
@@ -454,7 +617,12 @@ wipe() {
     for c in "$@"; do
       if proc_running "$c"; then die "wipe: $c is running"; fi
       log "wiping $c data ($(component_dir "$c"))"
-      if [[ "$c" == postgres ]]; then postgres_wipe; else rm -rf "$(component_dir "$c")"; fi
+      if [[ "$c" == postgres ]]; then
+        postgres_wipe
+      else
+        d="$(component_dir "$c")"
+        if [[ -n "$d" ]]; then rm -rf "$d"; fi
+      fi
     done
   fi
 }
@@ -477,14 +645,14 @@ status() {
     if proc_running "$c"; then
       pid="$(proc_pid "$c")"
       state=running
-      port_open "$("${c}_ports" | cut -d, -f1)" || state="running (not listening)"
+      port_open "$("$(fn "$c")_ports" | cut -d, -f1)" || state="running (not listening)"
     else
       pid=-
       state=stopped
       rc=3
     fi
-    printf '%-11s %-24s pid %-8s port %-12s data %s\n' "$c" "$state" "$pid" "$("${c}_ports")" \
-      "$(component_dir "$c")"
+    printf '%-17s %-24s pid %-8s port %-12s data %s\n' "$c" "$state" "$pid" "$("$(fn "$c")_ports")" \
+      "$(component_dir "$c" | grep . || echo -)"
   done
   return "$rc"
 }
@@ -502,7 +670,9 @@ main() {
     case "$c" in
       --wipe) wipe_after=1 ;;
       -h | --help) usage ;;
-      postgres | redis | kafka | nginx | prometheus) comps+=("$c") ;;
+      monitoring) comps+=("${MONITORING_COMPONENTS[@]}") ;;
+      postgres | redis | kafka | jaeger | nginx | node-exporter | postgres-exporter | redis-exporter | \
+        nginx-exporter | alert-receiver | alertmanager | prometheus) comps+=("$c") ;;
       *) die "unknown component or option: $c" ;;
     esac
   done

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Idempotent installer for everything HMS runs natively on Debian 12:
-#   apt:   PostgreSQL 15 (+contrib), Redis 7, nginx, Prometheus (+promtool)
+#   apt:   PostgreSQL 15 (+contrib), Redis 7, nginx, Prometheus (+promtool), Alertmanager
+#          (+amtool), the exporters of PostgreSQL, Redis, nginx and the machine
 #   Maven: Apache Kafka broker + tools jars  -> $HMS_TOOLS/kafka-<version>/libs
-#   Go:    buf, k6, helm, kwok                -> $HMS_TOOLS/bin
+#   Go:    buf, k6, helm, kwok, jaeger         -> $HMS_TOOLS/bin
 #          the Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
 #          kube-scheduler, kubectl) and HMS's metrics adapter, built from
 #          scripts/k8s/*/go.mod                 -> $HMS_TOOLS/bin
@@ -22,9 +23,14 @@ started_ms="$(now_ms)"
 # --- apt packages -----------------------------------------------------------------------
 # prometheus ships /usr/bin/promtool itself on Debian 12 (there is no separate package).
 # gettext-base: envsubst (config rendering); util-linux: setsid/setpriv/runuser.
-# The shellcheck package lints these scripts in CI.
+# The shellcheck package lints these scripts in CI. poppler-utils: pdftotext, with which
+# the end-to-end tests read back the invoices and receipts billing prints. chromium: the
+# waiting-room display's browser test, driven by npm's playwright-core (Playwright's own
+# browser download cannot work here).
 APT_PACKAGES=(postgresql-15 postgresql-contrib redis-server nginx prometheus
-  curl ca-certificates openssl gettext-base procps util-linux shellcheck)
+  prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter
+  prometheus-nginx-exporter prometheus-node-exporter
+  curl ca-certificates openssl gettext-base procps util-linux shellcheck poppler-utils chromium)
 command -v java >/dev/null || APT_PACKAGES+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || APT_PACKAGES+=(maven)
 
@@ -41,14 +47,17 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian's postinst may start system services (nginx :80, redis :6379, prometheus
-  # :9090, postgresql :5432) where the init system allows it. HMS never uses them; it
-  # runs its own instances (scripts/infra.sh). Note prometheus' :9090 is also the dev
-  # profile's port: if the system service runs, stop it or set HMS_PROMETHEUS_PORT.
+  # :9090, postgresql :5432, alertmanager :9093, the exporters :91xx) where the init
+  # system allows it. HMS never uses them; it runs its own instances (scripts/infra.sh),
+  # the exporters and Alertmanager on ports of their own. Note prometheus' :9090 is also
+  # the dev profile's port: if the system service runs, stop it or set HMS_PROMETHEUS_PORT.
 else
   log "apt: all ${#APT_PACKAGES[@]} packages present"
 fi
-for f in "$HMS_PG_BIN/postgres" "$HMS_PG_BIN/initdb" /usr/bin/redis-server /usr/sbin/nginx \
-  /usr/bin/prometheus /usr/bin/promtool \
+for f in "$HMS_PG_BIN/postgres" "$HMS_PG_BIN/initdb" /usr/bin/redis-server /usr/sbin/nginx /usr/bin/chromium \
+  /usr/bin/prometheus /usr/bin/promtool /usr/bin/prometheus-alertmanager /usr/bin/amtool \
+  /usr/bin/prometheus-postgres-exporter /usr/bin/prometheus-redis-exporter \
+  /usr/bin/prometheus-nginx-exporter /usr/bin/prometheus-node-exporter \
   /usr/share/postgresql/15/extension/pg_trgm.control \
   /usr/share/postgresql/15/extension/btree_gist.control; do
   [[ -e "$f" ]] || die "expected $f after installing packages"
@@ -100,6 +109,26 @@ go_tool buf github.com/bufbuild/buf github.com/bufbuild/buf/cmd/buf "$HMS_BUF_VE
 go_tool k6 go.k6.io/k6 go.k6.io/k6 "$HMS_K6_VERSION"
 go_tool helm helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm "$HMS_HELM_VERSION"
 go_tool kwok sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok "$HMS_KWOK_VERSION"
+
+# --- Jaeger v2 (the local trace backend) ---------------------------------------------
+# Its module has a replace directive, which `go install module@version` refuses; so the
+# pinned module is downloaded from the Go module proxy and ./cmd/jaeger built inside it,
+# with its own go.mod and go.sum. The binary has no UI assets (they are not part of the
+# module): the query API serves traces, and Grafana's Jaeger data source shows them.
+jaeger_marker="$HMS_TOOLS/bin/.jaeger.built"
+if [[ -x "$HMS_TOOLS/bin/jaeger" && -f "$jaeger_marker" && "$(cat "$jaeger_marker")" == "$HMS_JAEGER_VERSION" ]]; then
+  log "jaeger: $HMS_JAEGER_VERSION present"
+else
+  command -v go >/dev/null || die "go not found (needed to build jaeger)"
+  log "jaeger: building github.com/jaegertracing/jaeger@$HMS_JAEGER_VERSION ./cmd/jaeger (about 10 minutes on 2 cores when cold)"
+  jaeger_src="$(go mod download -json "github.com/jaegertracing/jaeger@$HMS_JAEGER_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -d "$jaeger_src/cmd/jaeger" ]] || die "jaeger: module source not found after go mod download"
+  mkdir -p "$HMS_TOOLS/bin"
+  (cd "$jaeger_src" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$HMS_TOOLS/bin/jaeger.tmp" ./cmd/jaeger)
+  mv -f "$HMS_TOOLS/bin/jaeger.tmp" "$HMS_TOOLS/bin/jaeger"
+  echo "$HMS_JAEGER_VERSION" >"$jaeger_marker"
+fi
 
 # --- Go modules of this repo (control plane, metrics adapter) --------------------------
 # Built with `go build` from a go.mod kept in the repo; the marker holds the checksum of

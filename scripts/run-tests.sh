@@ -121,7 +121,7 @@ stage "test stack from empty data"
 "$here/k8s.sh" down --wipe >/dev/null 2>&1 || true
 "$here/hms" services down --profile test >/dev/null 2>&1 || true
 "$here/infra.sh" down --wipe >/dev/null 2>&1 || true
-check infra-up "$here/infra.sh" up postgres redis kafka
+check infra-up "$here/infra.sh" up postgres redis kafka jaeger
 check bootstrap node --import tsx scripts/bootstrap.ts
 
 stage "unit and integration suites"
@@ -130,7 +130,7 @@ suite integration --project integration
 
 stage "services behind nginx; end-to-end and fault suites"
 check services-up "$here/hms" services up --profile test
-check edge-up "$here/infra.sh" up nginx prometheus
+check edge-up "$here/infra.sh" up nginx monitoring
 suite e2e --project e2e
 
 stage "release load test, smoke stage (k6 thresholds: p95 < 200 ms, errors < 1%, checks > 99%)"

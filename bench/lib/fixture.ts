@@ -132,10 +132,36 @@ export async function createReleaseFixture(env: StackEnv, file: string): Promise
     queueDate: prepared[0]!.serviceDate,
     billedPatients: [...new Set(prepared.map((a) => a.patientId))],
   };
-  await writeFile(file, JSON.stringify(release));
   const pipeline = await openPipeline(env);
   await pipeline.drain(60_000).finally(() => pipeline.close());
-  return release;
+  const withBills = { ...release, ...(await billsToPay(env, fixture.tenantId, release.appointments)) };
+  await writeFile(file, JSON.stringify(withBills));
+  return withBills;
+}
+
+/**
+ * What the billing operations need: the bills of prepared appointments (each
+ * has far more due than a load run's small payments take) and the day of the
+ * daily report (today in the tenant's zone, the default Asia/Kolkata).
+ */
+export async function billsToPay(
+  env: StackEnv,
+  tenantId: string,
+  appointmentIds: string[],
+): Promise<{ bills: string[]; reportDate: string }> {
+  const db = new pg.Client({ connectionString: databaseUrl(env, 'hms_billing', 'HMS_DB_PASSWORD_BILLING') });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ id: string }>(
+      'SELECT id FROM billing.bills WHERE tenant_id = $1 AND appointment_id = ANY($2::uuid[]) ORDER BY id',
+      [tenantId, appointmentIds],
+    );
+    if (rows.length === 0) throw new Error('the prepared appointments have no bills yet');
+    const reportDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date());
+    return { bills: rows.map((r) => r.id), reportDate };
+  } finally {
+    await db.end();
+  }
 }
 
 const SLOT_MS = 15 * 60_000;

@@ -5,6 +5,7 @@
  * through the same scripts and CLIs an operator would use.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +90,15 @@ export async function newTenant(
   return { ...seed, tenantId, slug: identity.tenant.slug, users: identity.users, token, nightDoctor };
 }
 
+/** A development token for another user of the tenant, with roles (e.g. BILLING_SUPERVISOR). */
+export async function tokenFor(tenantId: string, user: string, roles: string[] = []): Promise<string> {
+  return node(
+    'services/gateway/dist/dev-token.js',
+    ['--tenant', tenantId, '--user', user, ...(roles.length > 0 ? ['--roles', roles.join(',')] : [])],
+    { JWT_SECRET: testEnv().HMS_JWT_SECRET ?? '' },
+  );
+}
+
 /** The n-th free 15-minute slot from now (n >= 1) of the round-the-clock doctor. */
 export function slot(n: number): string {
   const quarter = 15 * 60_000;
@@ -149,4 +159,26 @@ export async function stack(script: 'hms' | 'infra.sh', ...args: string[]): Prom
     env: { ...process.env, HMS_PROFILE: 'test' },
     timeout: 120_000,
   });
+}
+
+/**
+ * An access token of the platform's operator (PLATFORM_ADMIN of the platform tenant), signed
+ * in with the password the stack's own seed generated (`scripts/hms seed`, run here if the
+ * test stack has not been seeded yet).
+ */
+export async function platformOperatorToken(): Promise<string> {
+  const home = process.env.HMS_HOME;
+  if (!home) throw new Error('HMS_HOME is not set: run the e2e suite through scripts/hms test');
+  const file = path.join(home, 'demo-users.json');
+  if (!existsSync(file)) await stack('hms', 'seed');
+  const { users } = JSON.parse(readFileSync(file, 'utf8')) as {
+    users: { tenant: string; username: string; password: string; roles: string[] }[];
+  };
+  const operator = users.find((u) => u.roles.includes('PLATFORM_ADMIN'));
+  if (!operator) throw new Error('the seed made no platform operator');
+  const r = await call('POST', '/auth/login', {
+    body: { tenant: operator.tenant, username: operator.username, password: operator.password },
+  });
+  if (r.status !== 200) throw new Error(`the platform operator cannot sign in: ${r.status}`);
+  return String(r.json.accessToken);
 }

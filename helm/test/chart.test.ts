@@ -282,4 +282,17 @@ describe('Prometheus Operator objects', () => {
     // ...and are left out where it does not (the API server would refuse unknown kinds).
     expect(rendered.get('values-prod.yaml')!.some((o) => o.kind === 'PrometheusRule')).toBe(false);
   });
+
+  it("render the Grafana dashboards as ConfigMaps for Grafana's sidecar, each exactly its file", async () => {
+    const objects = await render('values-prod.yaml', ['--set', 'monitoring.grafanaDashboards.enabled=true']);
+    const dir = path.join(ROOT, 'monitoring/grafana/dashboards');
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+    const maps = objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1');
+    expect(maps).toHaveLength(files.length);
+    for (const file of files) {
+      const map = maps.find((o) => o.data?.[file] !== undefined);
+      expect(JSON.parse(map!.data[file]), file).toEqual(JSON.parse(await readFile(path.join(dir, file), 'utf8')));
+    }
+    expect(rendered.get('values-prod.yaml')!.some((o) => o.metadata.labels?.grafana_dashboard)).toBe(false);
+  });
 });

@@ -93,6 +93,86 @@ export function queryAudit(fixture, n) {
   check(res, { 'audit read (200)': (r) => r.status === 200 }, { op: 'audit-query' });
 }
 
+/** A cashier takes a small part payment (10 paise) on one of the prepared bills (a fresh key each time). */
+export function pay(fixture, n) {
+  const billId = pick(fixture.bills, n);
+  const res = http.post(
+    `${fixture.api}/bills/${billId}/payments`,
+    JSON.stringify({ method: 'upi', amountMinor: 10, currency: 'INR', reference: `UPI-LOAD-${n}` }),
+    {
+      headers: headers(fixture, {
+        'idempotency-key': `load-pay-${fixture.tenantId}-${__ENV.HMS_STAGE || 'bench'}-${n}`,
+      }),
+      tags: { op: 'pay', name: 'POST /bills/{id}/payments' },
+    },
+  );
+  check(res, { 'payment recorded (201)': (r) => r.status === 201 }, { op: 'pay' });
+}
+
+export function readBill(fixture, n) {
+  const res = http.get(`${fixture.api}/bills/${pick(fixture.bills, n)}`, {
+    headers: headers(fixture),
+    tags: { op: 'get-bill', name: 'GET /bills/{id}' },
+  });
+  check(res, { 'bill read (200)': (r) => r.status === 200 }, { op: 'get-bill' });
+}
+
+/** The accountants' daily collections and dues. */
+export function dailyReport(fixture) {
+  const res = http.get(`${fixture.api}/billing/reports/daily?date=${fixture.reportDate}`, {
+    headers: headers(fixture),
+    tags: { op: 'daily-report', name: 'GET /billing/reports/daily' },
+  });
+  check(res, { 'daily report (200)': (r) => r.status === 200 }, { op: 'daily-report' });
+}
+
+/** The doctors the queue desk works on: a range no booking of the run uses (see deskDoctors). */
+export function deskDoctorOf(fixture, n) {
+  const desk = fixture.deskDoctors || fixture.doctors.slice(-40);
+  return desk[n % desk.length];
+}
+
+/** A walk-in joins a doctor's queue of today; returns the entry id. */
+export function walkIn(fixture, n) {
+  const doctorId = deskDoctorOf(fixture, n);
+  const res = http.post(
+    `${fixture.api}/queues/${doctorId}/walk-ins`,
+    JSON.stringify({ patientId: pick(fixture.patients, n), priority: n % 10 === 0 ? 'senior' : 'normal' }),
+    { headers: headers(fixture), tags: { op: 'walk-in', name: 'POST /queues/{doctorId}/walk-ins' } },
+  );
+  check(res, { 'walked in (201)': (r) => r.status === 201 }, { op: 'walk-in' });
+  return res.status === 201 ? res.json('entry.id') : undefined;
+}
+
+/** The desk calls the next patient; 422 (nobody waiting) is a valid answer under load. */
+export function callNext(fixture, n) {
+  const doctorId = deskDoctorOf(fixture, n);
+  const res = http.post(
+    `${fixture.api}/queues/${doctorId}/call-next`,
+    JSON.stringify({ room: `Room ${(n % 4) + 1}` }),
+    {
+      headers: headers(fixture),
+      tags: { op: 'call-next', name: 'POST /queues/{doctorId}/call-next' },
+      responseCallback: http.expectedStatuses(200, 422),
+    },
+  );
+  check(
+    res,
+    { 'called (200) or nobody waiting (422)': (r) => r.status === 200 || r.status === 422 },
+    { op: 'call-next' },
+  );
+  return res.status === 200 ? res.json('entry.id') : undefined;
+}
+
+/** An entry action: recall, skip or complete. */
+export function entryAction(fixture, entryId, action) {
+  const res = http.post(`${fixture.api}/queue-entries/${entryId}/${action}`, null, {
+    headers: headers(fixture),
+    tags: { op: action, name: `POST /queue-entries/{id}/${action}` },
+  });
+  check(res, { [`${action} (200)`]: (r) => r.status === 200 }, { op: action });
+}
+
 /** The read ceiling: a bare node:http handler behind nginx (bench/ceilings/bare-http.ts). */
 export function bare(fixture) {
   const res = http.get(fixture.bareUrl, { tags: { op: 'bare', name: 'GET bare' } });
@@ -107,5 +187,9 @@ export const OPERATIONS = {
   'get-queue': getQueue,
   'list-bills': listBills,
   'audit-query': queryAudit,
+  pay,
+  'daily-report': dailyReport,
+  'walk-in': walkIn,
+  'call-next': callNext,
   bare,
 };

@@ -11,7 +11,38 @@ import type {
   AppointmentCheckedIn,
   AppointmentCheckedIn__Output,
 } from './generated/hms/appointments/v1/AppointmentCheckedIn.js';
+import type {
+  AppointmentCancelled,
+  AppointmentCancelled__Output,
+} from './generated/hms/appointments/v1/AppointmentCancelled.js';
+import type {
+  AppointmentNoShow,
+  AppointmentNoShow__Output,
+} from './generated/hms/appointments/v1/AppointmentNoShow.js';
 import type { BillCreated, BillCreated__Output } from './generated/hms/billing/v1/BillCreated.js';
+import type {
+  BillDiscountApplied,
+  BillDiscountApplied__Output,
+} from './generated/hms/billing/v1/BillDiscountApplied.js';
+import type { BillIssued, BillIssued__Output } from './generated/hms/billing/v1/BillIssued.js';
+import type { BillItemAdded, BillItemAdded__Output } from './generated/hms/billing/v1/BillItemAdded.js';
+import type { BillItemRemoved, BillItemRemoved__Output } from './generated/hms/billing/v1/BillItemRemoved.js';
+import type { BillOverdue, BillOverdue__Output } from './generated/hms/billing/v1/BillOverdue.js';
+import type { BillPaid, BillPaid__Output } from './generated/hms/billing/v1/BillPaid.js';
+import type { BillVoided, BillVoided__Output } from './generated/hms/billing/v1/BillVoided.js';
+import type { CreditNoteIssued, CreditNoteIssued__Output } from './generated/hms/billing/v1/CreditNoteIssued.js';
+import type { PaymentRecorded, PaymentRecorded__Output } from './generated/hms/billing/v1/PaymentRecorded.js';
+import type { RefundChanged, RefundChanged__Output } from './generated/hms/billing/v1/RefundChanged.js';
+import type { QueueCalled, QueueCalled__Output } from './generated/hms/queue/v1/QueueCalled.js';
+import type { QueueCompleted, QueueCompleted__Output } from './generated/hms/queue/v1/QueueCompleted.js';
+import type { QueuePausedChanged, QueuePausedChanged__Output } from './generated/hms/queue/v1/QueuePausedChanged.js';
+import type {
+  QueuePriorityChanged,
+  QueuePriorityChanged__Output,
+} from './generated/hms/queue/v1/QueuePriorityChanged.js';
+import type { QueueRecalled, QueueRecalled__Output } from './generated/hms/queue/v1/QueueRecalled.js';
+import type { QueueRemoved, QueueRemoved__Output } from './generated/hms/queue/v1/QueueRemoved.js';
+import type { QueueSkipped, QueueSkipped__Output } from './generated/hms/queue/v1/QueueSkipped.js';
 import type { QueueTokenIssued, QueueTokenIssued__Output } from './generated/hms/queue/v1/QueueTokenIssued.js';
 import type { ApiKeyChanged, ApiKeyChanged__Output } from './generated/hms/gateway/v1/ApiKeyChanged.js';
 import type { LoginFailed, LoginFailed__Output } from './generated/hms/gateway/v1/LoginFailed.js';
@@ -22,6 +53,7 @@ import type { RoleChanged, RoleChanged__Output } from './generated/hms/gateway/v
 import type { SessionEnded, SessionEnded__Output } from './generated/hms/gateway/v1/SessionEnded.js';
 import type { TenantChanged, TenantChanged__Output } from './generated/hms/gateway/v1/TenantChanged.js';
 import type { UserChanged, UserChanged__Output } from './generated/hms/gateway/v1/UserChanged.js';
+import type { QueueTransferred, QueueTransferred__Output } from './generated/hms/queue/v1/QueueTransferred.js';
 
 /** One topic per producing service and major version. */
 export const TOPICS = {
@@ -57,15 +89,119 @@ export const EVENTS = {
     TOPICS.appointments,
     'hms.appointments.v1.AppointmentCheckedIn',
   ),
+  appointmentCancelled: defineEvent<AppointmentCancelled, AppointmentCancelled__Output>(
+    'appointment.cancelled',
+    TOPICS.appointments,
+    'hms.appointments.v1.AppointmentCancelled',
+  ),
+  appointmentNoShow: defineEvent<AppointmentNoShow, AppointmentNoShow__Output>(
+    'appointment.no_show',
+    TOPICS.appointments,
+    'hms.appointments.v1.AppointmentNoShow',
+  ),
   billCreated: defineEvent<BillCreated, BillCreated__Output>(
     'bill.created',
     TOPICS.billing,
     'hms.billing.v1.BillCreated',
   ),
+  billItemAdded: defineEvent<BillItemAdded, BillItemAdded__Output>(
+    'bill.item_added',
+    TOPICS.billing,
+    'hms.billing.v1.BillItemAdded',
+  ),
+  billItemRemoved: defineEvent<BillItemRemoved, BillItemRemoved__Output>(
+    'bill.item_removed',
+    TOPICS.billing,
+    'hms.billing.v1.BillItemRemoved',
+  ),
+  billDiscountApplied: defineEvent<BillDiscountApplied, BillDiscountApplied__Output>(
+    'bill.discount_applied',
+    TOPICS.billing,
+    'hms.billing.v1.BillDiscountApplied',
+  ),
+  billIssued: defineEvent<BillIssued, BillIssued__Output>('bill.issued', TOPICS.billing, 'hms.billing.v1.BillIssued'),
+  paymentRecorded: defineEvent<PaymentRecorded, PaymentRecorded__Output>(
+    'payment.recorded',
+    TOPICS.billing,
+    'hms.billing.v1.PaymentRecorded',
+  ),
+  billPaid: defineEvent<BillPaid, BillPaid__Output>('bill.paid', TOPICS.billing, 'hms.billing.v1.BillPaid'),
+  refundRequested: defineEvent<RefundChanged, RefundChanged__Output>(
+    'refund.requested',
+    TOPICS.billing,
+    'hms.billing.v1.RefundChanged',
+  ),
+  refundApproved: defineEvent<RefundChanged, RefundChanged__Output>(
+    'refund.approved',
+    TOPICS.billing,
+    'hms.billing.v1.RefundChanged',
+  ),
+  refundRejected: defineEvent<RefundChanged, RefundChanged__Output>(
+    'refund.rejected',
+    TOPICS.billing,
+    'hms.billing.v1.RefundChanged',
+  ),
+  refundCompleted: defineEvent<RefundChanged, RefundChanged__Output>(
+    'refund.completed',
+    TOPICS.billing,
+    'hms.billing.v1.RefundChanged',
+  ),
+  billVoided: defineEvent<BillVoided, BillVoided__Output>('bill.voided', TOPICS.billing, 'hms.billing.v1.BillVoided'),
+  billOverdue: defineEvent<BillOverdue, BillOverdue__Output>(
+    'bill.overdue',
+    TOPICS.billing,
+    'hms.billing.v1.BillOverdue',
+  ),
+  creditNoteIssued: defineEvent<CreditNoteIssued, CreditNoteIssued__Output>(
+    'credit_note.issued',
+    TOPICS.billing,
+    'hms.billing.v1.CreditNoteIssued',
+  ),
   queueTokenIssued: defineEvent<QueueTokenIssued, QueueTokenIssued__Output>(
     'queue.token_issued',
     TOPICS.queue,
     'hms.queue.v1.QueueTokenIssued',
+  ),
+  queueCalled: defineEvent<QueueCalled, QueueCalled__Output>('queue.called', TOPICS.queue, 'hms.queue.v1.QueueCalled'),
+  queueRecalled: defineEvent<QueueRecalled, QueueRecalled__Output>(
+    'queue.recalled',
+    TOPICS.queue,
+    'hms.queue.v1.QueueRecalled',
+  ),
+  queueSkipped: defineEvent<QueueSkipped, QueueSkipped__Output>(
+    'queue.skipped',
+    TOPICS.queue,
+    'hms.queue.v1.QueueSkipped',
+  ),
+  queueCompleted: defineEvent<QueueCompleted, QueueCompleted__Output>(
+    'queue.completed',
+    TOPICS.queue,
+    'hms.queue.v1.QueueCompleted',
+  ),
+  queueTransferred: defineEvent<QueueTransferred, QueueTransferred__Output>(
+    'queue.transferred',
+    TOPICS.queue,
+    'hms.queue.v1.QueueTransferred',
+  ),
+  queuePriorityChanged: defineEvent<QueuePriorityChanged, QueuePriorityChanged__Output>(
+    'queue.priority_changed',
+    TOPICS.queue,
+    'hms.queue.v1.QueuePriorityChanged',
+  ),
+  queueRemoved: defineEvent<QueueRemoved, QueueRemoved__Output>(
+    'queue.removed',
+    TOPICS.queue,
+    'hms.queue.v1.QueueRemoved',
+  ),
+  queuePaused: defineEvent<QueuePausedChanged, QueuePausedChanged__Output>(
+    'queue.paused',
+    TOPICS.queue,
+    'hms.queue.v1.QueuePausedChanged',
+  ),
+  queueResumed: defineEvent<QueuePausedChanged, QueuePausedChanged__Output>(
+    'queue.resumed',
+    TOPICS.queue,
+    'hms.queue.v1.QueuePausedChanged',
   ),
   loginSucceeded: defineEvent<LoginSucceeded, LoginSucceeded__Output>(
     'auth.login_succeeded',

@@ -125,7 +125,11 @@ export function createSharedCache<V>(options: SharedCacheOptions<V>): SharedCach
   // Moves on every invalidation this process hears of: a load that saw another epoch is not kept.
   let epoch = 0;
   const results = options.metrics && cacheRequests(options.metrics);
-  const count = (result: 'local' | 'redis' | 'load') => results?.inc({ cache: name, result });
+  const count = (result: 'local' | 'redis' | 'load') => {
+    results?.inc({ cache: name, result });
+    // The in-process hit ratio every service reports (hms_cache_lookups_total): Redis counts as a miss here.
+    options.metrics?.cacheLookups.inc({ cache: name, result: result === 'local' ? 'hit' : 'miss' });
+  };
   const valueKey = (key: string) => `hms:cache:${name}:${key}`;
   const generationKey = (key: string) => `hms:cache:${name}:${key}:gen`;
 

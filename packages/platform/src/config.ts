@@ -151,15 +151,8 @@ export function grpcServerConfigShape(defaults: { port: number }) {
       .default('0.0.0.0')
       .describe('Interface the gRPC server binds (the local stack binds 127.0.0.1)'),
     GRPC_PORT: configTypes.port().default(defaults.port).describe('gRPC server port'),
-    INTERNAL_TOKEN_PUBLIC_KEYS: z
-      .string()
-      .min(1)
-      .transform((value) =>
-        value
-          .split(',')
-          .map((item) => item.trim())
-          .filter(Boolean),
-      )
+    INTERNAL_TOKEN_PUBLIC_KEYS: configTypes
+      .list()
       .pipe(z.array(configTypes.ed25519Key('public')).min(1).max(2))
       .describe(
         'Public keys (Ed25519, base64 SPKI DER, comma-separated; two while rotating) that internal tokens of callers must be signed with',

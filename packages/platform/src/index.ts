@@ -32,6 +32,7 @@ export * from './paging.js';
 export * from './main.js';
 export * from './kafka/events.js';
 export * from './db/database.js';
+export * from './db/listener.js';
 export * from './db/constraint-errors.js';
 export * from './db/prisma.js';
 export * from './canonical-json.js';

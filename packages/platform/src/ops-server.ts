@@ -9,7 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './logger.js';
-import type { Registry } from './metrics.js';
+import { OPENMETRICS_CONTENT_TYPE, openMetricsText, type Registry } from './metrics.js';
 
 export interface HealthCheck {
   name: string;
@@ -112,9 +112,10 @@ export async function startOpsServer(options: {
       return;
     }
     if (path === '/metrics') {
-      options.registry
-        .metrics()
-        .then((text) => reply(200, text, options.registry.contentType))
+      // Prometheus asks for OpenMetrics first: that format carries the exemplars.
+      const openMetrics = (req.headers.accept ?? '').includes('application/openmetrics-text');
+      (openMetrics ? openMetricsText(options.registry) : options.registry.metrics())
+        .then((text) => reply(200, text, openMetrics ? OPENMETRICS_CONTENT_TYPE : options.registry.contentType))
         .catch((error: unknown) => {
           options.logger.error({ err: error }, 'metrics collection failed');
           reply(500, 'metrics collection failed\n', 'text/plain');

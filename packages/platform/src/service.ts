@@ -164,7 +164,9 @@ export function createServiceRuntime(options: RuntimeOptions): ServiceRuntime {
       })
     : undefined;
   if (pool) checks.push(postgresCheck(pool));
-  const database = pool ? createDatabase({ pool, outbox: createOutboxWriter({ schema, source: name }) }) : undefined;
+  const database = pool
+    ? createDatabase({ pool, outbox: createOutboxWriter({ schema, source: name }), registry: metrics.registry })
+    : undefined;
 
   let kafkaParts: KafkaParts | undefined;
   if (config.KAFKA_BROKERS) {

@@ -85,6 +85,10 @@ export function startTracing(options: {
     serviceName: options.serviceName,
     instrumentations,
     logRecordProcessors: [],
+    // Metrics are prom-client's (metrics.ts): no OpenTelemetry meter, so the
+    // instrumentations record no histograms nobody reads (and export none to an
+    // OTLP endpoint that is not there), which cost CPU on every request.
+    metricReaders: [],
     ...(fanOut ? { spanProcessors: [fanOut] } : {}),
   });
   sdk.start();
@@ -143,6 +147,11 @@ export async function withSpan<T>(
 export function currentTraceId(): string {
   const id = trace.getActiveSpan()?.spanContext().traceId;
   return id && id !== '00000000000000000000000000000000' ? id : '';
+}
+
+/** Adds attributes to the active span (e.g. the request id nginx gave a request, to find its trace by). */
+export function annotateActiveSpan(attributes: Record<string, string | number | boolean>): void {
+  trace.getActiveSpan()?.setAttributes(attributes);
 }
 
 /** The W3C traceparent of the active span, or '' when there is none. */

@@ -25,7 +25,7 @@ import {
 import { EVENTS, decodeEventData, loadContracts, toTimestamp, type BillingServiceClient } from '@hms/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaClient } from './db/generated/client.js';
-import { BILLING_CONSUMER_GROUP } from './events/appointment-booked.consumer.js';
+import { BILLING_CONSUMER_GROUP } from './events/appointment-events.consumer.js';
 import { startBilling } from './main.js';
 
 const DLQ_TOPIC = `${BILLING_CONSUMER_GROUP}.dlq`;
@@ -158,6 +158,7 @@ describe('billing service', () => {
       patientId,
       currency: 'INR',
       totalMinor: 60_000,
+      departmentId: expect.any(String),
     });
     expect(event.envelope.traceparent.split('-')[1]).toBe(traceId);
   });

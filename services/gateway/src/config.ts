@@ -126,6 +126,47 @@ export const configKeys = z.object({
     .positiveInt()
     .default(10_000)
     .describe('Reads waiting to be written at most (the database away); older ones are dropped and counted'),
+  TENANT_METRICS_MAX_TENANTS: configTypes
+    .positiveInt()
+    .default(1_000)
+    .describe('Tenants one gateway labels separately in its per-tenant metrics; further tenants count as "_other"'),
+  PROMETHEUS_URL: configTypes
+    .url(['http', 'https'])
+    .optional()
+    .describe('Prometheus the /admin/metrics endpoints read (unset: they answer 503)'),
+  PROMETHEUS_TIMEOUT_MS: configTypes.positiveInt().default(3_000).describe('Deadline of one Prometheus query'),
+  SSE_HEARTBEAT_MS: configTypes
+    .positiveInt()
+    .default(15_000)
+    .describe("Heartbeat comment interval of live queue streams; keep it below nginx's read timeout of the stream"),
+  SSE_MAX_STREAMS_PER_QUEUE: configTypes
+    .positiveInt()
+    .default(500)
+    .describe("Live streams of one doctor's queue on one gateway (the tenant's plan may set its own)"),
+  SSE_MAX_STREAMS_PER_TOKEN: configTypes
+    .positiveInt()
+    .default(5)
+    .describe('Live streams one token (a display or a user) may hold open on one gateway'),
+  SSE_MAX_STREAMS_PER_PROCESS: configTypes
+    .positiveInt()
+    .default(20_000)
+    .describe('Live streams one gateway process holds at most; raise ulimit -n above twice this'),
+  SSE_CLIENT_BUFFER_BYTES: configTypes
+    .positiveInt()
+    .default(256 * 1024)
+    .describe('Bytes a live-stream client may leave unread before it is dropped (it resumes with Last-Event-ID)'),
+  SSE_REPLAY_BUFFER: configTypes
+    .positiveInt()
+    .default(512)
+    .describe("Changes per queue kept in the gateway's memory for resuming clients (older: the queue service's log)"),
+  SSE_UPSTREAM_LINGER_MS: configTypes
+    .positiveInt()
+    .default(10_000)
+    .describe("How long a queue's upstream watch stays open after its last client left"),
+  DISPLAY_TOKEN_CACHE_TTL_MS: configTypes
+    .positiveInt()
+    .default(5_000)
+    .describe('How long a display token look-up is cached (a revocation takes effect within this)'),
 });
 
 export const configSchema = configKeys.superRefine((config, ctx) => {

@@ -325,11 +325,23 @@ describe('gateway in front of a stand-in appointments server', () => {
         record('checkInAppointment', request, ctx);
         return { appointment: appointment(request.id, 'APPOINTMENT_STATUS_CHECKED_IN') };
       },
+      async GetDoctor(request) {
+        throw new NotFoundError(`doctor ${request.id} not found`);
+      },
+      async GetPatient(request) {
+        throw new NotFoundError(`patient ${request.id} not found`);
+      },
+      async RegisterPatient() {
+        throw new InvalidArgumentError('the stand-in registers nobody');
+      },
     };
     backend.addService(loadContracts().hms.appointments.v1.AppointmentsService.service, implementation, {
       BookAppointment: 'appointments.book',
       GetAppointment: 'appointments.read',
       CheckInAppointment: 'appointments.check_in',
+      GetDoctor: 'doctors.read',
+      GetPatient: 'patients.read',
+      RegisterPatient: 'patients.write',
     });
     const port = await backend.listen('127.0.0.1', 0);
     stubbed = await startTestGateway({ APPOINTMENTS_GRPC_ADDRESS: `127.0.0.1:${port}`, GRPC_DEADLINE_MS: '500' });

@@ -8,7 +8,7 @@
  * and plan changes, and quotas at creation. Every sign-in outcome must reach
  * the trail: it is written to the gateway's outbox with the change.
  */
-import { createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import pg from 'pg';
 import { newId } from '@hms/platform';
 import { newTestKeys, serviceDatabaseUrl } from '@hms/platform/testing';
@@ -195,11 +195,13 @@ describe('access tokens and keys', () => {
     const oldKeys = await json(await request(g1, 'GET', '/.well-known/jwks.json'));
     expect(oldKeys.keys).toHaveLength(1);
     const next = newTestKeys();
-    const previousPublic = createPublicKey({
-      key: Buffer.from(gatewayEnv().ACCESS_TOKEN_PRIVATE_KEY!, 'base64'),
-      format: 'der',
-      type: 'pkcs8',
-    })
+    const previousPublic = createPublicKey(
+      createPrivateKey({
+        key: Buffer.from(gatewayEnv().ACCESS_TOKEN_PRIVATE_KEY!, 'base64'),
+        format: 'der',
+        type: 'pkcs8',
+      }),
+    )
       .export({ format: 'der', type: 'spki' })
       .toString('base64');
     const rotated = await startTestGateway({

@@ -20,13 +20,18 @@ import { createPasswordHasher } from './auth/passwords.js';
 import { createRefreshTokens } from './auth/refresh-tokens.js';
 import { configSchema, DEVELOPMENT_PROFILES } from './config.js';
 import { createIdentityStore } from './db/identity.repository.js';
+import { createDisplayTokenRepository } from './db/display-token.repository.js';
 import { createTenantRepository } from './db/tenant.repository.js';
 import { createAccessLog } from './http/access-log.js';
 import { createApp } from './http/app.js';
 import { closeBackends, createBackends } from './http/backends.js';
 import { createLoginGuard } from './http/login-guard.js';
 import { createGatewayCensus, createRateLimits } from './http/rate-limit.js';
+import { defaultStreamCaps } from './http/plan-limits.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
+import { createPrometheusReader } from './http/prometheus.js';
+import { createTenantMetrics } from './http/tenant-metrics.js';
+import { createQueueHub } from './live/queue-hub.js';
 
 export async function startGateway(env: Record<string, string | undefined>, options: { inProcess?: boolean } = {}) {
   const config = loadConfigOrExit(configSchema, env);
@@ -132,6 +137,18 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     sessionMaxAgeMs: config.SESSION_MAX_AGE_SECONDS * 1000,
     refreshTokenTtlMs: config.REFRESH_TOKEN_TTL_SECONDS * 1000,
   };
+  const hub = createQueueHub({
+    backends,
+    logger,
+    metrics,
+    heartbeatMs: config.SSE_HEARTBEAT_MS,
+    replayBuffer: config.SSE_REPLAY_BUFFER,
+    clientBufferBytes: config.SSE_CLIENT_BUFFER_BYTES,
+    lingerMs: config.SSE_UPSTREAM_LINGER_MS,
+    readyTimeoutMs: Math.max(config.GRPC_DEADLINE_MS, 3_000),
+  });
+  // Closed before the gRPC clients: the streams end, then the watches they used.
+  runtime.manage({ name: 'live queues', stop: () => hub.close() });
 
   const app = createApp({
     logger,
@@ -144,6 +161,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
       development: developmentTokens,
       failuresPerIpPerMinute: config.AUTH_FAILURES_PER_IP_PER_MINUTE,
       apiKeyUsed: (tenantId, id) => apiKeyUsage.used(tenantId, id),
+      cacheLookups: metrics.cacheLookups,
     },
     limits,
     loginGuard: createLoginGuard({
@@ -173,6 +191,16 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     accessLog,
     trustProxy: config.TRUST_PROXY,
     auditVerifyDeadlineMs: config.AUDIT_VERIFY_DEADLINE_MS,
+    tenantMetrics: createTenantMetrics(metrics.registry, { maxTenants: config.TENANT_METRICS_MAX_TENANTS }),
+    prometheus: createPrometheusReader({ url: config.PROMETHEUS_URL, timeoutMs: config.PROMETHEUS_TIMEOUT_MS }),
+    hub,
+    displayTokens: createDisplayTokenRepository(runtime.database),
+    displayTokenCacheTtlMs: config.DISPLAY_TOKEN_CACHE_TTL_MS,
+    streamCapsOf: defaultStreamCaps({
+      perQueue: config.SSE_MAX_STREAMS_PER_QUEUE,
+      perToken: config.SSE_MAX_STREAMS_PER_TOKEN,
+    }),
+    maxStreamsPerProcess: config.SSE_MAX_STREAMS_PER_PROCESS,
   });
   if (developmentTokens) logger.warn({ profile: config.DEPLOYMENT_PROFILE }, 'development tokens are accepted');
   let server: HttpServer | undefined;
@@ -188,7 +216,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     stop: () => server?.close(Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - 3_000)),
   });
   const ports = await runtime.serve();
-  return { runtime, redis, access, accessLog, apiKeyUsage, httpPort: server!.port, ...ports };
+  return { runtime, redis, access, accessLog, apiKeyUsage, hub, httpPort: server!.port, ...ports };
 }
 
 runMain(import.meta.url, () => startGateway(process.env));

@@ -28,7 +28,15 @@ import {
   testClient,
   type EventTap,
 } from '@hms/platform/testing';
-import { decodeEventData, EVENTS, loadContracts, toTimestamp, TOPICS, type QueueServiceClient } from '@hms/proto';
+import {
+  decodeEventData,
+  EVENTS,
+  loadContracts,
+  toTimestamp,
+  TOPICS,
+  type QueueServiceClient,
+  type WatchQueueResponse__Output,
+} from '@hms/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaClient } from './db/generated/client.js';
 import { createQueueStore } from './db/queue.repository.js';
@@ -206,10 +214,12 @@ describe('queue service', () => {
   it('issues distinct tokens 1..20 to 20 concurrent joins, and the database refuses a duplicate token number', async () => {
     const doctorId = newId();
     const store = createQueueStore(service.runtime.database);
+    // One arrival time: the line then follows the tokens, which the lock hands out one by one.
+    const arrived = new Date();
     const placed = await Promise.all(
       Array.from({ length: 20 }, () =>
         joinQueue(
-          { store, newId },
+          { store, newId, now: () => new Date() },
           {
             tenantId,
             doctorId,
@@ -217,7 +227,7 @@ describe('queue service', () => {
             timeZone: 'Asia/Kolkata',
             appointmentId: newId(),
             patientId: newId(),
-            joinedAt: new Date(),
+            joinedAt: arrived,
             traceId: '',
           },
         ),
@@ -306,9 +316,7 @@ describe('queue service', () => {
     const queue = await queueOf(doctorId, DAY, 1);
     expect(queue.entries?.[0]?.appointmentId).toBe(appointmentId);
     expect(queue.entries?.[0]?.traceId).toBe(traceId);
-    const stored = await prisma.queueEntry.findUniqueOrThrow({
-      where: { tenantId_appointmentId: { tenantId, appointmentId } },
-    });
+    const stored = await prisma.queueEntry.findFirstOrThrow({ where: { tenantId, appointmentId } });
     expect(stored.traceId).toBe(traceId);
     const event = await tap.waitFor((e) => e.envelope.subject === `queue-entry/${stored.id}`, 30_000);
     expect(event.envelope.traceparent).toContain(traceId);
@@ -323,3 +331,112 @@ describe('queue service', () => {
     expect(drift).toEqual([]);
   });
 });
+
+describe('the desk against the real database', () => {
+  const newEntryIn = async (doctorId: string, priority: 'NORMAL' | 'SENIOR' = 'NORMAL') => {
+    const { entry } = await asTenant(() =>
+      client.call.joinWalkIn({
+        doctorId,
+        timeZone: 'UTC',
+        patientId: newId(),
+        priority: `QUEUE_PRIORITY_${priority}`,
+        idempotencyKey: '',
+      }),
+    );
+    return entry!;
+  };
+
+  it('never calls one patient twice when two desks call next at once', async () => {
+    const doctorId = newId();
+    const joined = [];
+    for (let i = 0; i < 12; i += 1) joined.push(await newEntryIn(doctorId));
+    const today = joined[0]!.serviceDate;
+    const calls = await Promise.allSettled(
+      Array.from({ length: 16 }, (_, i) =>
+        asTenant(() => client.call.callNext({ doctorId, serviceDate: today, room: `Desk ${i % 2}` })),
+      ),
+    );
+    const called = calls.flatMap((c) => (c.status === 'fulfilled' ? [c.value.entry!.id] : []));
+    expect(called).toHaveLength(12);
+    expect(new Set(called).size).toBe(12);
+    // The four calls too many found nobody left: a clear precondition failure, not a duplicate.
+    const refused = calls.flatMap((c) => (c.status === 'rejected' ? [(c.reason as ServiceError).code] : []));
+    expect(refused).toEqual([9, 9, 9, 9].map(() => status.FAILED_PRECONDITION));
+    const rows = await prisma.queueEntry.findMany({ where: { tenantId, doctorId }, orderBy: { callNumber: 'asc' } });
+    expect(rows.map((r) => r.callNumber)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const day = await prisma.queueDay.findFirstOrThrow({ where: { tenantId, doctorId } });
+    expect(day.calls).toBe(12);
+    // 12 tokens and 12 calls: 24 changes, numbered without a gap.
+    const changes = await prisma.queueChange.findMany({ where: { tenantId, doctorId }, orderBy: { seq: 'asc' } });
+    expect(changes.map((c) => Number(c.seq))).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+  });
+
+  it('refuses a call on a paused queue and leaves nothing half-written', async () => {
+    const doctorId = newId();
+    const entry = await newEntryIn(doctorId);
+    await asTenant(() =>
+      client.call.pauseQueue({ doctorId, timeZone: 'UTC', reason: 'lunch', resumeExpectedAt: null }),
+    );
+    const refused = await grpcError(
+      asTenant(() => client.call.callNext({ doctorId, serviceDate: entry.serviceDate, room: 'Room 1' })),
+    );
+    expect(refused.code).toBe(status.FAILED_PRECONDITION);
+    const row = await prisma.queueEntry.findUniqueOrThrow({ where: { id: entry.id } });
+    expect(row.status).toBe('WAITING');
+    const day = await prisma.queueDay.findFirstOrThrow({ where: { tenantId, doctorId } });
+    expect([Number(day.seq), day.calls]).toEqual([2, 0]);
+  });
+
+  it("answers NOT_FOUND for an unknown entry and for another tenant's", async () => {
+    const entry = await newEntryIn(newId());
+    expect((await grpcError(asTenant(() => client.call.skipEntry({ entryId: newId() })))).code).toBe(status.NOT_FOUND);
+    const other = await grpcError(asTenant(() => client.call.skipEntry({ entryId: entry.id }), newId()));
+    expect(other.code).toBe(status.NOT_FOUND);
+  });
+
+  it('streams a snapshot, then each change as it commits, and resumes after a seq without a gap', async () => {
+    const doctorId = newId();
+    const first = await newEntryIn(doctorId);
+    const stream = await asTenant(() =>
+      client.openStream<WatchUpdate>('WatchQueue', { doctorId, serviceDate: first.serviceDate, afterSeq: 0 }),
+    );
+    const updates: WatchUpdate[] = [];
+    stream.on('data', (u: WatchUpdate) => updates.push(u));
+    stream.on('error', () => undefined);
+    await eventually(async () => (updates.length >= 1 ? true : undefined), { what: 'the snapshot' });
+    expect(updates[0]!.snapshot).toMatchObject({ seq: 1, doctorId });
+    await newEntryIn(doctorId, 'SENIOR');
+    await asTenant(() => client.call.callNext({ doctorId, serviceDate: first.serviceDate, room: 'Room 9' }));
+    await eventually(async () => (updates.length >= 3 ? true : undefined), { what: 'two changes' });
+    const changes = updates.slice(1).map((u) => u.change!);
+    expect(changes.map((c) => [c.seq, c.type])).toEqual([
+      [2, 'queue.token_issued'],
+      [3, 'queue.called'],
+    ]);
+    expect(changes[1]!.entries[0]).toMatchObject({ status: 'QUEUE_ENTRY_STATUS_CALLED', room: 'Room 9' });
+    expect(changes[1]!.line.map((p) => p.entryId)).toEqual([first.id]);
+    expect(service.runtime.metrics.registry.getSingleMetric('hms_queue_watch_streams')).toBeDefined();
+    stream.cancel();
+
+    // From seq 1: the two changes again, nothing else first.
+    const resumed = await asTenant(() =>
+      client.openStream<WatchUpdate>('WatchQueue', { doctorId, serviceDate: first.serviceDate, afterSeq: 1 }),
+    );
+    const replayed: WatchUpdate[] = [];
+    resumed.on('data', (u: WatchUpdate) => replayed.push(u));
+    resumed.on('error', () => undefined);
+    await eventually(async () => (replayed.length >= 2 ? true : undefined), { what: 'the replay' });
+    expect(replayed.map((u) => u.change?.seq)).toEqual([2, 3]);
+    resumed.cancel();
+  });
+
+  it('refuses a stream of a malformed day with INVALID_ARGUMENT', async () => {
+    const stream = await asTenant(() =>
+      client.openStream<WatchUpdate>('WatchQueue', { doctorId: newId(), serviceDate: 'today', afterSeq: 0 }),
+    );
+    const error = await new Promise<ServiceError>((resolve) => stream.on('error', resolve));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+  });
+});
+
+type WatchUpdate = WatchQueueResponse__Output;

@@ -20,10 +20,13 @@
  * runtime paths use SQL here because a Prisma model query costs several times
  * the CPU of the same SQL (docs/performance.md).
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { Histogram } from 'prom-client';
 import { currentContext } from '../context.js';
 import { DeadlineExceededError } from '../errors.js';
 import { normalizeUuid } from '../ids.js';
+import { secondsSince, type Registry } from '../metrics.js';
 import type { PendingEvent } from '../kafka/events.js';
 import type { OutboxWriter, RaisedEvent } from '../kafka/outbox.js';
 import type { Sql } from './sql.js';
@@ -56,6 +59,42 @@ export interface DatabaseOptions {
   outbox: OutboxWriter;
   /** Upper bound of any statement when the caller set no deadline. */
   statementTimeoutMs?: number;
+  /** Where the statement and pool-wait histograms go (none: not measured). */
+  registry?: Registry;
+}
+
+interface DatabaseMetrics {
+  statement: Histogram;
+  acquire: Histogram;
+}
+
+/**
+ * hms_db_statement_duration_seconds: every statement of the write path as the
+ * service waits for it (network and locks included); its buckets above 0.1 s
+ * count the slow ones, which PostgreSQL also logs (log_min_duration_statement).
+ * hms_db_pool_acquire_seconds: how long a transaction waited for a connection
+ * (a saturated pool shows here before anywhere else).
+ */
+function databaseMetrics(registry: Registry): DatabaseMetrics {
+  const existing = registry.getSingleMetric('hms_db_statement_duration_seconds') as Histogram | undefined;
+  if (existing) {
+    return { statement: existing, acquire: registry.getSingleMetric('hms_db_pool_acquire_seconds') as Histogram };
+  }
+  const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+  return {
+    statement: new Histogram({
+      name: 'hms_db_statement_duration_seconds',
+      help: 'SQL statements of the write path (BEGIN and COMMIT included), as long as the service waited for each',
+      buckets,
+      registers: [registry],
+    }),
+    acquire: new Histogram({
+      name: 'hms_db_pool_acquire_seconds',
+      help: 'Time a transaction waited for a pool connection',
+      buckets,
+      registers: [registry],
+    }),
+  };
 }
 
 /** SQLSTATE of a statement cancelled, e.g. by statement_timeout. */
@@ -67,6 +106,8 @@ const COMMIT_MARGIN_MS = 5;
 export function createDatabase(options: DatabaseOptions): Database {
   const { pool, outbox } = options;
   const defaultTimeoutMs = options.statementTimeoutMs ?? 30_000;
+  const metrics = options.registry ? databaseMetrics(options.registry) : undefined;
+  const statementTime = metrics?.statement;
 
   async function run<T>(
     tenantId: string | null | typeof ALL_TENANTS,
@@ -78,20 +119,25 @@ export function createDatabase(options: DatabaseOptions): Database {
     const tenant = allTenants ? null : tenantScope(tenantId);
     const deadline = currentContext()?.deadline;
     const timeoutMs = timeLeft(deadline, 'start');
+    const waiting = process.hrtime.bigint();
     const client = await pool.connect();
+    metrics?.acquire.observe(secondsSince(waiting));
     let broken: Error | undefined;
     try {
       // One round trip: simple protocol, values validated above (a UUID, an integer).
-      await client.query(
+      await executeCount(
+        client,
         `BEGIN${readOnly ? ' READ ONLY' : ''}; SET LOCAL statement_timeout = ${Math.min(timeoutMs ?? defaultTimeoutMs, defaultTimeoutMs)}` +
           (tenant ? `; SET LOCAL app.tenant_id = '${tenant}'` : '') +
           (allTenants ? `; SET LOCAL app.all_tenants = 'on'` : ''),
+        undefined,
+        statementTime,
       );
       const pending: RaisedEvent[] = [];
       const tx: Transaction = {
         tenantId: tenant,
-        query: (text, values) => queryRows(client, text, values),
-        execute: (text, values) => executeCount(client, text, values),
+        query: (text, values) => queryRows(client, text, values, statementTime),
+        execute: (text, values) => executeCount(client, text, values, statementTime),
         emit: (...events) => {
           if (readOnly) throw new Error('a read-only transaction cannot emit events');
           // Stamped now: by commit time the trace and actor may be another event's (a consumer's chunk).
@@ -101,7 +147,7 @@ export function createDatabase(options: DatabaseOptions): Database {
       const result = await fn(tx);
       if (pending.length > 0) await outbox.write(tx, pending);
       timeLeft(deadline, 'commit');
-      await client.query('COMMIT');
+      await executeCount(client, 'COMMIT', undefined, statementTime);
       return result;
     } catch (error) {
       try {
@@ -172,22 +218,51 @@ function timeLeft(deadline: Date | undefined, what: 'start' | 'commit'): number 
   return Math.ceil(left);
 }
 
+/**
+ * Every statement of the write path is a named prepared statement: parsed and
+ * planned once per connection, then only bound and executed (the texts are
+ * the repositories' constants, so the set of names stays small). A text
+ * without values goes by the simple protocol instead: it may hold several
+ * commands (the transaction's BEGIN and its settings), and its text varies.
+ */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 2_000;
+function statement(text: string, values: readonly unknown[] | undefined): pg.QueryConfig {
+  if (values === undefined) return { text };
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `hms_${createHash('sha1').update(text).digest('base64url')}`;
+    statementNames.set(text, name);
+  }
+  return { text, values: values as unknown[] | undefined, ...(name ? { name } : {}) };
+}
+
 async function queryRows<R extends object>(
   client: pg.PoolClient | pg.Pool,
   text: string,
   values?: readonly unknown[],
+  timed?: Histogram,
 ): Promise<R[]> {
-  const result = await client.query<R>(text, values as unknown[] | undefined);
-  return result.rows;
+  const started = timed ? process.hrtime.bigint() : 0n;
+  try {
+    return (await client.query<R>(statement(text, values))).rows;
+  } finally {
+    timed?.observe(secondsSince(started));
+  }
 }
 
 async function executeCount(
   client: pg.PoolClient | pg.Pool,
   text: string,
   values?: readonly unknown[],
+  timed?: Histogram,
 ): Promise<number> {
-  const result = await client.query(text, values as unknown[] | undefined);
-  return result.rowCount ?? 0;
+  const started = timed ? process.hrtime.bigint() : 0n;
+  try {
+    return (await client.query(statement(text, values))).rowCount ?? 0;
+  } finally {
+    timed?.observe(secondsSince(started));
+  }
 }
 
 /** Statements outside any tenant scope, straight on the pool (platform bookkeeping, health checks). */

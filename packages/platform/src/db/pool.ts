@@ -72,6 +72,14 @@ export function createPool(options: PoolOptions): pg.Pool {
         this.set({ state: 'waiting' }, pool.waitingCount);
       },
     });
+    new Gauge({
+      name: 'hms_db_pool_max_connections',
+      help: 'Connections the pool may open (DATABASE_POOL_MAX): saturation = (total - idle) / max',
+      registers: [options.registry],
+      collect() {
+        this.set(options.max);
+      },
+    });
   }
   return pool;
 }

@@ -27,6 +27,12 @@ export type AsyncClient<C> = {
 
 export interface GrpcClient<C> {
   call: AsyncClient<C>;
+  /**
+   * Opens a server stream of `method` (its proto name, e.g. "WatchQueue") as
+   * the current context's tenant and user, with no deadline: it lasts until
+   * either side ends it (cancel() from here).
+   */
+  openStream<Res>(method: string, request: unknown): Promise<grpc.ClientReadableStream<Res>>;
   /** Waits until the channel is connected, or throws at the deadline. */
   waitForReady(timeoutMs: number): Promise<void>;
   close(): void;
@@ -61,7 +67,27 @@ export function createGrpcClient<C extends grpc.Client>(
     'grpc.keepalive_timeout_ms': 10_000,
   });
   const call: Record<string, unknown> = {};
+  /** The call's metadata: internal token of the context's identity, request id, trace context. */
+  async function callMetadata(): Promise<grpc.Metadata> {
+    const metadata = new grpc.Metadata();
+    const ctx = currentContext();
+    // No tenant, no token: the server refuses the call (UNAUTHENTICATED).
+    if (ctx?.tenantId) {
+      const identity = {
+        tenantId: ctx.tenantId,
+        userId: ctx.userId,
+        roles: ctx.roles ?? [],
+        permissions: ctx.permissions ?? [],
+        quotas: ctx.quotas,
+      };
+      metadata.set('authorization', `Bearer ${await options.tokens.tokenFor(audience, identity)}`);
+    }
+    if (ctx?.requestId) metadata.set(METADATA_KEYS.requestId, ctx.requestId);
+    injectInto(metadata, metadataSetter);
+    return metadata;
+  }
   for (const [name, method] of Object.entries(Service.service)) {
+    if (method.responseStream) continue;
     const serviceName = method.path.split('/')[1] ?? '';
     const methodName = method.path.split('/')[2] ?? name;
     const lower = methodName.charAt(0).toLowerCase() + methodName.slice(1);
@@ -82,21 +108,7 @@ export function createGrpcClient<C extends grpc.Client>(
         async () => {
           const started = process.hrtime.bigint();
           const deadline = new Date(Date.now() + (callOptions?.deadlineMs ?? options.defaultDeadlineMs));
-          const metadata = new grpc.Metadata();
-          const ctx = currentContext();
-          // No tenant, no token: the server refuses the call (UNAUTHENTICATED).
-          if (ctx?.tenantId) {
-            const identity = {
-              tenantId: ctx.tenantId,
-              userId: ctx.userId,
-              roles: ctx.roles ?? [],
-              permissions: ctx.permissions ?? [],
-              quotas: ctx.quotas,
-            };
-            metadata.set('authorization', `Bearer ${await options.tokens.tokenFor(audience, identity)}`);
-          }
-          if (ctx?.requestId) metadata.set(METADATA_KEYS.requestId, ctx.requestId);
-          injectInto(metadata, metadataSetter);
+          const metadata = await callMetadata();
           return new Promise((resolve, reject) => {
             invoke(request, metadata, { deadline }, (error, response) => {
               options.metrics.grpcClientDuration.observe(
@@ -116,6 +128,19 @@ export function createGrpcClient<C extends grpc.Client>(
   }
   return {
     call: call as AsyncClient<C>,
+    async openStream<Res>(methodName: string, request: unknown) {
+      const method = Object.values(Service.service).find((m) => m.path.endsWith(`/${methodName}`));
+      if (!method?.responseStream) throw new Error(`${methodName} is not a server-streaming method`);
+      const metadata = await callMetadata();
+      return (client as unknown as grpc.Client).makeServerStreamRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        request,
+        metadata,
+        {},
+      ) as grpc.ClientReadableStream<Res>;
+    },
     waitForReady: (timeoutMs) =>
       new Promise((resolve, reject) =>
         client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve())),

@@ -16,7 +16,7 @@ import { runWithContext } from '../context.js';
 import { DomainError, InvalidArgumentError, PermissionDeniedError, UnauthenticatedError } from '../errors.js';
 import { normalizeUuid } from '../ids.js';
 import type { Logger } from '../logger.js';
-import { secondsSince, type Metrics } from '../metrics.js';
+import { observeWithTrace, secondsSince, type Metrics } from '../metrics.js';
 import { contextFromCarrier, SpanKind, withSpan } from '../tracing.js';
 import { isTransientError } from '../transient.js';
 import { nulViolations } from '../validation.js';
@@ -37,12 +37,28 @@ export interface CallContext {
   deadline: Date | undefined;
 }
 
-/** The async form of a generated `...ServiceHandlers` interface (unary methods). */
+/** What a server-streaming handler writes to. */
+export interface ServerStream<Res> {
+  /** Sends a message; false when the client's window is full (await drained() before more). */
+  write(message: Res): boolean;
+  /** Resolves once the stream takes writes again (or has ended). */
+  drained(): Promise<void>;
+  /** Aborted when the client goes away or the server shuts down: the handler should then return. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The async form of a generated `...ServiceHandlers` interface: a unary method
+ * is `(request, ctx) => response`, a server-streaming one `(request, ctx,
+ * stream) => done` (the status is OK when it resolves, its error's when it rejects).
+ */
 export type UnaryImplementation<H> = {
   // `string extends K` drops the index signature the generated interfaces inherit.
   [K in keyof H as string extends K ? never : K]: H[K] extends grpc.handleUnaryCall<infer Req, infer Res>
     ? (request: Req, ctx: CallContext) => Promise<Res>
-    : never;
+    : H[K] extends grpc.handleServerStreamingCall<infer Req, infer Res>
+      ? (request: Req, ctx: CallContext, stream: ServerStream<Res>) => Promise<void>
+      : never;
 };
 
 /** A method any authenticated caller may call (a permission is still checked inside, if any). */
@@ -84,6 +100,8 @@ export function createGrpcServer(options: {
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
   });
   const serviceNames: string[] = [];
+  // Server streams still open: shutdown ends them (they would otherwise hold it up to its bound).
+  const openStreams = new Set<AbortController>();
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   health.addToServer(server);
   const log = options.logger.child({ component: 'grpc-server' });
@@ -103,10 +121,13 @@ export function createGrpcServer(options: {
         rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
       let identity: InternalIdentity | undefined;
       const parent = contextFromCarrier(md, metadataGetter);
+      let traceId = '';
       const finish = (code: grpc.status) =>
-        options.metrics.grpcServerDuration.observe(
+        observeWithTrace(
+          options.metrics.grpcServerDuration,
           { grpc_service: serviceName, grpc_method: methodName, grpc_code: grpc.status[code] },
           secondsSince(started),
+          traceId,
         );
       void withSpan(
         `${serviceName}/${methodName}`,
@@ -115,7 +136,8 @@ export function createGrpcServer(options: {
           parent,
           attributes: { 'rpc.system': 'grpc', 'rpc.service': serviceName, 'rpc.method': methodName },
         },
-        async () => {
+        async (span) => {
+          traceId = span.spanContext().traceId;
           identity = await authenticate(md);
           if (permission !== ANY_CALLER && !identity.permissions.includes(permission)) {
             throw new PermissionDeniedError(`this call needs the permission ${permission}`);
@@ -155,6 +177,81 @@ export function createGrpcServer(options: {
   }
 
   /**
+   * A server-streaming method: the same token check, context, span-less
+   * timing and error mapping as a unary call, around a handler that writes
+   * until it resolves; the client leaving or the server stopping aborts it.
+   */
+  function wrapStream(
+    serviceName: string,
+    methodName: string,
+    permission: string | typeof ANY_CALLER,
+    fn: (request: unknown, ctx: CallContext, stream: ServerStream<unknown>) => Promise<void>,
+  ): grpc.handleServerStreamingCall<unknown, unknown> {
+    return (call) => {
+      const started = process.hrtime.bigint();
+      const md = call.metadata;
+      const requestId = metadataValue(md, METADATA_KEYS.requestId) || randomUUID();
+      const abort = new AbortController();
+      openStreams.add(abort);
+      const onGone = () => abort.abort();
+      call.once('cancelled', onGone);
+      call.once('close', onGone);
+      const stream: ServerStream<unknown> = {
+        write: (message) => call.write(message),
+        drained: () =>
+          new Promise<void>((resolve) => {
+            if (!call.writableNeedDrain || abort.signal.aborted) return resolve();
+            const done = () => {
+              call.off('drain', done);
+              abort.signal.removeEventListener('abort', done);
+              resolve();
+            };
+            call.on('drain', done);
+            abort.signal.addEventListener('abort', done);
+          }),
+        signal: abort.signal,
+      };
+      let identity: InternalIdentity | undefined;
+      const finish = (code: grpc.status) =>
+        options.metrics.grpcServerDuration.observe(
+          { grpc_service: serviceName, grpc_method: methodName, grpc_code: grpc.status[code] },
+          secondsSince(started),
+        );
+      void (async () => {
+        identity = await authenticate(md);
+        if (permission !== ANY_CALLER && !identity.permissions.includes(permission)) {
+          throw new PermissionDeniedError(`this call needs the permission ${permission}`);
+        }
+        const violations = nulViolations(call.request);
+        if (violations.length > 0) throw new InvalidArgumentError('invalid request', violations);
+        const { tenantId, userId, roles, permissions } = identity;
+        const quotas = identity.quotas ?? {};
+        const ctx: CallContext = { tenantId, userId, roles, permissions, quotas, requestId, deadline: undefined };
+        await runWithContext({ requestId, tenantId, userId, roles, permissions, quotas }, () =>
+          fn(call.request, ctx, stream),
+        );
+      })().then(
+        () => {
+          openStreams.delete(abort);
+          finish(abort.signal.aborted && call.cancelled ? grpc.status.CANCELLED : grpc.status.OK);
+          if (!call.cancelled) call.end();
+        },
+        (error: unknown) => {
+          openStreams.delete(abort);
+          const status = toServiceError(error);
+          if (status.code === grpc.status.INTERNAL) {
+            runWithContext({ requestId, tenantId: identity?.tenantId, userId: identity?.userId }, () =>
+              log.error({ err: error, method: `${serviceName}/${methodName}` }, 'unexpected error in stream handler'),
+            );
+          }
+          finish(status.code);
+          if (!call.cancelled) call.emit('error', status);
+        },
+      );
+    };
+  }
+
+  /**
    * The identity of the internal token. Tenant and user metadata no longer
    * name anyone; a caller that still sends them must agree with its token.
    */
@@ -184,11 +281,11 @@ export function createGrpcServer(options: {
         if (!fn) throw new Error(`no implementation for ${method.path}`);
         const permission = needs[name];
         if (permission === undefined) throw new Error(`${method.path} declares no permission`);
-        if (method.requestStream || method.responseStream) {
-          throw new Error(`${method.path}: only unary methods are wrapped here`);
-        }
+        if (method.requestStream) throw new Error(`${method.path}: client streams are not supported`);
         serviceName = method.path.split('/')[1] ?? name;
-        handlers[name] = wrap(serviceName, name, permission, fn.bind(implementation));
+        handlers[name] = method.responseStream
+          ? wrapStream(serviceName, name, permission, fn.bind(implementation) as never)
+          : wrap(serviceName, name, permission, fn.bind(implementation));
       }
       server.addService(definition, handlers);
       serviceNames.push(serviceName);
@@ -209,6 +306,8 @@ export function createGrpcServer(options: {
     },
     shutdown(timeoutMs) {
       this.setServing(false);
+      // Streams never finish by themselves: end them so that tryShutdown can complete.
+      for (const stream of openStreams) stream.abort();
       return new Promise((resolve) => {
         const timer = setTimeout(() => {
           log.warn({ timeoutMs }, 'gRPC calls still running at the shutdown bound; cutting them');

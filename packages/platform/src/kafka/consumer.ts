@@ -300,7 +300,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   async function handleMessage(
     payload: EachMessagePayload,
     chunkFailure?: ChunkFailure,
-  ): Promise<{ outcome: Outcome; eventType: string }> {
+  ): Promise<{ outcome: Outcome; eventType: string; occurredAt?: Date }> {
     const { message } = payload;
     let envelope: Envelope;
     try {
@@ -312,7 +312,16 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     const entry = handlers.get(envelope.type);
     if (!entry) return { outcome: 'ignored', eventType: envelope.type };
     const failedBefore = chunkFailure?.eventId === envelope.id ? chunkFailure.cause : undefined;
-    return { outcome: await handleEvent(payload, envelope, entry, failedBefore), eventType: envelope.type };
+    const outcome = await handleEvent(payload, envelope, entry, failedBefore);
+    return { outcome, eventType: envelope.type, occurredAt: envelope.occurredAt };
+  }
+
+  /** How long after its commit an event took effect here (the event freshness SLO). */
+  function fresh(topic: string, occurredAt: Date, now: number): void {
+    options.metrics.kafkaEventFreshness.observe(
+      { group: options.groupId, topic },
+      Math.max(0, (now - occurredAt.getTime()) / 1000),
+    );
   }
 
   /**
@@ -384,7 +393,15 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     const decoded: { envelope: Envelope; entry: Entry | undefined }[] = [];
     let clean = true;
     let failed: ChunkFailure | undefined;
+    let skipped = 0;
     for (const message of messages) {
+      // An event of a type this group does not handle (its CloudEvents type header
+      // says so) is passed over without decoding it.
+      const type = message.headers?.['ce-type']?.toString();
+      if (type !== undefined && !handlers.has(type)) {
+        skipped += 1;
+        continue;
+      }
       try {
         const envelope = canonicalIds(decodeEnvelope(message.value ?? Buffer.alloc(0)));
         decoded.push({ envelope, entry: handlers.get(envelope.type) });
@@ -393,7 +410,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         break;
       }
     }
-    if (clean && messages.length > 1) {
+    for (let i = 0; i < skipped; i += 1) {
+      options.metrics.kafkaHandleDuration.observe({ topic, event_type: 'unhandled', outcome: 'ignored' }, 0);
+    }
+    if (clean && (messages.length > 1 || decoded.length === 0)) {
       const byTenant = new Map<string, { envelope: Envelope; entry: Entry }[]>();
       for (const { envelope, entry } of decoded) {
         if (!entry) continue;
@@ -416,8 +436,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
             );
           }
         }
+        const now = Date.now();
         for (const { envelope, outcome } of done) {
           options.metrics.kafkaHandleDuration.observe({ topic, event_type: envelope.type, outcome }, seconds);
+          if (outcome === 'processed') fresh(topic, envelope.occurredAt, now);
         }
         return;
       } catch (error) {
@@ -430,8 +452,9 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     for (const message of messages) {
       const payload = { topic, partition, message, heartbeat, pause: () => () => undefined } as EachMessagePayload;
       const one = process.hrtime.bigint();
-      const { outcome, eventType } = await handleMessage(payload, failed);
+      const { outcome, eventType, occurredAt } = await handleMessage(payload, failed);
       options.metrics.kafkaHandleDuration.observe({ topic, event_type: eventType, outcome }, secondsSince(one));
+      if (outcome === 'processed' && occurredAt) fresh(topic, occurredAt, Date.now());
     }
   }
 

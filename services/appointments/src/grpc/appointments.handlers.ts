@@ -32,9 +32,15 @@ export const appointmentsPermissions = {
   BookAppointment: 'appointments.book',
   GetAppointment: 'appointments.read',
   CheckInAppointment: 'appointments.check_in',
+  GetDoctor: 'doctors.read',
+  GetPatient: 'patients.read',
+  RegisterPatient: 'patients.write',
 } satisfies MethodPermissions<AppointmentsServiceHandlers>;
 
-export function appointmentsHandlers(deps: SchedulingDeps): UnaryImplementation<AppointmentsServiceHandlers> {
+/** Booking and the appointment lifecycle; the directory's methods are in directory.handlers.ts. */
+export function appointmentsHandlers(
+  deps: SchedulingDeps,
+): Omit<UnaryImplementation<AppointmentsServiceHandlers>, 'GetDoctor' | 'GetPatient' | 'RegisterPatient'> {
   return {
     async BookAppointment(request, ctx) {
       const input = parseRequest(bookRequest, { ...request, startsAt: fromTimestamp(request.startsAt) });

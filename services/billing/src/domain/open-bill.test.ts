@@ -8,6 +8,7 @@ const booking: OpenBill = {
   tenantId: 't1',
   appointmentId: 'a1',
   patientId: 'p1',
+  departmentId: 'd1',
   consultationFeeMinor: 50_000,
   hospitalFeeMinor: 10_000,
   currency: 'INR',
@@ -22,33 +23,46 @@ function contextOf() {
 describe('billForBooking', () => {
   it('bills the consultation and hospital fees, one line each, totalled, nothing paid', () => {
     const bill = billForBooking(booking, contextOf());
+    const line = { quantity: 1, lineDiscountMinor: 0, billDiscountMinor: 0, taxRateBp: 0, taxMinor: 0 };
     expect(bill).toEqual({
       id: 'id-3',
       tenantId: 't1',
       appointmentId: 'a1',
       patientId: 'p1',
+      departmentId: 'd1',
       status: 'OPEN',
       currency: 'INR',
+      subtotalMinor: 60_000,
+      discountMinor: 0,
+      taxMinor: 0,
       totalMinor: 60_000,
       paidMinor: 0,
+      refundedMinor: 0,
+      refundReservedMinor: 0,
+      creditedMinor: 0,
+      dueMinor: 60_000,
       traceId: 'trace',
       createdAt: new Date('2030-01-07T05:00:00Z'),
       items: [
         {
+          ...line,
           id: 'id-1',
           kind: 'CONSULTATION_FEE',
           description: 'Consultation fee',
-          quantity: 1,
           unitPriceMinor: 50_000,
+          grossMinor: 50_000,
           amountMinor: 50_000,
+          position: 0,
         },
         {
+          ...line,
           id: 'id-2',
           kind: 'HOSPITAL_FEE',
           description: 'Hospital fee',
-          quantity: 1,
           unitPriceMinor: 10_000,
+          grossMinor: 10_000,
           amountMinor: 10_000,
+          position: 1,
         },
       ],
     });
@@ -96,14 +110,21 @@ describe('openBill', () => {
     const { store, bills, events } = fakeBillStore();
     const bill = await openBill({ store, ...contextOf() }, booking);
     expect(bill?.totalMinor).toBe(60_000);
-    expect(bills).toEqual([bill]);
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({
+    expect(bills()).toEqual([bill]);
+    expect(events()).toHaveLength(1);
+    expect(events()[0]).toMatchObject({
       def: EVENTS.billCreated,
       key: 't1:a1',
       tenantId: 't1',
       subject: `bill/${bill!.id}`,
-      data: { billId: bill!.id, appointmentId: 'a1', patientId: 'p1', currency: 'INR', totalMinor: 60_000 },
+      data: {
+        billId: bill!.id,
+        appointmentId: 'a1',
+        patientId: 'p1',
+        currency: 'INR',
+        totalMinor: 60_000,
+        departmentId: 'd1',
+      },
     });
   });
 
@@ -112,8 +133,8 @@ describe('openBill', () => {
     const first = await openBill({ store, ...contextOf() }, booking);
     const second = await openBill({ store, ...contextOf() }, { ...booking, consultationFeeMinor: 1 });
     expect(second).toBeUndefined();
-    expect(bills).toEqual([first]);
-    expect(events).toHaveLength(1);
+    expect(bills()).toEqual([first]);
+    expect(events()).toHaveLength(1);
   });
 
   it('saves nothing for a booking that cannot be billed', async () => {
@@ -121,7 +142,7 @@ describe('openBill', () => {
     await expect(openBill({ store, ...contextOf() }, { ...booking, currency: 'rupees' })).rejects.toBeInstanceOf(
       InvalidArgumentError,
     );
-    expect(bills).toEqual([]);
-    expect(events).toEqual([]);
+    expect(bills()).toEqual([]);
+    expect(events()).toEqual([]);
   });
 });

@@ -1,12 +1,14 @@
 /**
  * Opening a bill when an appointment is booked: the consultation and hospital
- * fees fixed at booking, one line each (a zero fee is still listed), the total
- * their sum, and bill.created announcing it, all in one transaction. A second
- * booking event of the same appointment bills nothing.
+ * fees fixed at booking, one line each (a zero fee is still listed), untaxed,
+ * the total their sum, and bill.created announcing it, all in one
+ * transaction. A second booking event of the same appointment bills nothing.
  */
 import { InvalidArgumentError } from '@hms/platform/domain';
 import type { BillStore } from './bill-store.js';
 import { billCreated } from './events.js';
+import { CURRENCY } from './money.js';
+import { priced } from './pricing.js';
 import type { Bill, BillItem, BillItemKind } from './types.js';
 
 /** What a booking says about money. */
@@ -14,6 +16,7 @@ export interface OpenBill {
   tenantId: string;
   appointmentId: string;
   patientId: string;
+  departmentId: string;
   consultationFeeMinor: number;
   hospitalFeeMinor: number;
   currency: string;
@@ -37,8 +40,6 @@ export async function openBill(
   );
 }
 
-const CURRENCY = /^[A-Z]{3}$/;
-
 /** The bill a booking asks for; InvalidArgumentError when no bill can be made of it (it would fail every time). */
 export function billForBooking(booking: OpenBill, clock: BillingClock): Bill {
   assertAmount('consultationFeeMinor', booking.consultationFeeMinor);
@@ -52,25 +53,32 @@ export function billForBooking(booking: OpenBill, clock: BillingClock): Bill {
     ]);
   }
   const items = [
-    line(clock.newId(), 'CONSULTATION_FEE', 'Consultation fee', booking.consultationFeeMinor),
-    line(clock.newId(), 'HOSPITAL_FEE', 'Hospital fee', booking.hospitalFeeMinor),
+    line(clock.newId(), 'CONSULTATION_FEE', 'Consultation fee', booking.consultationFeeMinor, 0),
+    line(clock.newId(), 'HOSPITAL_FEE', 'Hospital fee', booking.hospitalFeeMinor, 1),
   ];
-  const totalMinor = items.reduce((sum, item) => sum + item.amountMinor, 0);
   // Two safe integers can sum past 2^53, where a number stops being exact.
-  assertAmount('totalMinor', totalMinor);
-  return {
+  assertAmount('totalMinor', booking.consultationFeeMinor + booking.hospitalFeeMinor);
+  return priced({
     id: clock.newId(),
     tenantId: booking.tenantId,
     appointmentId: booking.appointmentId,
     patientId: booking.patientId,
+    departmentId: booking.departmentId,
     status: 'OPEN',
     currency: booking.currency,
-    totalMinor,
+    subtotalMinor: 0,
+    discountMinor: 0,
+    taxMinor: 0,
+    totalMinor: 0,
     paidMinor: 0,
+    refundedMinor: 0,
+    refundReservedMinor: 0,
+    creditedMinor: 0,
+    dueMinor: 0,
     traceId: booking.traceId,
     createdAt: clock.now(),
     items,
-  };
+  });
 }
 
 function assertAmount(field: string, value: number): void {
@@ -81,6 +89,19 @@ function assertAmount(field: string, value: number): void {
   }
 }
 
-function line(id: string, kind: BillItemKind, description: string, unitPriceMinor: number): BillItem {
-  return { id, kind, description, quantity: 1, unitPriceMinor, amountMinor: unitPriceMinor };
+function line(id: string, kind: BillItemKind, description: string, unitPriceMinor: number, position: number): BillItem {
+  return {
+    id,
+    kind,
+    description,
+    quantity: 1,
+    unitPriceMinor,
+    grossMinor: unitPriceMinor,
+    lineDiscountMinor: 0,
+    billDiscountMinor: 0,
+    taxRateBp: 0,
+    taxMinor: 0,
+    amountMinor: unitPriceMinor,
+    position,
+  };
 }

@@ -2,6 +2,7 @@ import { InvalidArgumentError, NotFoundError, type CallContext } from '@hms/plat
 import { describe, expect, it } from 'vitest';
 import type { BillFilter, BillStore } from '../domain/bill-store.js';
 import type { Bill } from '../domain/types.js';
+import { fakeBillStore } from '../testing/fake-bill-store.js';
 import { billingHandlers } from './billing.handlers.js';
 
 const tenantId = '0192f0a0-0000-7000-8000-000000000001';
@@ -23,10 +24,18 @@ function billOf(n: number): Bill {
     tenantId,
     appointmentId: `0192f0a0-0000-7000-9000-${suffix}`,
     patientId,
+    departmentId: '0192f0a0-0000-7000-8000-0000000000dd',
     status: 'OPEN',
     currency: 'INR',
+    subtotalMinor: 60_000,
+    discountMinor: 0,
+    taxMinor: 0,
     totalMinor: 60_000,
     paidMinor: 0,
+    refundedMinor: 0,
+    refundReservedMinor: 0,
+    creditedMinor: 0,
+    dueMinor: 60_000,
     traceId: 'trace',
     createdAt: new Date('2030-01-07T05:00:00.123Z'),
     items: [
@@ -36,7 +45,13 @@ function billOf(n: number): Bill {
         description: 'Consultation fee',
         quantity: 1,
         unitPriceMinor: 50_000,
+        grossMinor: 50_000,
+        lineDiscountMinor: 0,
+        billDiscountMinor: 0,
+        taxRateBp: 0,
+        taxMinor: 0,
         amountMinor: 50_000,
+        position: 0,
       },
       {
         id: `0192f0a0-0000-7000-b000-${suffix}`,
@@ -44,7 +59,13 @@ function billOf(n: number): Bill {
         description: 'Hospital fee',
         quantity: 1,
         unitPriceMinor: 10_000,
+        grossMinor: 10_000,
+        lineDiscountMinor: 0,
+        billDiscountMinor: 0,
+        taxRateBp: 0,
+        taxMinor: 0,
         amountMinor: 10_000,
+        position: 1,
       },
     ],
   };
@@ -54,6 +75,7 @@ function billOf(n: number): Bill {
 function recordingReader(all: Bill[] = []) {
   const calls: unknown[][] = [];
   const reader: BillStore = {
+    ...fakeBillStore().store,
     async change() {
       throw new Error('reads only');
     },
@@ -66,7 +88,7 @@ function recordingReader(all: Bill[] = []) {
       return all.filter((b) => afterId === undefined || b.id < afterId).slice(0, limit);
     },
   };
-  return { reader, calls };
+  return { reader: { store: reader, newId: () => 'id', now: () => new Date() }, calls };
 }
 
 async function invalidFields(call: (handlers: ReturnType<typeof billingHandlers>) => Promise<unknown>) {
@@ -81,14 +103,24 @@ async function invalidFields(call: (handlers: ReturnType<typeof billingHandlers>
   throw new Error('expected INVALID_ARGUMENT');
 }
 
-const list = { appointmentId: '', patientId: '', pageSize: 0, cursor: '' };
+const list = {
+  appointmentId: '',
+  patientId: '',
+  pageSize: 0,
+  cursor: '',
+  status: 'BILL_STATUS_UNSPECIFIED' as const,
+};
 
 describe('GetBill', () => {
   it('answers the bill of the call tenant as a proto message', async () => {
     const { reader, calls } = recordingReader([billOf(1)]);
     const { bill } = await billingHandlers(reader).GetBill({ id: billOf(1).id }, ctx);
     expect(calls).toEqual([['find', tenantId, billOf(1).id]]);
-    expect(bill).toEqual({
+    expect(bill).toMatchObject({
+      departmentId: billOf(1).departmentId,
+      dueMinor: 60_000,
+      invoiceNumber: '',
+      discount: null,
       id: billOf(1).id,
       appointmentId: billOf(1).appointmentId,
       patientId,
@@ -136,7 +168,7 @@ describe('ListBills', () => {
     const appointmentId = billOf(1).appointmentId;
     const page = await billingHandlers(reader).ListBills({ ...list, appointmentId, patientId }, ctx);
     expect(page).toEqual({ bills: [], nextCursor: '' });
-    expect(calls).toEqual([['list', tenantId, { appointmentId, patientId }, 51, undefined]]);
+    expect(calls).toEqual([['list', tenantId, { appointmentId, patientId, status: undefined }, 51, undefined]]);
   });
 
   it('pages with a cursor that continues after the last bill shown, and none after the last page', async () => {

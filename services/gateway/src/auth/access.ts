@@ -117,6 +117,8 @@ export function createAccess(options: {
       if (!set) {
         const custom = (await roles.get(`${tenant.id}:${tenant.permissionsVersion}`)) ?? [];
         set = permissionsOf(held, new Map(custom.map((r) => [r.name, r])));
+        // The platform's own permissions count only in the platform tenant, whatever a token names.
+        if (!tenant.isPlatform) set = new Set([...set].filter((p) => !p.startsWith('platform.')));
         granted.set(key, set);
       }
       return set;

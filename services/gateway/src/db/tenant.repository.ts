@@ -132,3 +132,4 @@ export function createTenantRepository(db: Database): TenantRepository {
       }),
   };
 }
+export type { Tenant } from '../domain/types.js';

@@ -7,21 +7,33 @@
  */
 import express, { type RequestHandler } from 'express';
 import type { Logger, Metrics } from '@hms/platform';
+import type { DisplayTokenRepository } from '../db/display-token.repository.js';
+import type { QueueHub } from '../live/queue-hub.js';
 import { API_PREFIX } from './api-prefix.js';
 import { ACCESS_LOG, type AccessLog } from './access-log.js';
 import { authenticate, type AuthenticateOptions } from './auth.js';
 import type { Backends } from './backends.js';
+import { authenticateStaffOrDisplay, createDisplayAuth } from './display-auth.js';
+import { createDoctorDirectory } from './doctors.js';
 import type { LoginGuard } from './login-guard.js';
+import type { StreamCapsOf } from './plan-limits.js';
 import { observe } from './observability.js';
 import { RATE_LIMITS } from './permissions.js';
+import type { PrometheusReader } from './prometheus.js';
+import type { TenantMetrics } from './tenant-metrics.js';
 import { HttpProblem, problemHandler } from './problem.js';
 import type { RateLimits } from './rate-limit.js';
 import { refuseNulCharacters } from './text-input.js';
+import { adminMetricsRoutes } from './routes/admin-metrics.js';
 import { adminRoutes, type AdminRouteDeps } from './routes/admin.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { billRoutes } from './routes/bills.js';
+import { displayPageRoutes } from './routes/display-page.js';
+import { displayTokenRoutes } from './routes/display-tokens.js';
+import { queueDeskRoutes } from './routes/queue-desk.js';
+import { queueStreamRoutes } from './routes/queue-stream.js';
 import { queueRoutes } from './routes/queues.js';
 import type { SessionDeps } from '../domain/login.js';
 
@@ -39,6 +51,15 @@ export interface AppDeps {
   trustProxy: string;
   /** Deadline of a trail verification, which reads far more than other calls. */
   auditVerifyDeadlineMs: number;
+  /** Per-tenant request figures (bounded labels); none in tests that do not look at them. */
+  tenantMetrics?: TenantMetrics;
+  /** What the platform operators' /admin/metrics reads (platform.metrics.read). */
+  prometheus?: PrometheusReader;
+  hub: QueueHub;
+  displayTokens: DisplayTokenRepository;
+  displayTokenCacheTtlMs: number;
+  streamCapsOf: StreamCapsOf;
+  maxStreamsPerProcess: number;
 }
 
 /** A body that is there must be JSON; no body at all is fine (e.g. check-in). */
@@ -53,17 +74,22 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // API responses are not cached by validators: hashing every body for an ETag is CPU for nothing.
+  app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   app.set('json spaces', 0);
   // What routes reach through their request: endpoint-class budgets (requires) and the access log (noteRead).
   app.locals[RATE_LIMITS] = deps.limits;
   app.locals[ACCESS_LOG] = deps.accessLog;
-  app.use(observe(deps.metrics));
+  app.use(observe(deps.metrics, deps.tenantMetrics));
 
   // Who is asking, and whether they may, before any work on what they sent. Each
   // route runs these itself (so a 401 or 429 is measured under its route
   // template), and each method names its permission (`requires`).
   const authenticated = authenticate({ ...deps.authentication, limits: deps.limits });
+  const tenantOf = (id: string) => deps.authentication.access.tenant(id);
+  const displayAuth = createDisplayAuth(deps.displayTokens, deps.displayTokenCacheTtlMs);
+  const doctors = createDoctorDirectory(deps.backends);
   const body = [
     requireJsonBody,
     express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }),
@@ -86,10 +112,32 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use(appointmentRoutes(deps.backends, guards));
+  // The stream before /queues/:doctorId; it alone also takes a display token.
+  app.use(
+    queueStreamRoutes(
+      {
+        hub: deps.hub,
+        doctors,
+        capsOf: deps.streamCapsOf,
+        maxStreamsPerProcess: deps.maxStreamsPerProcess,
+        displayTokens: deps.displayTokens,
+        metrics: deps.metrics,
+      },
+      [
+        authenticateStaffOrDisplay({ staff: authenticated, display: displayAuth, tenantOf }),
+        deps.limits.budgets,
+        refuseNulCharacters,
+      ],
+    ),
+  );
   app.use(queueRoutes(deps.backends, guards));
+  app.use(queueDeskRoutes(deps.backends, doctors, guards));
+  app.use(displayTokenRoutes({ tokens: deps.displayTokens, auth: displayAuth, doctors, hub: deps.hub }, guards));
+  app.use(displayPageRoutes());
   app.use(billRoutes(deps.backends, guards));
   app.use(auditRoutes(deps.backends, guards, { verifyDeadlineMs: deps.auditVerifyDeadlineMs }));
   app.use(adminRoutes(deps.admin, guards));
+  if (deps.prometheus) app.use(adminMetricsRoutes(deps.prometheus, guards));
 
   // An unknown path under the API still needs a token and spends the budget, so
   // probing for routes is neither anonymous nor free.

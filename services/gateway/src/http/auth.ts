@@ -23,7 +23,7 @@ import type { RequestHandler, Response } from 'express';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { currentContext, runWithContext } from '@hms/platform';
+import { currentContext, runWithContext, type Counter } from '@hms/platform';
 import type { Permission } from '@hms/proto';
 import { enforcedQuotas } from '../domain/plans.js';
 import type { Caller, Tenant } from '../domain/types.js';
@@ -129,6 +129,8 @@ export interface AuthenticateOptions {
   failuresPerIpPerMinute: number;
   /** Records that an API key was used (written in batches). */
   apiKeyUsed(tenantId: string, id: string): void;
+  /** hms_cache_lookups_total: hits and misses of the verified-credential cache. */
+  cacheLookups?: Counter<'cache' | 'result'>;
 }
 
 export function authenticate(options: AuthenticateOptions): RequestHandler {
@@ -174,7 +176,9 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
 
   async function credentialOf(token: string, ip: string): Promise<Verified> {
     const hit = verified.get(token);
-    if (hit && expiryOf(hit) > Date.now()) return hit;
+    const fresh = hit !== undefined && expiryOf(hit) > Date.now();
+    options.cacheLookups?.inc({ cache: 'token-claims', result: fresh ? 'hit' : 'miss' });
+    if (fresh) return hit;
     const until = blocked.get(ip);
     if (until !== undefined && until > Date.now()) throw tooManyFailures(Math.ceil((until - Date.now()) / 1000));
     try {
@@ -255,6 +259,7 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
     const identity = await identify(await credentialOf(match[1]!, ip), ip);
     // For the middlewares after this one (budgets, permissions) and the routes.
     res.locals.identity = identity;
+    res.locals.tenant = identity.tenant;
     const ctx = currentContext();
     runWithContext(
       {

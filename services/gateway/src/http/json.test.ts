@@ -1,3 +1,4 @@
+import { entryJson } from '../live/queue-json.js';
 import { toTimestamp, type Appointment, type Bill } from '@hms/proto';
 import { describe, expect, it } from 'vitest';
 import { appointmentJson, auditRecordJson, billJson, queueJson } from './json.js';
@@ -59,26 +60,45 @@ describe('proto to REST JSON', () => {
     expect(json.status).toBe('partially_paid');
     expect(json.items[0]).toMatchObject({ kind: 'consultation_fee', amountMinor: 50_000 });
 
+    const waiting = {
+      id: 'q1',
+      appointmentId: 'a1',
+      patientId: 'p1',
+      tokenNumber: 3,
+      position: 1,
+      priority: 1,
+      status: 'QUEUE_ENTRY_STATUS_WAITING',
+      joinedAt: at('2030-01-07T04:50:00Z'),
+      traceId: 't',
+      priorityClass: 'QUEUE_PRIORITY_SENIOR',
+      room: '',
+      skipCount: 0,
+      recallCount: 0,
+      calledAt: null,
+      completedAt: null,
+      estimatedCallAt: at('2030-01-07T05:10:00Z'),
+      walkIn: false,
+      transferredFromEntryId: '',
+      transferredToDoctorId: '',
+      doctorId: 'd1',
+      serviceDate: '2030-01-07',
+    } as const;
     const queue = queueJson({
       doctorId: 'd1',
       serviceDate: '2030-01-07',
-      entries: [
-        {
-          id: 'q1',
-          appointmentId: 'a1',
-          patientId: 'p1',
-          tokenNumber: 3,
-          position: 1,
-          priority: 0,
-          status: 'QUEUE_ENTRY_STATUS_WAITING',
-          joinedAt: at('2030-01-07T04:50:00Z'),
-          traceId: 't',
-        },
-      ],
+      timeZone: 'Asia/Kolkata',
+      seq: 4,
+      consultationSeconds: 600,
+      pause: { paused: false, pausedAt: null, resumeExpectedAt: null, reason: '' },
+      entries: [waiting],
     });
     expect(queue).toEqual({
       doctorId: 'd1',
       serviceDate: '2030-01-07',
+      timeZone: 'Asia/Kolkata',
+      seq: 4,
+      consultationSeconds: 600,
+      pause: { paused: false, pausedAt: null, resumeExpectedAt: null, reason: '' },
       entries: [
         {
           id: 'q1',
@@ -86,13 +106,38 @@ describe('proto to REST JSON', () => {
           patientId: 'p1',
           tokenNumber: 3,
           position: 1,
-          priority: 0,
+          priority: 'senior',
           status: 'waiting',
+          room: '',
+          calledAt: null,
+          completedAt: null,
+          estimatedCallAt: '2030-01-07T05:10:00.000Z',
+          recallCount: 0,
+          skipCount: 0,
+          walkIn: false,
           joinedAt: '2030-01-07T04:50:00.000Z',
+          transferredFromEntryId: null,
+          transferredToDoctorId: null,
           traceId: 't',
         },
       ],
     });
+    // A display sees tokens, rooms and estimates, never who is waiting.
+    expect(Object.keys(entryJson(waiting, 'display')).sort()).toEqual(
+      [
+        'calledAt',
+        'estimatedCallAt',
+        'id',
+        'position',
+        'priority',
+        'recallCount',
+        'room',
+        'skipCount',
+        'status',
+        'tokenNumber',
+        'walkIn',
+      ].sort(),
+    );
 
     const record = auditRecordJson({ dataJson: '{"a":1}', patientId: '', occurredAt: at('2030-01-07T04:50:00Z') });
     expect(record).toMatchObject({ data: { a: 1 }, patientId: null, occurredAt: '2030-01-07T04:50:00.000Z' });

@@ -5,15 +5,25 @@
  * after the route template), the request context every log line and gRPC
  * call carries, the RED histogram labelled with the route template, and the
  * gauge of requests in flight (what the HPA scales the gateway on: it rises
- * before CPU does when a backend slows down).
+ * before CPU does when a backend slows down), and the per-tenant figures
+ * (tenant-metrics.ts): the gateway is the only process that labels by tenant.
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { currentTraceId, Gauge, runWithContext, secondsSince, type Metrics } from '@hms/platform';
+import {
+  annotateActiveSpan,
+  currentTraceId,
+  Gauge,
+  observeWithTrace,
+  runWithContext,
+  secondsSince,
+  type Metrics,
+} from '@hms/platform';
+import type { TenantMetrics } from './tenant-metrics.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export function observe(metrics: Metrics): RequestHandler {
+export function observe(metrics: Metrics, tenants?: TenantMetrics): RequestHandler {
   const name = 'hms_http_server_in_flight_requests';
   // One gauge per registry, even when an app is built twice on the same metrics.
   const inFlight =
@@ -32,6 +42,8 @@ export function observe(metrics: Metrics): RequestHandler {
 
     const traceId = currentTraceId();
     if (traceId) res.setHeader('x-trace-id', traceId);
+    // nginx's request id (or ours) on the request's span: Jaeger finds the trace by it.
+    annotateActiveSpan({ 'hms.request_id': requestId });
 
     let done = false;
     const finish = () => {
@@ -40,10 +52,16 @@ export function observe(metrics: Metrics): RequestHandler {
       inFlight.dec();
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       const status = res.writableFinished ? res.statusCode : 499;
-      metrics.httpServerDuration.observe(
+      const seconds = secondsSince(started);
+      observeWithTrace(
+        metrics.httpServerDuration,
         { method: req.method, route, status_code: String(status) },
-        secondsSince(started),
+        seconds,
+        traceId,
       );
+      // The tenant the authentication step found (none for requests refused before it).
+      const tenantId = (res.locals.tenant as { id?: string } | undefined)?.id;
+      if (tenants && tenantId) tenants.observe(tenantId, status, seconds);
     };
     res.on('finish', finish);
     res.on('close', finish);

@@ -4,6 +4,7 @@
  *   .get(requires('appointments.read'), async (req, res) => { ... })
  *   .post(requires('appointments.book', { limit: 'booking' }), async (req, res) => { ... })
  *   .post(publicRoute('signing in needs no token'), async (req, res) => { ... })
+ *   .get(requires('queues.read', { displays: true }), ...)   a waiting-room display may call it too
  *
  * `requires` refuses a caller without the permission (403 naming it) and spends
  * the endpoint class's budget when one is given; the backends check the same
@@ -26,9 +27,14 @@ export const RATE_LIMITS = 'rateLimits';
 
 export function requires(
   permission: Permission,
-  options: { limit?: Exclude<EndpointClass, 'login'> } = {},
+  options: {
+    limit?: Exclude<EndpointClass, 'login'>;
+    /** Waiting-room display tokens may call it too (their scope, checked by the route: their doctors). */
+    displays?: boolean;
+  } = {},
 ): RequestHandler {
   const handler: Declared = async (req, res, next) => {
+    if (options.displays && res.locals.display && !res.locals.identity) return next();
     const identity = identityOf(res);
     if (!identity.permissions.has(permission)) {
       throw new HttpProblem(403, 'forbidden', `this needs the permission ${permission}`);

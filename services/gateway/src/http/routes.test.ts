@@ -45,7 +45,7 @@ function inertApp() {
   const deps: AppDeps = {
     logger: createLogger({ service: 'routes-test', level: 'silent' }),
     metrics: createMetrics('routes-test', { defaultMetrics: false }),
-    backends: inert,
+    backends: new Proxy({}, { get: () => ({ call: {} }) }) as never,
     authentication: {
       access: inert,
       tokens: { ttlSeconds: 900 } as never,
@@ -60,6 +60,12 @@ function inertApp() {
     accessLog: inert,
     trustProxy: 'loopback',
     auditVerifyDeadlineMs: 20_000,
+    prometheus: inert,
+    hub: { onHeartbeat: () => undefined } as never,
+    displayTokens: inert,
+    displayTokenCacheTtlMs: 5_000,
+    streamCapsOf: () => ({ perQueue: 1, perToken: 1 }),
+    maxStreamsPerProcess: 1,
   };
   return createApp(deps);
 }
@@ -78,6 +84,12 @@ describe('routes', () => {
       'GET /api/v1/audit/verify',
       'PATCH /api/v1/admin/users/:id',
       'PATCH /api/v1/admin/tenants/:id',
+      'POST /api/v1/bills/:id/payments',
+      'POST /api/v1/refunds/:id/approve',
+      'POST /api/v1/queues/:doctorId/call-next',
+      'GET /api/v1/queues/:doctorId/stream',
+      'POST /api/v1/display-tokens',
+      'GET /api/v1/admin/metrics/summary',
     ]) {
       expect(listed).toContain(known);
     }
@@ -91,7 +103,7 @@ describe('routes', () => {
     }
   });
 
-  it('leave only signing in, out and the public keys open to anyone', () => {
+  it('leave only signing in, out, the public keys and the waiting-room page open to anyone', () => {
     expect(
       routes
         .filter((r) => r.needs === 'public')
@@ -99,17 +111,25 @@ describe('routes', () => {
         .sort(),
     ).toEqual([
       'GET /.well-known/jwks.json',
+      'GET /display/display.css',
+      'GET /display/display.js',
+      'GET /display/queues',
       'POST /api/v1/auth/login',
       'POST /api/v1/auth/logout',
       'POST /api/v1/auth/refresh',
     ]);
   });
 
-  it('give tenant administration to the tenant and tenants to the platform', () => {
+  it("give tenant administration to the tenant, and tenants and the platform's metrics to the platform", () => {
+    const platformWide = (path: string) =>
+      path.startsWith('/api/v1/admin/tenants') || path.startsWith('/api/v1/admin/metrics');
     for (const r of routes.filter((x) => x.path.startsWith('/api/v1/admin/tenants'))) {
       expect(r.needs).toBe('platform.tenants.manage');
     }
-    for (const r of routes.filter((x) => !x.path.startsWith('/api/v1/admin/tenants'))) {
+    for (const r of routes.filter((x) => x.path.startsWith('/api/v1/admin/metrics'))) {
+      expect(r.needs).toBe('platform.metrics.read');
+    }
+    for (const r of routes.filter((x) => !platformWide(x.path))) {
       expect(r.needs?.startsWith('platform.'), `${r.method} ${r.path}`).toBe(false);
     }
   });

@@ -1,81 +1,71 @@
 import { describe, expect, it } from 'vitest';
-import { getQueue } from './get-queue.js';
-import type { QueueStore } from './queue-store.js';
-import type { QueueEntry } from './types.js';
+import { fakeQueueStore } from '../testing/fake-queue-store.js';
+import { changesAfter, getQueue } from './get-queue.js';
+import { joinQueue } from './join-queue.js';
 
-const tenantId = 't1';
-const doctorId = 'd1';
-
-function entryOf(tokenNumber: number, serviceDate: string, status: QueueEntry['status'] = 'WAITING'): QueueEntry {
-  return {
-    id: `e${tokenNumber}`,
-    tenantId,
-    doctorId,
-    serviceDate,
-    appointmentId: `a${tokenNumber}`,
-    patientId: `p${tokenNumber}`,
-    tokenNumber,
-    priority: 0,
-    status,
-    joinedAt: new Date('2030-01-07T04:00:00Z'),
-    traceId: '',
-  };
-}
-
-/** A store over fixed data that remembers which days were asked for. */
-function storeWith(timeZone: string | undefined, entries: QueueEntry[]) {
-  const asked: string[] = [];
-  const store: QueueStore = {
-    async change() {
-      throw new Error('reads only');
-    },
-    async latestTimeZone(t, d) {
-      return t === tenantId && d === doctorId ? timeZone : undefined;
-    },
-    async listEntries(t, d, serviceDate) {
-      asked.push(serviceDate);
-      return entries.filter((e) => e.tenantId === t && e.doctorId === d && e.serviceDate === serviceDate);
-    },
-  };
-  return { store, asked };
-}
-
+const tenantId = '0192f0a0-0000-7000-8000-000000000001';
+const doctorId = '0192f0a0-0000-7000-8000-00000000000d';
 // 2030-01-07 20:00 UTC is already 2030-01-08 in Kolkata.
 const now = () => new Date('2030-01-07T20:00:00Z');
 
-describe('getQueue', () => {
-  it('returns the asked day in calling order with positions', async () => {
-    const { store } = storeWith('Asia/Kolkata', [
-      entryOf(2, '2030-01-07'),
-      entryOf(1, '2030-01-07', 'IN_CONSULTATION'),
-      entryOf(3, '2030-01-07'),
-    ]);
-    const queue = await getQueue({ store, now }, { tenantId, doctorId, serviceDate: '2030-01-07' });
-    expect(queue.serviceDate).toBe('2030-01-07');
-    expect(queue.entries.map((e) => [e.tokenNumber, e.position])).toEqual([
-      [1, 0],
-      [2, 1],
-      [3, 2],
-    ]);
-  });
+async function clinicWith(days: string[], timeZone = 'Asia/Kolkata') {
+  const fake = fakeQueueStore();
+  let n = 0;
+  for (const serviceDate of days) {
+    n += 1;
+    await joinQueue(
+      { store: fake.store, now, newId: () => `e${n}` },
+      {
+        tenantId,
+        doctorId,
+        serviceDate,
+        timeZone,
+        appointmentId: `a${n}`,
+        patientId: `p${n}`,
+        joinedAt: new Date(Date.UTC(2030, 0, 7, 4, n)),
+        traceId: '',
+      },
+    );
+  }
+  return fake;
+}
 
+describe('getQueue', () => {
   it("takes today in the doctor's latest known time zone when no day is given", async () => {
-    const { store, asked } = storeWith('Asia/Kolkata', [entryOf(1, '2030-01-08')]);
+    const { store } = await clinicWith(['2030-01-07', '2030-01-08']);
     const queue = await getQueue({ store, now }, { tenantId, doctorId, serviceDate: undefined });
-    expect(asked).toEqual(['2030-01-08']);
     expect(queue.serviceDate).toBe('2030-01-08');
-    expect(queue.entries.map((e) => e.id)).toEqual(['e1']);
+    expect(queue.entries.map((e) => e.id)).toEqual(['e2']);
+    expect(queue).toMatchObject({ seq: 1, timeZone: 'Asia/Kolkata', pause: { paused: false } });
   });
 
   it('takes today in UTC for a doctor the queue has not seen, and answers an empty queue', async () => {
-    const { store } = storeWith(undefined, []);
+    const { store } = await clinicWith([]);
     const queue = await getQueue({ store, now }, { tenantId, doctorId: 'someone-else', serviceDate: undefined });
-    expect(queue).toEqual({ doctorId: 'someone-else', serviceDate: '2030-01-07', entries: [] });
+    expect(queue).toMatchObject({ doctorId: 'someone-else', serviceDate: '2030-01-07', entries: [], seq: 0 });
   });
 
   it('falls back to UTC when the stored time zone is not one', async () => {
-    const { store } = storeWith('Mars/Olympus_Mons', []);
+    const { store } = await clinicWith(['2030-01-08'], 'Mars/Olympus_Mons');
     const queue = await getQueue({ store, now }, { tenantId, doctorId, serviceDate: undefined });
     expect(queue.serviceDate).toBe('2030-01-07');
+  });
+});
+
+describe('changesAfter', () => {
+  it('answers the changes after a seq when the log has them all, and says so when it does not', async () => {
+    const { store, changes } = await clinicWith(['2030-01-07', '2030-01-07', '2030-01-07']);
+    const day = { tenantId, doctorId, serviceDate: '2030-01-07' };
+    const after1 = await changesAfter({ store }, { ...day, afterSeq: 1 });
+    expect(after1).toMatchObject({ complete: true, lastSeq: 3 });
+    expect(after1.changes.map((c) => c.seq)).toEqual([2, 3]);
+    expect(await changesAfter({ store }, { ...day, afterSeq: 3 })).toEqual({ changes: [], complete: true, lastSeq: 3 });
+    // The log lost change 2 (pruned): asking from 1 is incomplete, so the caller takes a snapshot.
+    changes.splice(1, 1);
+    expect(await changesAfter({ store }, { ...day, afterSeq: 1 })).toEqual({
+      changes: [],
+      complete: false,
+      lastSeq: 3,
+    });
   });
 });

@@ -9,18 +9,27 @@ import {
   isValidTimeZone,
   PoisonEventError,
   traceIdOf,
+  type EventConsumer,
   type ServiceRuntime,
 } from '@hms/platform';
 import { EVENTS, fromTimestamp, type DecodedEvent } from '@hms/proto';
-import { createQueueStore } from '../db/queue.repository.js';
+import { createQueueStore, type QueueStoreOptions } from '../db/queue.repository.js';
 import { joinQueue } from '../domain/join-queue.js';
 import type { QueueJoin } from '../domain/types.js';
 
 export const QUEUE_CONSUMER_GROUP = 'hms.queue';
 
-export function consumeAppointmentCheckedIn(runtime: ServiceRuntime, newId: () => string): void {
-  runtime.consumer(QUEUE_CONSUMER_GROUP).on(EVENTS.appointmentCheckedIn, async (event, tx) => {
-    await joinQueue({ store: createQueueStore(runtime.database.within(tx)), newId }, queueJoinOf(event));
+export function consumeAppointmentCheckedIn(
+  runtime: ServiceRuntime,
+  consumer: EventConsumer,
+  newId: () => string,
+  storeOptions: QueueStoreOptions,
+): void {
+  consumer.on(EVENTS.appointmentCheckedIn, async (event, tx) => {
+    await joinQueue(
+      { store: createQueueStore(runtime.database.within(tx), storeOptions), newId, now: () => new Date() },
+      queueJoinOf(event),
+    );
   });
 }
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type CallContext } from '@hms/platform';
 import { describe, expect, it } from 'vitest';
-import type { QueueStore } from '../domain/queue-store.js';
-import type { QueueEntry } from '../domain/types.js';
+import { joinQueue } from '../domain/join-queue.js';
+import { fakeQueueStore } from '../testing/fake-queue-store.js';
 import { queueHandlers } from './queue.handlers.js';
 
 const tenantId = '0192f0a0-0000-7000-8000-000000000001';
@@ -15,98 +15,86 @@ const ctx: CallContext = {
   requestId: 'r1',
   deadline: undefined,
 };
-const now = () => new Date('2030-01-07T20:00:00Z');
+const now = () => new Date('2030-01-07T05:00:00Z');
 
-function entryOf(tokenNumber: number, status: QueueEntry['status'], priority = 0): QueueEntry {
-  return {
-    id: `e${tokenNumber}`,
-    tenantId,
-    doctorId,
-    serviceDate: '2030-01-07',
-    appointmentId: `a${tokenNumber}`,
-    patientId: `p${tokenNumber}`,
-    tokenNumber,
-    priority,
-    status,
-    joinedAt: new Date('2030-01-07T04:00:00.123Z'),
-    traceId: 'trace',
-  };
+async function handlersWithQueue(tokens: number) {
+  const fake = fakeQueueStore();
+  let n = 0;
+  const newId = () => `0192f0a0-0000-7000-b000-${String((n += 1)).padStart(12, '0')}`;
+  for (let i = 1; i <= tokens; i += 1) {
+    await joinQueue(
+      { store: fake.store, newId, now },
+      {
+        tenantId,
+        doctorId,
+        serviceDate: '2030-01-07',
+        timeZone: 'Asia/Kolkata',
+        appointmentId: `0192f0a0-0000-7000-9000-00000000000${i}`,
+        patientId: `0192f0a0-0000-7000-a000-00000000000${i}`,
+        joinedAt: new Date(Date.UTC(2030, 0, 7, 4, i, 0, 123)),
+        traceId: 'trace',
+      },
+    );
+  }
+  return { handlers: queueHandlers({ store: fake.store, now, newId }), fake };
 }
 
-/** A store that answers fixed entries and remembers what it was asked. */
-function recordingStore(entries: QueueEntry[] = []) {
-  const calls: unknown[][] = [];
-  const store: QueueStore = {
-    async change() {
-      throw new Error('reads only');
-    },
-    async latestTimeZone(...args) {
-      calls.push(['latestTimeZone', ...args]);
-      return 'Asia/Kolkata';
-    },
-    async listEntries(...args) {
-      calls.push(['listEntries', ...args]);
-      return entries;
-    },
-  };
-  return { store, calls };
-}
-
-async function invalidFields(request: { doctorId: string; serviceDate: string }): Promise<string[]> {
-  const { store, calls } = recordingStore();
+async function invalidFields(call: () => Promise<unknown>): Promise<string[]> {
   try {
-    await queueHandlers({ store, now }).GetQueue(request, ctx);
+    await call();
   } catch (error) {
     expect(error).toBeInstanceOf(InvalidArgumentError);
-    expect(calls).toEqual([]);
     return (error as InvalidArgumentError).violations.map((v) => v.field);
   }
   throw new Error('expected INVALID_ARGUMENT');
 }
 
 describe('GetQueue', () => {
-  it('answers the entries in calling order as proto messages, for the tenant of the call', async () => {
-    const { store, calls } = recordingStore([entryOf(1, 'DONE'), entryOf(2, 'WAITING'), entryOf(3, 'WAITING', 2)]);
-    const response = await queueHandlers({ store, now }).GetQueue(
-      { doctorId: doctorId.toUpperCase(), serviceDate: '2030-01-07' },
-      ctx,
-    );
-    expect(calls).toEqual([['listEntries', tenantId, doctorId, '2030-01-07']]);
-    expect(response.doctorId).toBe(doctorId);
-    expect(response.serviceDate).toBe('2030-01-07');
-    expect(response.entries?.map((e) => [e.tokenNumber, e.position, e.status])).toEqual([
-      [3, 1, 'QUEUE_ENTRY_STATUS_WAITING'],
-      [2, 2, 'QUEUE_ENTRY_STATUS_WAITING'],
-      [1, 0, 'QUEUE_ENTRY_STATUS_DONE'],
-    ]);
-    expect(response.entries?.[0]).toEqual({
-      id: 'e3',
-      appointmentId: 'a3',
-      patientId: 'p3',
-      tokenNumber: 3,
+  it('answers the entries in calling order as proto messages, with the seq and pause of the day', async () => {
+    const { handlers } = await handlersWithQueue(2);
+    const response = await handlers.GetQueue({ doctorId: doctorId.toUpperCase(), serviceDate: '2030-01-07' }, ctx);
+    expect(response).toMatchObject({ doctorId, serviceDate: '2030-01-07', seq: 2, timeZone: 'Asia/Kolkata' });
+    expect(response.pause).toMatchObject({ paused: false });
+    expect(response.entries?.[0]).toMatchObject({
+      tokenNumber: 1,
       position: 1,
-      priority: 2,
+      priority: 0,
+      priorityClass: 'QUEUE_PRIORITY_NORMAL',
       status: 'QUEUE_ENTRY_STATUS_WAITING',
-      joinedAt: { seconds: Date.parse('2030-01-07T04:00:00Z') / 1000, nanos: 123_000_000 },
+      joinedAt: { seconds: Date.parse('2030-01-07T04:01:00Z') / 1000, nanos: 123_000_000 },
+      estimatedCallAt: { seconds: now().getTime() / 1000, nanos: 0 },
+      walkIn: false,
       traceId: 'trace',
     });
   });
 
-  it("uses today in the doctor's time zone for an empty service_date", async () => {
-    const { store, calls } = recordingStore();
-    const response = await queueHandlers({ store, now }).GetQueue({ doctorId, serviceDate: '' }, ctx);
-    expect(response.serviceDate).toBe('2030-01-08');
-    expect(calls).toEqual([
-      ['latestTimeZone', tenantId, doctorId],
-      ['listEntries', tenantId, doctorId, '2030-01-08'],
+  it('refuses a doctor id that is not a UUID and a date that is not a day, naming the fields', async () => {
+    const { handlers } = await handlersWithQueue(0);
+    const get = (doctorId: string, serviceDate: string) => () => handlers.GetQueue({ doctorId, serviceDate }, ctx);
+    expect(await invalidFields(get('nope', ''))).toEqual(['doctorId']);
+    expect(await invalidFields(get(doctorId, '2030-02-30'))).toEqual(['serviceDate']);
+    expect(await invalidFields(get('x', 'today'))).toEqual(['doctorId', 'serviceDate']);
+  });
+});
+
+describe('operations', () => {
+  it('calls the next patient to a room, and refuses a call without a room', async () => {
+    const { handlers } = await handlersWithQueue(2);
+    const { entry } = await handlers.CallNext({ doctorId, serviceDate: '2030-01-07', room: 'Room 4' }, ctx);
+    expect(entry).toMatchObject({ tokenNumber: 1, status: 'QUEUE_ENTRY_STATUS_CALLED', room: 'Room 4' });
+    expect(await invalidFields(() => handlers.CallNext({ doctorId, serviceDate: '', room: ' ' }, ctx))).toEqual([
+      'room',
     ]);
   });
 
-  it('refuses a doctor id that is not a UUID and a date that is not a day, naming the fields', async () => {
-    expect(await invalidFields({ doctorId: 'nope', serviceDate: '' })).toEqual(['doctorId']);
-    expect(await invalidFields({ doctorId: '', serviceDate: '' })).toEqual(['doctorId']);
-    expect(await invalidFields({ doctorId, serviceDate: '07-01-2030' })).toEqual(['serviceDate']);
-    expect(await invalidFields({ doctorId, serviceDate: '2030-02-30' })).toEqual(['serviceDate']);
-    expect(await invalidFields({ doctorId: 'x', serviceDate: 'today' })).toEqual(['doctorId', 'serviceDate']);
+  it('refuses an unknown priority and a bad time zone', async () => {
+    const { handlers } = await handlersWithQueue(1);
+    const fields = await invalidFields(() =>
+      handlers.JoinWalkIn(
+        { doctorId, timeZone: 'Mars/Base', patientId: doctorId, priority: 'VIP' as never, idempotencyKey: '' },
+        ctx,
+      ),
+    );
+    expect(fields).toEqual(['timeZone', 'priority']);
   });
 });

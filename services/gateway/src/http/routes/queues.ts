@@ -1,5 +1,6 @@
 /** /queues/{doctorId}: the doctor's queue of one day (today in the doctor's time zone when no date is given). */
 import { Router, type RequestHandler } from 'express';
+import type { GetQueueResponse__Output } from '@hms/proto';
 import { z } from 'zod';
 import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
@@ -21,7 +22,7 @@ export function queueRoutes(backends: Backends, guards: RequestHandler[]): Route
     .get(requires('queues.read'), async (req, res) => {
       const { params, query } = parseInput(req, getQueueRequest);
       const queue = await backends.queue.call.getQueue({ doctorId: params.doctorId, serviceDate: query.date ?? '' });
-      res.json(queueJson(queue));
+      res.json(queueJson(queue as GetQueueResponse__Output));
     })
     .all(methodNotAllowed('GET'));
   return router;

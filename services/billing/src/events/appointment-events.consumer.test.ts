@@ -1,7 +1,7 @@
 import { PoisonEventError } from '@hms/platform';
 import { EVENTS, toTimestamp, type DecodedEvent } from '@hms/proto';
 import { describe, expect, it } from 'vitest';
-import { openBillCommand } from './appointment-booked.consumer.js';
+import { openBillCommand } from './appointment-events.consumer.js';
 
 type Booked = DecodedEvent<typeof EVENTS.appointmentBooked>;
 
@@ -58,6 +58,7 @@ describe('openBillCommand', () => {
       tenantId: ids.tenantId.toLowerCase(),
       appointmentId: ids.appointmentId,
       patientId: ids.patientId.toLowerCase(),
+      departmentId: '0192f0a0-0000-7000-8000-00000000000e',
       consultationFeeMinor: 50_000,
       hospitalFeeMinor: 10_000,
       currency: 'INR',
