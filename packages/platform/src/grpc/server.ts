@@ -212,10 +212,13 @@ export function createGrpcServer(options: {
         signal: abort.signal,
       };
       let identity: InternalIdentity | undefined;
+      // A stream is not traced (it lives for hours): its duration has no exemplar.
       const finish = (code: grpc.status) =>
-        options.metrics.grpcServerDuration.observe(
+        observeWithTrace(
+          options.metrics.grpcServerDuration,
           { grpc_service: serviceName, grpc_method: methodName, grpc_code: grpc.status[code] },
           secondsSince(started),
+          '',
         );
       void (async () => {
         identity = await authenticate(md);
