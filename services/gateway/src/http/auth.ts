@@ -24,24 +24,15 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 
 import { LRUCache } from 'lru-cache';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { currentContext, runWithContext, type Counter } from '@hms/platform';
-import type { Permission } from '@hms/proto';
 import { enforcedQuotas } from '../domain/plans.js';
-import type { Caller, Tenant } from '../domain/types.js';
 import type { Access } from '../auth/access.js';
 import { InvalidAccessToken, type AccessClaims, type AccessTokens } from '../auth/access-tokens.js';
 import { looksLikeApiKey, type ApiKeys } from '../auth/api-keys.js';
+import type { Identity } from './identity.js';
 import { HttpProblem } from './problem.js';
 import type { RateLimits } from './rate-limit.js';
 
-/** The authenticated caller of a request (res.locals.identity). */
-export interface Identity {
-  tenant: Tenant;
-  caller: Caller;
-  roles: string[];
-  permissions: ReadonlySet<Permission>;
-  /** The session of an access token (what logout ends). */
-  sessionId?: string;
-}
+export type { Identity } from './identity.js';
 
 export function identityOf(res: Response): Identity {
   const identity = res.locals.identity as Identity | undefined;

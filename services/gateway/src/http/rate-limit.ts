@@ -23,7 +23,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import type { Logger, ManagedPart, Metrics, Redis } from '@hms/platform';
 import { Counter } from '@hms/platform';
 import { BUDGET_WINDOW_SECONDS, ENDPOINT_CLASSES, PLANS, type EndpointClass } from '../domain/plans.js';
-import type { Identity } from './auth.js';
+import type { Identity } from './identity.js';
 import { HttpProblem } from './problem.js';
 
 /** One budget: whose count (key), how many requests (points) per how long. */
