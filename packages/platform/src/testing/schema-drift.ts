@@ -88,9 +88,10 @@ export async function checkSchemaDrift(options: {
           `column ${table}.${name} has type ${actual.type} in the database, schema.prisma says ${expectedType}`,
         );
       }
-      // Prisma creates scalar lists without NOT NULL.
-      const expectedNullable = field.isList || !field.isRequired;
-      if (actual.nullable !== expectedNullable) {
+      // Prisma creates scalar lists without NOT NULL and cannot mark a list optional or
+      // required, so a list column may be either (NOT NULL, or nullable with a CHECK).
+      const expectedNullable = !field.isRequired;
+      if (!field.isList && actual.nullable !== expectedNullable) {
         drift.push(
           `column ${table}.${name} is ${actual.nullable ? 'nullable' : 'NOT NULL'} in the database, schema.prisma says ${expectedNullable ? 'optional' : 'required'}`,
         );
