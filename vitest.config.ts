@@ -4,6 +4,7 @@
  * - integration: `*.int.test.ts`, services started in-process against the
  *   real PostgreSQL, Redis and Kafka of the test stack;
  * - e2e: `e2e/*.e2e.test.ts`, through nginx to the running services;
+ * - recovery: `e2e/*.recovery.test.ts`, the backup and point-in-time restore rehearsal;
  * - k8s: `helm/test/*.k8s.test.ts`, the Helm chart on the local Kubernetes control plane.
  * `scripts/hms test` starts the stack and runs them in that order.
  */
@@ -52,6 +53,19 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          // Point-in-time restore rehearsal (scripts/hms restore): destructive, run after the e2e suite.
+          name: 'recovery',
+          include: ['e2e/**/*.recovery.test.ts'],
+          exclude: ignored,
+          setupFiles: ['packages/platform/src/testing/setup.ts'],
+          execArgv: preload,
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 180_000,
         },
       },
       {

@@ -14,6 +14,8 @@
  *   npm run bench -- --only daily-report --bills 1000000   the report over a tenant with that many bills
  *                                    (bench/lib/billing-data.ts loads them first; takes a few minutes)
  *   npm run bench -- --only predictions,get-queue-300,sse,sse-leak   the live queue's parts
+ *   npm run bench -- --only patient-search --patients 1000000   search over a tenant of a million patients
+ *   npm run bench -- --only slots-7d,daily-dashboard [--rate 100]   scheduling's other read targets
  *       (opt-in: predicted waits replayed over synthetic days, GET of a 300-entry queue,
  *       10,000 SSE clients on one gateway, 50,000 stream connect/disconnect cycles)
  */
@@ -29,6 +31,12 @@ import { billsToPay, bookNearTerm, createFixture, type Fixture } from './lib/fix
 import { leakBenchmark, printLeak, type LeakReport } from './queue/leak.js';
 import { predictionBenchmark, printPredictions, type PredictionReport } from './queue/predictions.js';
 import { printQueueRead, queueReadBenchmark, type QueueReadReport } from './queue/queue-read.js';
+import {
+  printScheduling,
+  SCHEDULING_PARTS,
+  schedulingBenchmarks,
+  type SchedulingPart,
+} from './scheduling/scheduling.js';
 import { printSse, sseBenchmark, type SseReport } from './queue/sse.js';
 import { runK6, type K6Run } from './lib/k6.js';
 import { eventLatencies, openPipeline, type EventLatency } from './lib/pipeline.js';
@@ -43,6 +51,8 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     bills: { type: 'string' },
+    patients: { type: 'string' },
+    rate: { type: 'string' },
   },
 });
 const profile = values.target ?? 'bench';
@@ -63,10 +73,13 @@ const QUEUE_PARTS = ['predictions', 'get-queue-300', 'sse', 'sse-leak'] as const
 type QueuePart = (typeof QUEUE_PARTS)[number];
 const named = values.only?.split(',') ?? [...OPS];
 const unknown = named.filter(
-  (n) => !(OPS as readonly string[]).includes(n) && !(QUEUE_PARTS as readonly string[]).includes(n),
+  (n) =>
+    !(OPS as readonly string[]).includes(n) &&
+    !(QUEUE_PARTS as readonly string[]).includes(n) &&
+    !(SCHEDULING_PARTS as readonly string[]).includes(n),
 );
 if (unknown.length > 0) throw new Error(`unknown --only part(s): ${unknown.join(', ')}`);
-const only = new Set(named as (Op | QueuePart)[]);
+const only = new Set(named as (Op | QueuePart | SchedulingPart)[]);
 
 /** Work per operation: fixed counts for writes (each needs its own slot or appointment), durations for reads. */
 const WORK = {
@@ -132,7 +145,8 @@ async function main(): Promise<void> {
   const work = await mkdtemp(path.join(tmpdir(), 'hms-bench-'));
   if (!OPS.some((op) => only.has(op))) {
     try {
-      await runQueueParts(env, work, commit);
+      if (QUEUE_PARTS.some((p) => only.has(p))) await runQueueParts(env, work, commit);
+      if (SCHEDULING_PARTS.some((p) => only.has(p))) await runSchedulingParts(env, work, commit);
     } finally {
       await rm(work, { recursive: true, force: true });
       if (!values.target && !values.keep) {
@@ -305,6 +319,33 @@ async function main(): Promise<void> {
       await hms('down');
     }
   }
+}
+
+/** Scheduling's parts named in --only (bench/scheduling), reported and written to bench/results. */
+async function runSchedulingParts(env: StackEnv, work: string, commit: string): Promise<void> {
+  const fixture = await createFixture(env, {
+    doctors: 20,
+    patients: 400,
+    rateLimitMultiplier: 100_000,
+    file: path.join(work, 'fixture.json'),
+  });
+  log(`fixture: tenant ${fixture.tenantId}, ${fixture.doctors.length} doctors`);
+  const parts = new Set(SCHEDULING_PARTS.filter((p) => only.has(p)));
+  const reports = await schedulingBenchmarks(env, fixture, parts, {
+    workDir: work,
+    patients: Number(values.patients ?? 1_000_000),
+    rate: Number(values.rate ?? 100),
+    duration: quick ? '5s' : '15s',
+  });
+  printScheduling(reports);
+  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
+  await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  const file = path.join(ROOT, 'bench', 'results', `${stamp}-${commit}-scheduling${quick ? '-quick' : ''}.json`);
+  await writeFile(
+    file,
+    `${JSON.stringify({ commit, date: new Date().toISOString(), profile, quick, patients: Number(values.patients ?? 1_000_000), reports }, null, 2)}\n`,
+  );
+  log(`wrote ${path.relative(ROOT, file)}`);
 }
 
 /** The live queue's parts named in --only, each reported and written to bench/results. */

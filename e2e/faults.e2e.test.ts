@@ -9,6 +9,9 @@ import { eventually, publishTestEvent, closeTestPublisher } from '@hms/platform/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newTenant, slot, stack, type DemoTenant } from './support/stack.js';
 
+/** A department for hand-made booking events (billing needs one, never looks it up). */
+const DEPARTMENT_ID = newId();
+
 type Json = Record<string, unknown>;
 let tenant: DemoTenant;
 
@@ -82,6 +85,8 @@ describe('faults', () => {
         consultationFeeMinor: 1_000,
         hospitalFeeMinor: 500,
         currency: 'INR',
+        // Billing's daily report groups by it; the contract requires one.
+        departmentId: DEPARTMENT_ID,
       },
     };
     await publishTestEvent(EVENTS.appointmentBooked, event);

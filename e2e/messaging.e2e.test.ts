@@ -23,6 +23,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newTenant, ROOT, slot, stack, type DemoTenant } from './support/stack.js';
 
+/** A department for hand-made booking events (billing needs one, never looks it up). */
+const DEPARTMENT_ID = newId();
+
 type Json = Record<string, unknown>;
 const run = promisify(execFile);
 let admin: pg.Pool;
@@ -170,6 +173,8 @@ describe('messaging under faults', () => {
         consultationFeeMinor: 1_000,
         hospitalFeeMinor: 500,
         currency: 'INR',
+        // Billing's daily report groups by it; the contract requires one.
+        departmentId: DEPARTMENT_ID,
       },
     };
     // The fault: a database rule that refuses this one bill, as a bad deploy or bad data would.
@@ -243,6 +248,8 @@ describe('messaging under faults', () => {
         consultationFeeMinor: 1_000,
         hospitalFeeMinor: 500,
         currency: 'INR',
+        // Billing's daily report groups by it; the contract requires one.
+        departmentId: DEPARTMENT_ID,
       },
     });
     const tap = await tapEvents([EVENTS.appointmentBooked.topic]);

@@ -12,11 +12,14 @@ import {
   entryAction,
   getAppointment,
   getQueue,
+  holdAndBook,
   listBills,
+  listSlots,
   loadFixture,
   pay,
   queryAudit,
   readBill,
+  searchPatients,
   walkIn,
 } from './lib/hms.js';
 import { STAGES, thresholdsFor } from './stages.js';
@@ -27,7 +30,9 @@ if (!STAGES[stage]) throw new Error(`unknown stage ${stage}: one of ${Object.key
 
 const FLOWS = {
   // Front desk: book a slot days ahead, read it back.
-  booking: { share: 0.3, exec: 'booking' },
+  booking: { share: 0.2, exec: 'booking' },
+  // Online booking: find the patient, look at a doctor's week, hold a slot, book it with the hold.
+  scheduling: { share: 0.1, exec: 'scheduling' },
   // Arrival: book a slot of the next hours and check the patient in.
   arrival: { share: 0.1, exec: 'arrival' },
   // Waiting-room screens and doctors' desks polling their queue.
@@ -56,6 +61,14 @@ const n = () => Number(__ENV.HMS_OFFSET || 0) + exec.scenario.iterationInTest;
 export function booking() {
   const id = book(fixture, n());
   if (id) getAppointment({ ...fixture, appointments: [id] }, 0);
+  think();
+}
+
+export function scheduling() {
+  const i = n();
+  searchPatients(fixture, i);
+  listSlots(fixture, i);
+  holdAndBook(fixture, i);
   think();
 }
 

@@ -39,7 +39,13 @@ const SERVICES = [
 ] as const;
 
 /** The consumer groups of the services; each gets a dead-letter topic. */
-const CONSUMER_GROUPS = ['hms.billing', 'hms.queue', 'hms.audit'];
+const CONSUMER_GROUPS = [
+  'hms.billing',
+  'hms.queue',
+  'hms.audit',
+  'hms.appointments.dashboard',
+  'hms.appointments.queue',
+];
 
 const password = (service: string) =>
   z.string().min(16).describe(`Password of role hms_${service} (the ${service} service at run time)`);
@@ -77,11 +83,18 @@ const passwords = (service: string) => ({
 });
 
 /**
- * What some services need beyond the common shape. Audit's runtime role may
+ * What some services need beyond the common shape. Appointments needs two
+ * extensions and a schema for its recurring jobs. Audit's runtime role may
  * only add and read records, and its checkpoints live in a schema of their own
  * that only the anchor role may add to (docs/audit-trail.md).
  */
 const EXTRAS: Partial<Record<(typeof SERVICES)[number]['service'], Partial<ServiceDatabase>>> = {
+  // Scheduling: trigram search on patients, exclusion constraints over time ranges,
+  // and pg-boss's job tables in a schema of their own (docs/scheduling.md).
+  appointments: {
+    extensions: ['pg_trgm', 'btree_gist', 'btree_gin'],
+    extraSchemas: ['appointments_jobs'],
+  },
   audit: {
     runtimeTablePrivileges: ['SELECT', 'INSERT'],
     extraSchemas: ['audit_anchor'],

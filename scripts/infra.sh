@@ -8,6 +8,9 @@
 #   scripts/infra.sh down --wipe [component...]    stop, then delete their data
 #   scripts/infra.sh wipe [component...]           delete data (components must be stopped)
 #   scripts/infra.sh kafka-topics ARGS...          Kafka TopicCommand against this profile
+#   scripts/infra.sh pg-backup | pg-backups        a base backup of PostgreSQL (WAL archiving on) | the list
+#   scripts/infra.sh pg-restore TIME               PostgreSQL as it was at TIME (ISO-8601, UTC):
+#                                                  the newest base backup before it + archived WAL
 #
 # Components: postgres redis kafka jaeger nginx node-exporter postgres-exporter
 # redis-exporter nginx-exporter alert-receiver alertmanager prometheus (started in this
@@ -161,6 +164,7 @@ postgres_up() {
     private_dir "$PG_DIR/data" "$PG_DIR/run"
   fi
   pg_locate
+  pg_backup_dirs
   as_postgres test -x "$PG_DATA" ||
     die "postgres: the server's user cannot reach $PG_DATA (HMS_PG_STATE_ROOT=$PG_STATE_ROOT must lie where it can)"
   local sock="$PG_SOCKDIR/.s.PGSQL.$HMS_PG_PORT"
@@ -205,6 +209,19 @@ pg_stat_statements.track = top
 track_io_timing = on
 log_min_duration_statement = 100
 EOF
+  # Point-in-time recovery (docs/operations.md): every completed WAL segment is copied to the
+  # archive beside the cluster, and a segment is closed at least once a minute while there is
+  # activity, so a lost server loses at most the last minute.
+  if [[ "${HMS_PG_WAL_ARCHIVE:-off}" == on ]]; then
+    cat >>"$PG_DATA/hms.conf" <<EOF
+wal_level = replica
+archive_mode = on
+archive_command = 'test ! -f $PG_ARCHIVE/%f && cp %p $PG_ARCHIVE/%f'
+archive_timeout = 60
+EOF
+  fi
+  # A restore in progress (pg_restore_to): its recovery settings, until recovery has ended.
+  if [[ -f "$PG_DATA/hms-recovery.conf" ]]; then cat "$PG_DATA/hms-recovery.conf" >>"$PG_DATA/hms.conf"; fi
   ((EUID != 0)) || chown postgres:postgres "$PG_DATA/hms.conf"
   # A postmaster killed with SIGKILL on a machine whose init does not reap orphans stays a
   # zombie, and its pid in the lock files then looks alive to a new postmaster. We only
@@ -226,6 +243,11 @@ EOF
   proc_start postgres "$PG_LOG" -- "${as_server[@]}" "$HMS_PG_BIN/postgres" -D "$PG_DATA"
   wait_for "postgres to accept connections" 60 --proc postgres --log "$PG_LOG" \
     as_postgres "$HMS_PG_BIN/pg_isready" -q -h "$PG_SOCKDIR" -p "$HMS_PG_PORT"
+  if [[ -f "$PG_DATA/hms-recovery.conf" ]]; then
+    # Replaying archived WAL up to the target, then promoted: only then writable.
+    wait_for "postgres to finish point-in-time recovery" 900 --proc postgres --log "$PG_LOG" pg_recovered
+    rm -f "$PG_DATA/hms-recovery.conf"
+  fi
   # Keep the superuser password in line with secrets.env (also after secrets.env was
   # regenerated), then make sure the application database exists.
   printf "ALTER ROLE postgres PASSWORD '%s';\n" "$HMS_PG_SUPERUSER_PASSWORD" | pg_local_psql -d postgres
@@ -235,6 +257,93 @@ EOF
   fi
   pg_local_psql -d hms -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements'
   wait_for "postgres to answer over TCP with the password" 30 --proc postgres --log "$PG_LOG" postgres_ready
+}
+
+pg_recovered() { [[ "$(pg_local_psql -d postgres -At -c 'select pg_is_in_recovery()')" == f ]]; }
+
+# Where WAL segments are archived and base backups kept: beside the cluster, owned by its
+# server's user (a production deployment keeps both on other storage; docs/operations.md).
+pg_backup_dirs() {
+  PG_ARCHIVE="$PG_HOME/archive"
+  PG_BACKUPS="$PG_HOME/backups"
+  if ((EUID == 0)); then
+    install -d -o postgres -g postgres -m 700 "$PG_ARCHIVE" "$PG_BACKUPS"
+  else
+    private_dir "$PG_ARCHIVE" "$PG_BACKUPS"
+  fi
+}
+
+# pg_backup: a base backup (pg_basebackup: tar, compressed, with the WAL it needs) in
+# $PG_BACKUPS/<UTC time>; `finished_at` says from when on it can serve a restore.
+pg_backup() {
+  proc_running postgres || die "pg-backup: postgres is not running"
+  [[ "${HMS_PG_WAL_ARCHIVE:-off}" == on ]] || die "pg-backup: WAL archiving is off in profile $HMS_PROFILE"
+  pg_locate
+  pg_backup_dirs
+  local stamp dir t0
+  stamp="$(date -u +%Y%m%dT%H%M%S.%3NZ)"
+  dir="$PG_BACKUPS/$stamp"
+  t0="$(now_ms)"
+  as_postgres "$HMS_PG_BIN/pg_basebackup" -h "$PG_SOCKDIR" -p "$HMS_PG_PORT" -U postgres -w \
+    -D "$dir" -Ft -z -X stream -c fast -l "hms $stamp" >>"$PG_LOG" 2>&1 ||
+    die "pg-backup: pg_basebackup failed (see $PG_LOG)"
+  date -u +%Y-%m-%dT%H:%M:%S.%3NZ | as_postgres tee "$dir/finished_at" >/dev/null
+  log "postgres: base backup $stamp in $dir ($(du -sh "$dir" | cut -f1), $(($(now_ms) - t0)) ms)"
+  echo "$stamp"
+}
+
+pg_backup_list() {
+  pg_locate
+  pg_backup_dirs
+  local d
+  for d in "$PG_BACKUPS"/*/; do
+    [[ -f "$d/finished_at" ]] || continue
+    printf '%s  finished %s  %s\n' "$(basename "$d")" "$(cat "$d/finished_at")" "$(du -sh "$d" | cut -f1)"
+  done
+}
+
+# pg_restore_to TIME: the cluster as it was at TIME. The current WAL is archived first (so
+# everything up to now can be replayed), the server stopped, its data set aside (kept as
+# data.before-restore until the next restore), the newest base backup finished before TIME
+# unpacked, and archived WAL replayed up to TIME; then the server is promoted and writable.
+pg_restore_to() {
+  local target="$1" target_s seg chosen="" d finished t0
+  target_s="$(date -u -d "$target" +%s.%N 2>/dev/null)" || die "pg-restore: not a time: $target"
+  t0="$(now_ms)"
+  pg_locate
+  pg_backup_dirs
+  if proc_running postgres; then
+    seg="$(pg_local_psql -d postgres -At -c 'select pg_walfile_name(pg_switch_wal())')"
+    wait_for "WAL segment $seg in the archive" 60 as_postgres test -f "$PG_ARCHIVE/$seg" ||
+      log "postgres: WAL segment $seg did not reach the archive; restoring with what is there"
+    postgres_down
+  fi
+  for d in $(as_postgres find "$PG_BACKUPS" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort -r); do
+    as_postgres test -f "$PG_BACKUPS/$d/finished_at" || continue
+    finished="$(date -u -d "$(as_postgres cat "$PG_BACKUPS/$d/finished_at")" +%s.%N)"
+    if awk -v a="$finished" -v b="$target_s" 'BEGIN { exit !(a < b) }'; then
+      chosen="$d"
+      break
+    fi
+  done
+  [[ -n "$chosen" ]] || die "pg-restore: no base backup finished before $target (scripts/hms backup takes one)"
+  log "postgres: restoring to $target from base backup $chosen"
+  # The cluster folder belongs to whoever runs this script (root: the server's user may only
+  # enter it), the data folder to the server's user.
+  rm -rf "$PG_HOME/data.before-restore"
+  mv "$PG_DATA" "$PG_HOME/data.before-restore"
+  if ((EUID == 0)); then install -d -o postgres -g postgres -m 700 "$PG_DATA"; else private_dir "$PG_DATA"; fi
+  as_postgres tar -xzf "$PG_BACKUPS/$chosen/base.tar.gz" -C "$PG_DATA"
+  as_postgres tar -xzf "$PG_BACKUPS/$chosen/pg_wal.tar.gz" -C "$PG_DATA/pg_wal"
+  as_postgres tee "$PG_DATA/hms-recovery.conf" >/dev/null <<EOF
+restore_command = 'cp $PG_ARCHIVE/%f %p'
+recovery_target_time = '$(date -u -d "$target" '+%Y-%m-%d %H:%M:%S.%6N+00')'
+recovery_target_inclusive = off
+recovery_target_action = 'promote'
+EOF
+  as_postgres touch "$PG_DATA/recovery.signal"
+  postgres_up
+  log "postgres: restored to $target in $(($(now_ms) - t0)) ms"
 }
 
 postgres_down() {
@@ -665,6 +774,22 @@ main() {
     kafka_topics "$@"
     return
   fi
+  case "$cmd" in
+    pg-backup | pg-backups | pg-restore)
+      private_dir "$HMS_RUN" "$HMS_LOGS"
+      exec 9>"$HMS_RUN/.infra.lock"
+      flock -w 600 9 || die "another scripts/infra.sh holds $HMS_RUN/.infra.lock"
+      case "$cmd" in
+        pg-backup) pg_backup ;;
+        pg-backups) pg_backup_list ;;
+        pg-restore)
+          (($# == 1)) || die "usage: scripts/infra.sh pg-restore TIME"
+          pg_restore_to "$1"
+          ;;
+      esac
+      return
+      ;;
+  esac
   local comps=()
   for c in "$@"; do
     case "$c" in

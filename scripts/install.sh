@@ -109,6 +109,21 @@ go_tool buf github.com/bufbuild/buf github.com/bufbuild/buf/cmd/buf "$HMS_BUF_VE
 go_tool k6 go.k6.io/k6 go.k6.io/k6 "$HMS_K6_VERSION"
 go_tool helm helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm "$HMS_HELM_VERSION"
 go_tool kwok sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok "$HMS_KWOK_VERSION"
+# toxiproxy's server (network faults for `npm run chaos`): its command is named `server`, so
+# it is built into a folder of its own and renamed.
+toxiproxy_bin="$HMS_TOOLS/bin/toxiproxy-server"
+if [[ -x "$toxiproxy_bin" ]] && go version -m "$toxiproxy_bin" 2>/dev/null |
+  grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/Shopify/toxiproxy/v2[[:space:]]+${HMS_TOXIPROXY_VERSION}([[:space:]]|$)"; then
+  log "toxiproxy: $HMS_TOXIPROXY_VERSION present"
+else
+  command -v go >/dev/null || die "go not found (needed to build toxiproxy)"
+  log "toxiproxy: building github.com/Shopify/toxiproxy/v2/cmd/server@$HMS_TOXIPROXY_VERSION (go install)"
+  toxiproxy_tmp="$(mktemp -d)"
+  GOBIN="$toxiproxy_tmp" CGO_ENABLED=0 go install "github.com/Shopify/toxiproxy/v2/cmd/server@$HMS_TOXIPROXY_VERSION"
+  mkdir -p "$HMS_TOOLS/bin"
+  mv -f "$toxiproxy_tmp/server" "$toxiproxy_bin"
+  rm -rf "$toxiproxy_tmp"
+fi
 
 # --- Jaeger v2 (the local trace backend) ---------------------------------------------
 # Its module has a replace directive, which `go install module@version` refuses; so the

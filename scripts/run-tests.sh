@@ -9,7 +9,9 @@
 #      infrastructure started from a copy in a folder closed to other users (mode 700)
 #   4. PostgreSQL, Redis, Kafka, nginx, Prometheus from empty data; roles, schemas, topics
 #   5. unit and integration suites (services in-process against the real parts)
-#   6. the services as processes behind nginx; end-to-end, fault and stack-hygiene suites
+#   6. the services as processes behind nginx; end-to-end, fault (short forms of
+#      `npm run chaos`) and stack-hygiene suites; the k6 smoke stage; the point-in-time
+#      restore rehearsal
 #   7. the Helm chart on a local Kubernetes control plane (etcd, kube-apiserver,
 #      controller-manager, scheduler, kwok) with the metrics adapter over Prometheus
 # It always tears the test stack down, and ends with the line "N passed, N failed",
@@ -135,6 +137,11 @@ suite e2e --project e2e
 
 stage "release load test, smoke stage (k6 thresholds: p95 < 200 ms, errors < 1%, checks > 99%)"
 check k6-smoke node --import tsx scripts/k6.ts smoke --profile test
+
+# Destructive (the database is restored to an earlier instant), so after everything else that
+# uses the stack: backup, more activity, DROP TABLE, restore --to, the invariant checker.
+stage "point-in-time restore rehearsal"
+suite recovery --project recovery
 
 stage "the Helm chart on a Kubernetes control plane"
 check k8s-up "$here/k8s.sh" up

@@ -77,14 +77,24 @@ export async function createFixture(
     ]);
     await db.query(
       `INSERT INTO doctors (id, tenant_id, department_id, full_name, consultation_fee_minor, hospital_fee_minor,
-         currency, time_zone, slot_minutes, day_start_minute, day_end_minute, working_days)
-       SELECT id, $2, $3, 'Dr. Load ' || n, 50000, 10000, 'INR', 'UTC', 15, 0, 1440, '{1,2,3,4,5,6,7}'
+         currency, time_zone)
+       SELECT id, $2, $3, 'Dr. Load ' || n, 50000, 10000, 'INR', 'UTC'
        FROM unnest($1::uuid[]) WITH ORDINALITY AS d(id, n)`,
       [doctors, tenantId, departmentId],
     );
+    // Round the clock, every day, 15-minute slots: one weekly template each (docs/scheduling.md).
     await db.query(
-      `INSERT INTO patients (id, tenant_id, mrn, full_name)
-       SELECT id, $2, 'LOAD-' || lpad(n::text, 7, '0'), 'Load Patient ' || n
+      `INSERT INTO doctor_schedules (id, tenant_id, doctor_id, valid_from, valid_to, slot_minutes, sessions)
+       SELECT gen_random_uuid(), $2, id, DATE '2000-01-01', NULL, 15,
+              (SELECT jsonb_agg(jsonb_build_object('weekday', w, 'startMinute', 0, 'endMinute', 1440) ORDER BY w)
+               FROM generate_series(1, 7) AS w)
+       FROM unnest($1::uuid[]) AS d(id)`,
+      [doctors, tenantId],
+    );
+    await db.query(
+      `INSERT INTO patients (id, tenant_id, mrn, full_name, search_name, name_tokens)
+       SELECT id, $2, 'LOAD-' || lpad(n::text, 7, '0'), 'Load Patient ' || n, 'load patient ' || n,
+              ARRAY['load', 'patient', n::text]
        FROM unnest($1::uuid[]) WITH ORDINALITY AS p(id, n)`,
       [patients, tenantId],
     );

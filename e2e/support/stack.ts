@@ -153,11 +153,16 @@ export async function call(
   };
 }
 
-/** Runs scripts/hms or scripts/infra.sh on the test profile (for fault tests). */
-export async function stack(script: 'hms' | 'infra.sh', ...args: string[]): Promise<void> {
-  await run(path.join(ROOT, 'scripts', script), [...args, ...(script === 'hms' ? ['--profile', 'test'] : [])], {
-    env: { ...process.env, HMS_PROFILE: 'test' },
-    timeout: 120_000,
+/**
+ * Runs scripts/hms or scripts/infra.sh on the test profile (for fault tests); a last argument
+ * that is an object adds to its environment (e.g. HMS_VIA_TOXIPROXY for the chaos scenarios).
+ */
+export async function stack(script: 'hms' | 'infra.sh', ...args: (string | Record<string, string>)[]): Promise<void> {
+  const extra = args.filter((a): a is Record<string, string> => typeof a === 'object');
+  const words = args.filter((a): a is string => typeof a === 'string');
+  await run(path.join(ROOT, 'scripts', script), [...words, ...(script === 'hms' ? ['--profile', 'test'] : [])], {
+    env: { ...process.env, ...Object.assign({}, ...extra), HMS_PROFILE: 'test' },
+    timeout: 180_000,
   });
 }
 

@@ -179,6 +179,59 @@ export function bare(fixture) {
   check(res, { 'bare read (200)': (r) => r.status === 200 }, { op: 'bare' });
 }
 
+/** GET /patients?q=: one box for a name with a typo (words in any order), the last digits of a phone, or an MRN. */
+export function searchPatients(fixture, n) {
+  const queries = fixture.patientQueries || ['Load Patnt 1', 'patient load 2'];
+  const q = pick(queries, n);
+  const res = http.get(`${fixture.api}/patients?q=${encodeURIComponent(q)}&limit=20`, {
+    headers: headers(fixture),
+    tags: { op: 'search-patients', name: 'GET /patients?q=' },
+  });
+  check(res, { 'patients searched (200)': (r) => r.status === 200 }, { op: 'search-patients' });
+}
+
+/** GET /doctors/{id}/slots for a 7-day window: each slot free, held or booked. */
+export function listSlots(fixture, n) {
+  const doctorId = pick(fixture.doctors, n);
+  const from = fixture.firstSlot;
+  const to = new Date(Date.parse(from) + 7 * 86_400_000).toISOString();
+  const res = http.get(`${fixture.api}/doctors/${doctorId}/slots?from=${from}&to=${to}`, {
+    headers: headers(fixture),
+    tags: { op: 'list-slots', name: 'GET /doctors/{id}/slots' },
+  });
+  check(res, { 'slots listed (200)': (r) => r.status === 200 }, { op: 'list-slots' });
+}
+
+/** GET /dashboard/daily of the fixture's day (or today). */
+export function dailyDashboard(fixture) {
+  const date = fixture.dashboardDate || new Date().toISOString().slice(0, 10);
+  const res = http.get(`${fixture.api}/dashboard/daily?date=${date}`, {
+    headers: headers(fixture),
+    tags: { op: 'daily-dashboard', name: 'GET /dashboard/daily' },
+  });
+  check(res, { 'dashboard read (200)': (r) => r.status === 200 }, { op: 'daily-dashboard' });
+}
+
+/** Hold a slot (weeks after the bookings' range), then book it with the hold: the online booking flow. */
+export function holdAndBook(fixture, n) {
+  const slot = bookingOf(
+    { ...fixture, firstSlot: new Date(Date.parse(fixture.firstSlot) + 60 * 86_400_000).toISOString() },
+    n,
+  );
+  const held = http.post(`${fixture.api}/slot-holds`, JSON.stringify(slot), {
+    headers: headers(fixture),
+    tags: { op: 'hold', name: 'POST /slot-holds' },
+  });
+  check(held, { 'held (201)': (r) => r.status === 201 }, { op: 'hold' });
+  if (held.status !== 201) return undefined;
+  const res = http.post(`${fixture.api}/appointments`, JSON.stringify({ ...slot, holdId: held.json('hold.id') }), {
+    headers: headers(fixture, { 'idempotency-key': `hold-${slot.doctorId}-${slot.startsAt}` }),
+    tags: { op: 'book-held', name: 'POST /appointments (holdId)' },
+  });
+  check(res, { 'booked with the hold (201)': (r) => r.status === 201 }, { op: 'book-held' });
+  return res.status === 201 ? res.json('appointment.id') : undefined;
+}
+
 /** The operations by name, each a function of (fixture, iteration number). */
 export const OPERATIONS = {
   book: (fixture, n) => book(fixture, n),
@@ -191,5 +244,9 @@ export const OPERATIONS = {
   'daily-report': dailyReport,
   'walk-in': walkIn,
   'call-next': callNext,
+  'search-patients': searchPatients,
+  'list-slots': listSlots,
+  'daily-dashboard': dailyDashboard,
+  'hold-and-book': holdAndBook,
   bare,
 };

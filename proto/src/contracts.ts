@@ -2,6 +2,9 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as AppointmentsProto } from './generated/appointments.js';
+import type { ProtoGrpcType as CalendarProto } from './generated/calendar.js';
+import type { ProtoGrpcType as DirectoryProto } from './generated/directory.js';
+import type { ProtoGrpcType as PatientsProto } from './generated/patients.js';
 import type { ProtoGrpcType as AuditProto } from './generated/audit.js';
 import type { ProtoGrpcType as BillingProto } from './generated/billing.js';
 import type { ProtoGrpcType as QueueProto } from './generated/queue.js';
@@ -26,13 +29,23 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 
 const SERVICE_FILES = [
   'hms/appointments/v1/appointments.proto',
+  'hms/appointments/v1/calendar.proto',
+  'hms/appointments/v1/directory.proto',
+  'hms/appointments/v1/patients.proto',
   'hms/billing/v1/billing.proto',
   'hms/queue/v1/queue.proto',
   'hms/audit/v1/audit.proto',
   'hms/usage/v1/usage.proto',
 ];
 
-export type Contracts = AppointmentsProto & BillingProto & QueueProto & AuditProto & UsageProto;
+export type Contracts = AppointmentsProto &
+  CalendarProto &
+  DirectoryProto &
+  PatientsProto &
+  BillingProto &
+  QueueProto &
+  AuditProto &
+  UsageProto;
 
 let cached: Contracts | undefined;
 

@@ -16,9 +16,35 @@ import type {
   AppointmentCancelled__Output,
 } from './generated/hms/appointments/v1/AppointmentCancelled.js';
 import type {
+  AppointmentCompleted,
+  AppointmentCompleted__Output,
+} from './generated/hms/appointments/v1/AppointmentCompleted.js';
+import type {
+  AppointmentConsultationStarted,
+  AppointmentConsultationStarted__Output,
+} from './generated/hms/appointments/v1/AppointmentConsultationStarted.js';
+import type {
   AppointmentNoShow,
   AppointmentNoShow__Output,
 } from './generated/hms/appointments/v1/AppointmentNoShow.js';
+import type {
+  AppointmentReminderDue,
+  AppointmentReminderDue__Output,
+} from './generated/hms/appointments/v1/AppointmentReminderDue.js';
+import type {
+  AppointmentRescheduled,
+  AppointmentRescheduled__Output,
+} from './generated/hms/appointments/v1/AppointmentRescheduled.js';
+import type {
+  DepartmentUpdated,
+  DepartmentUpdated__Output,
+} from './generated/hms/appointments/v1/DepartmentUpdated.js';
+import type { DoctorUpdated, DoctorUpdated__Output } from './generated/hms/appointments/v1/DoctorUpdated.js';
+import type {
+  PatientRegistered,
+  PatientRegistered__Output,
+} from './generated/hms/appointments/v1/PatientRegistered.js';
+import type { PatientUpdated, PatientUpdated__Output } from './generated/hms/appointments/v1/PatientUpdated.js';
 import type { BillCreated, BillCreated__Output } from './generated/hms/billing/v1/BillCreated.js';
 import type {
   BillDiscountApplied,
@@ -94,10 +120,50 @@ export const EVENTS = {
     TOPICS.appointments,
     'hms.appointments.v1.AppointmentCancelled',
   ),
+  appointmentRescheduled: defineEvent<AppointmentRescheduled, AppointmentRescheduled__Output>(
+    'appointment.rescheduled',
+    TOPICS.appointments,
+    'hms.appointments.v1.AppointmentRescheduled',
+  ),
+  appointmentConsultationStarted: defineEvent<AppointmentConsultationStarted, AppointmentConsultationStarted__Output>(
+    'appointment.consultation_started',
+    TOPICS.appointments,
+    'hms.appointments.v1.AppointmentConsultationStarted',
+  ),
+  appointmentCompleted: defineEvent<AppointmentCompleted, AppointmentCompleted__Output>(
+    'appointment.completed',
+    TOPICS.appointments,
+    'hms.appointments.v1.AppointmentCompleted',
+  ),
   appointmentNoShow: defineEvent<AppointmentNoShow, AppointmentNoShow__Output>(
     'appointment.no_show',
     TOPICS.appointments,
     'hms.appointments.v1.AppointmentNoShow',
+  ),
+  appointmentReminderDue: defineEvent<AppointmentReminderDue, AppointmentReminderDue__Output>(
+    'appointment.reminder_due',
+    TOPICS.appointments,
+    'hms.appointments.v1.AppointmentReminderDue',
+  ),
+  departmentUpdated: defineEvent<DepartmentUpdated, DepartmentUpdated__Output>(
+    'department.updated',
+    TOPICS.appointments,
+    'hms.appointments.v1.DepartmentUpdated',
+  ),
+  doctorUpdated: defineEvent<DoctorUpdated, DoctorUpdated__Output>(
+    'doctor.updated',
+    TOPICS.appointments,
+    'hms.appointments.v1.DoctorUpdated',
+  ),
+  patientRegistered: defineEvent<PatientRegistered, PatientRegistered__Output>(
+    'patient.registered',
+    TOPICS.appointments,
+    'hms.appointments.v1.PatientRegistered',
+  ),
+  patientUpdated: defineEvent<PatientUpdated, PatientUpdated__Output>(
+    'patient.updated',
+    TOPICS.appointments,
+    'hms.appointments.v1.PatientUpdated',
   ),
   billCreated: defineEvent<BillCreated, BillCreated__Output>(
     'bill.created',

@@ -30,12 +30,41 @@ export type {
   AppointmentsServiceClient,
   AppointmentsServiceHandlers,
 } from './generated/hms/appointments/v1/AppointmentsService.js';
+export type {
+  CalendarServiceClient,
+  CalendarServiceHandlers,
+} from './generated/hms/appointments/v1/CalendarService.js';
+export type {
+  DirectoryServiceClient,
+  DirectoryServiceHandlers,
+} from './generated/hms/appointments/v1/DirectoryService.js';
+export type {
+  PatientsServiceClient,
+  PatientsServiceHandlers,
+} from './generated/hms/appointments/v1/PatientsService.js';
 export type { BillingServiceClient, BillingServiceHandlers } from './generated/hms/billing/v1/BillingService.js';
 export type { QueueServiceClient, QueueServiceHandlers } from './generated/hms/queue/v1/QueueService.js';
 export type { AuditServiceClient, AuditServiceHandlers } from './generated/hms/audit/v1/AuditService.js';
 export type { UsageServiceClient, UsageServiceHandlers } from './generated/hms/usage/v1/UsageService.js';
 export type { Appointment } from './generated/hms/appointments/v1/Appointment.js';
+export type { AppointmentHistoryEntry } from './generated/hms/appointments/v1/AppointmentHistoryEntry.js';
+export type { DashboardCounts } from './generated/hms/appointments/v1/DashboardCounts.js';
+export type { GetDailyDashboardResponse__Output as DailyDashboard } from './generated/hms/appointments/v1/GetDailyDashboardResponse.js';
+export type { SchedulingSettings } from './generated/hms/appointments/v1/SchedulingSettings.js';
+export type { Department } from './generated/hms/appointments/v1/Department.js';
+export type { DoctorListing } from './generated/hms/appointments/v1/DoctorListing.js';
+export type { Schedule } from './generated/hms/appointments/v1/Schedule.js';
+export type { ScheduleException } from './generated/hms/appointments/v1/ScheduleException.js';
+export type { Slot } from './generated/hms/appointments/v1/Slot.js';
+export type { SlotHold } from './generated/hms/appointments/v1/SlotHold.js';
+export type { CalendarChangeOutcome } from './generated/hms/appointments/v1/CalendarChangeOutcome.js';
+export type { Patient } from './generated/hms/appointments/v1/Patient.js';
+export type { PatientMatch } from './generated/hms/appointments/v1/PatientMatch.js';
 export type { AppointmentStatus } from './generated/hms/appointments/v1/AppointmentStatus.js';
+export type { AppointmentTimeframe } from './generated/hms/appointments/v1/AppointmentTimeframe.js';
+export type { CancelledBy } from './generated/hms/appointments/v1/CancelledBy.js';
+export type { AffectedAppointmentAction } from './generated/hms/appointments/v1/AffectedAppointmentAction.js';
+export type { ScheduleExceptionKind } from './generated/hms/appointments/v1/ScheduleExceptionKind.js';
 export type { Bill } from './generated/hms/billing/v1/Bill.js';
 export type { BillItem } from './generated/hms/billing/v1/BillItem.js';
 export type { Payment } from './generated/hms/billing/v1/Payment.js';
@@ -52,7 +81,6 @@ export type { QueueRules } from './generated/hms/queue/v1/QueueRules.js';
 export type { GetQueueResponse, GetQueueResponse__Output } from './generated/hms/queue/v1/GetQueueResponse.js';
 export type { WatchQueueResponse, WatchQueueResponse__Output } from './generated/hms/queue/v1/WatchQueueResponse.js';
 export type { Doctor, Doctor__Output } from './generated/hms/appointments/v1/Doctor.js';
-export type { Patient } from './generated/hms/appointments/v1/Patient.js';
 export type { AuditRecord } from './generated/hms/audit/v1/AuditRecord.js';
 export type { ChainProblem__Output as ChainProblem } from './generated/hms/audit/v1/ChainProblem.js';
 export type { VerifyTrailResponse__Output as VerifyTrailResult } from './generated/hms/audit/v1/VerifyTrailResponse.js';

@@ -40,6 +40,7 @@ export HMS_BUF_VERSION=v1.75.0
 export HMS_K6_VERSION=v1.8.1
 export HMS_HELM_VERSION=v3.22.0
 export HMS_KWOK_VERSION=v0.7.0
+export HMS_TOXIPROXY_VERSION=v2.12.0
 # The control plane's version is pinned in scripts/k8s/controlplane/go.mod (k8s.io/kubernetes).
 export HMS_HADOLINT_VERSION=2.15.1
 export HMS_CHECK_JSONSCHEMA_VERSION=0.39.0

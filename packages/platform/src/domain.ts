@@ -9,4 +9,5 @@ export * from './ids.js';
 export * from './time.js';
 export * from './kafka/events.js';
 export * from './canonical-json.js';
+export * from './phone.js';
 export type { IdempotencyClaim } from './db/idempotency.js';

@@ -23,6 +23,14 @@ export type DomainErrorKind =
   | 'deadline-exceeded'
   | 'unavailable';
 
+/**
+ * What a caller may need beyond the message and the fields to act on the
+ * refusal (the likely duplicates of a patient, the appointments a calendar
+ * change would strand): plain JSON, carried to the gateway and shown there as
+ * members of the problem.
+ */
+export type ErrorDetails = Readonly<Record<string, unknown>>;
+
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
   readonly violations: FieldViolation[];
@@ -32,10 +40,12 @@ export abstract class DomainError extends Error {
    * gateway's problem, so an integrator can tell two 403s apart.
    */
   readonly reason?: string;
+  readonly details: ErrorDetails | undefined;
 
-  constructor(message: string, violations: FieldViolation[] = []) {
+  constructor(message: string, violations: FieldViolation[] = [], details?: ErrorDetails) {
     super(message);
     this.violations = violations;
+    this.details = details;
   }
 }
 

@@ -147,40 +147,35 @@ describe('appointments service', () => {
     expect(replay.appointment).toEqual(first.replayed ? second.appointment : first.appointment);
   });
 
-  it('gives one appointment to a race of identical requests, whichever unique index is checked first', async () => {
-    // PostgreSQL checks a table's unique indexes in the order they were created:
-    // recreate the slot index and the idempotency-key index in both orders.
-    const slotIndex = `CREATE UNIQUE INDEX "appointments_doctor_slot_active_key" ON "appointments"."appointments"("tenant_id", "doctor_id", "starts_at") WHERE "status" <> 'CANCELLED'`;
-    const keyIndex = `CREATE UNIQUE INDEX "appointments_tenant_id_idempotency_key_key" ON "appointments"."appointments"("tenant_id", "idempotency_key")`;
-    const recreate = async (first: string, second: string) => {
-      await prisma.$executeRawUnsafe('DROP INDEX "appointments"."appointments_doctor_slot_active_key"');
-      await prisma.$executeRawUnsafe('DROP INDEX "appointments"."appointments_tenant_id_idempotency_key_key"');
-      await prisma.$executeRawUnsafe(first);
-      await prisma.$executeRawUnsafe(second);
+  it('gives one appointment to a race of identical requests, and one to a race of different ones for a slot', async () => {
+    const request = {
+      patientId: seed.patients[6]!.id,
+      doctorId: nightDoctor().id,
+      startsAt: toTimestamp(nextSlot(8)),
+      reason: '',
+      idempotencyKey: `race-${newId()}`,
+      holdId: '',
+      mode: 'CONSULTATION_MODE_UNSPECIFIED' as const,
     };
-    try {
-      for (const [n, order] of [
-        [8, [slotIndex, keyIndex]],
-        [9, [keyIndex, slotIndex]],
-      ] as const) {
-        await recreate(order[0], order[1]);
-        const request = {
-          patientId: seed.patients[6]!.id,
-          doctorId: nightDoctor().id,
-          startsAt: toTimestamp(nextSlot(n)),
-          reason: '',
-          idempotencyKey: `race-${newId()}`,
-        };
-        const answers = await asTenant(() =>
-          Promise.all(Array.from({ length: 12 }, () => client.call.bookAppointment(request))),
-        );
-        expect(new Set(answers.map((a) => a.appointment?.id)).size).toBe(1);
-        expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
-        expect(await prisma.appointment.count({ where: { tenantId, idempotencyKey: request.idempotencyKey } })).toBe(1);
-      }
-    } finally {
-      await recreate(slotIndex, keyIndex);
-    }
+    // The same request twelve times: decided by its idempotency key.
+    const answers = await asTenant(() =>
+      Promise.all(Array.from({ length: 12 }, () => client.call.bookAppointment(request))),
+    );
+    expect(new Set(answers.map((a) => a.appointment?.id)).size).toBe(1);
+    expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
+    expect(await prisma.appointment.count({ where: { tenantId, idempotencyKey: request.idempotencyKey } })).toBe(1);
+    // Twelve patients for one slot: decided by the claim's exclusion constraint.
+    const slot = toTimestamp(nextSlot(9));
+    const outcomes = await asTenant(() =>
+      Promise.allSettled(
+        seed.patients
+          .slice(0, 10)
+          .map((p) => client.call.bookAppointment({ ...request, patientId: p.id, startsAt: slot, idempotencyKey: '' })),
+      ),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(refused.every((o) => (o.reason as { code: number }).code === status.ALREADY_EXISTS)).toBe(true);
   });
 
   it('never commits a booking after its caller has given up', async () => {

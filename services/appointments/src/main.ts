@@ -1,41 +1,140 @@
 /** Wires and starts the appointments service. */
-import { createServiceRuntime, loadConfigOrExit, newId, runMain, serveTenantUsage } from '@hms/platform';
-import { loadContracts, type AppointmentsServiceHandlers } from '@hms/proto';
+import {
+  createBroadcastListener,
+  createRedis,
+  createServiceRuntime,
+  loadConfigOrExit,
+  newId,
+  redisCheck,
+  runMain,
+  serveTenantUsage,
+} from '@hms/platform';
+import {
+  loadContracts,
+  TOPICS,
+  type Envelope,
+  type AppointmentsServiceHandlers,
+  type CalendarServiceHandlers,
+  type DirectoryServiceHandlers,
+  type PatientsServiceHandlers,
+} from '@hms/proto';
+import { createReferenceData, INVALIDATING_EVENTS } from './cache/reference-data.js';
+import { createRecentlyTaken } from './domain/recently-taken.js';
 import { configSchema } from './config.js';
-import { createAppointmentStore } from './db/appointment.repository.js';
-import { createDirectory } from './db/directory.repository.js';
+import { createSchedulingStore } from './db/scheduling.repository.js';
+import type { SchedulingDeps } from './domain/book-appointment.js';
+import { assertValidSettings } from './domain/settings.js';
+import { consumeForDashboard } from './events/dashboard.consumer.js';
+import { consumeQueueEvents } from './events/queue.consumer.js';
 import { appointmentsUsage } from './db/usage.repository.js';
 import { appointmentsHandlers, appointmentsPermissions } from './grpc/appointments.handlers.js';
-import { directoryHandlers } from './grpc/directory.handlers.js';
+import { calendarHandlers, calendarPermissions } from './grpc/calendar.handlers.js';
+import { directoryHandlers, directoryPermissions } from './grpc/directory.handlers.js';
+import { patientsHandlers, patientsPermissions } from './grpc/patients.handlers.js';
+import { schedulingJobs } from './jobs/scheduling-jobs.js';
 
 export async function startAppointments(
   env: Record<string, string | undefined>,
-  options: { inProcess?: boolean } = {},
+  options: { inProcess?: boolean; now?: () => Date } = {},
 ) {
   const config = loadConfigOrExit(configSchema, env);
   const runtime = createServiceRuntime({ name: 'appointments', config, inProcess: options.inProcess ?? false });
-  runtime.grpc.addService<AppointmentsServiceHandlers>(
-    loadContracts().hms.appointments.v1.AppointmentsService.service,
-    {
-      ...appointmentsHandlers({
-        store: createAppointmentStore(runtime.database),
-        now: () => new Date(),
-        newId,
-        policy: {
-          maxDaysAhead: config.BOOKING_MAX_DAYS_AHEAD,
-          checkInOpensMinutesBefore: config.CHECK_IN_OPENS_MINUTES_BEFORE,
-        },
-      }),
-      ...directoryHandlers({ directory: createDirectory(runtime.database), newId }),
+  const { logger } = runtime;
+  const now = options.now ?? (() => new Date());
+  const defaults = {
+    holdMinutes: config.DEFAULT_HOLD_MINUTES,
+    cancellationWindowMinutes: config.DEFAULT_CANCELLATION_WINDOW_MINUTES,
+    noShowGraceMinutes: config.DEFAULT_NO_SHOW_GRACE_MINUTES,
+    reminderOffsetsMinutes: config.DEFAULT_REMINDER_OFFSETS_MINUTES,
+    mrnFormat: config.DEFAULT_MRN_FORMAT,
+    phoneRegion: config.DEFAULT_PHONE_REGION,
+  };
+  // Refused here rather than on the first registration.
+  assertValidSettings(defaults);
+
+  const redis = createRedis(config.REDIS_URL, logger);
+  runtime.addCheck(redisCheck(redis));
+  runtime.manage({
+    name: 'redis',
+    stop: () =>
+      redis.quit().then(
+        () => undefined,
+        () => redis.disconnect(),
+      ),
+  });
+
+  const store = createSchedulingStore(runtime.database);
+  // Every replica hears every doctor.updated and department.updated, and drops its copy.
+  let onEvent: (envelope: Envelope) => Promise<void> = async () => undefined;
+  const listener = createBroadcastListener({
+    kafka: runtime.kafka.kafka,
+    groupPrefix: 'hms.appointments.cache',
+    topics: [TOPICS.appointments],
+    types: INVALIDATING_EVENTS,
+    logger,
+    handle: (envelope) => onEvent(envelope),
+  });
+  const reference = createReferenceData({
+    store,
+    redis,
+    registry: runtime.metrics.registry,
+    logger,
+    ttl: {
+      doctorsMs: config.CACHE_DOCTORS_TTL_MS,
+      departmentsMs: config.CACHE_DEPARTMENTS_TTL_MS,
+      settingsMs: config.CACHE_SETTINGS_TTL_MS,
     },
+    defaults,
+    trustLocal: () => listener.listening,
+  });
+  onEvent = (envelope) => reference.onEvent(envelope);
+  runtime.manage(listener);
+
+  const deps: SchedulingDeps = {
+    store,
+    reference,
+    now,
+    newId,
+    recentlyTaken: createRecentlyTaken({ now }),
+    policy: {
+      maxDaysAhead: config.BOOKING_MAX_DAYS_AHEAD,
+      checkInOpensMinutesBefore: config.CHECK_IN_OPENS_MINUTES_BEFORE,
+    },
+  };
+  const v1 = loadContracts().hms.appointments.v1;
+  runtime.grpc.addService<AppointmentsServiceHandlers>(
+    v1.AppointmentsService.service,
+    appointmentsHandlers(deps),
     appointmentsPermissions,
   );
-  serveTenantUsage(
-    runtime.grpc,
-    appointmentsUsage(runtime.database, () => new Date()),
+  runtime.grpc.addService<CalendarServiceHandlers>(
+    v1.CalendarService.service,
+    calendarHandlers(deps),
+    calendarPermissions,
   );
+  runtime.grpc.addService<DirectoryServiceHandlers>(
+    v1.DirectoryService.service,
+    directoryHandlers(deps),
+    directoryPermissions,
+  );
+  runtime.grpc.addService<PatientsServiceHandlers>(
+    v1.PatientsService.service,
+    patientsHandlers(deps),
+    patientsPermissions,
+  );
+  serveTenantUsage(runtime.grpc, appointmentsUsage(runtime.database, now));
+
+  consumeForDashboard(runtime, now);
+  consumeQueueEvents(runtime, deps);
+  const jobs = schedulingJobs(
+    runtime,
+    { ...deps, defaultGraceMinutes: config.DEFAULT_NO_SHOW_GRACE_MINUTES },
+    { pollingIntervalSeconds: config.JOBS_POLLING_INTERVAL_SECONDS },
+  );
+  runtime.manage(jobs);
+
   const ports = await runtime.serve();
-  return { runtime, ...ports };
+  return { runtime, jobs, reference, listener, redis, ...ports };
 }
 
 runMain(import.meta.url, () => startAppointments(process.env));

@@ -110,6 +110,12 @@ export const configKeys = z.object({
   QUEUE_GRPC_ADDRESS: grpcAddress('queue'),
   AUDIT_GRPC_ADDRESS: grpcAddress('audit'),
   GRPC_DEADLINE_MS: configTypes.positiveInt().default(3_000).describe('Deadline of every call to a backend service'),
+  CLAIM_DEADLINE_MS: configTypes
+    .positiveInt()
+    .default(10_000)
+    .describe(
+      'Deadline of a booking or slot hold: in a rush on one slot the losers are refused one after another, and a definite 409 beats an uncertain 504 on a write',
+    ),
   AUDIT_VERIFY_DEADLINE_MS: configTypes
     .positiveInt()
     .default(20_000)

@@ -191,6 +191,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
     accessLog,
     trustProxy: config.TRUST_PROXY,
     auditVerifyDeadlineMs: config.AUDIT_VERIFY_DEADLINE_MS,
+    claimDeadlineMs: config.CLAIM_DEADLINE_MS,
     tenantMetrics: createTenantMetrics(metrics.registry, { maxTenants: config.TENANT_METRICS_MAX_TENANTS }),
     prometheus: createPrometheusReader({ url: config.PROMETHEUS_URL, timeoutMs: config.PROMETHEUS_TIMEOUT_MS }),
     hub,

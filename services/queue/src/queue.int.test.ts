@@ -428,6 +428,23 @@ describe('the desk against the real database', () => {
     await eventually(async () => (replayed.length >= 2 ? true : undefined), { what: 'the replay' });
     expect(replayed.map((u) => u.change?.seq)).toEqual([2, 3]);
     resumed.cancel();
+    // An ended stream is counted in the gRPC histogram (which keeps exemplars: observing it the
+    // wrong way threw when a stream ended, and took the process down).
+    await eventually(
+      async () => {
+        const metric = await service.runtime.metrics.registry
+          .getSingleMetric('hms_grpc_server_handling_seconds')
+          ?.get();
+        const counted = metric?.values.some(
+          (v) =>
+            v.labels.grpc_method === 'WatchQueue' &&
+            String((v as { metricName?: string }).metricName).endsWith('_count') &&
+            v.value > 0,
+        );
+        return counted ? true : undefined;
+      },
+      { what: 'the ended streams in hms_grpc_server_handling_seconds' },
+    );
   });
 
   it('refuses a stream of a malformed day with INVALID_ARGUMENT', async () => {

@@ -14,6 +14,10 @@
  * - `extraRoles` and `extraSchemas`: further logins and schemas a service's
  *   migrations give rights to (audit's anchor role and anchor schema). An extra
  *   schema belongs to the owner and grants nothing until a migration does.
+ * - `extensions`: PostgreSQL extensions a service's migrations and queries use
+ *   (pg_trgm, btree_gist). Creating one needs rights no service role has, so
+ *   the administrator creates it here, in the shared schema `extensions`, which
+ *   the service's roles may use and find on their search path.
  */
 import pg from 'pg';
 import { messagingSchemaOf, quoteIdent } from './sql.js';
@@ -35,7 +39,12 @@ export interface ServiceDatabase {
   extraRoles?: readonly { role: string; password: string }[];
   /** Further schemas of the service, owned by its owner role. */
   extraSchemas?: readonly string[];
+  /** Extensions the service needs, created in EXTENSIONS_SCHEMA (e.g. pg_trgm, btree_gist). */
+  extensions?: readonly string[];
 }
+
+/** Where bootstrap creates the extensions services ask for; on their roles' search path. */
+export const EXTENSIONS_SCHEMA = 'extensions';
 
 export type TablePrivilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
 
@@ -67,6 +76,24 @@ export async function bootstrapServiceDatabases(adminUrl: string, services: Serv
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema} AUTHORIZATION ${owner}`);
         await client.query(`ALTER SCHEMA ${schema} OWNER TO ${owner}`);
         await client.query(`REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC`);
+      }
+      const extensions = service.extensions ?? [];
+      if (extensions.length > 0) {
+        const schema = quoteIdent(EXTENSIONS_SCHEMA);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await client.query(`REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC`);
+        for (const extension of extensions) {
+          await client.query(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(extension)} WITH SCHEMA ${schema}`);
+          // Created elsewhere before (by hand): migrations name its objects in `extensions`.
+          const { rows } = await client.query<{ schema: string }>(
+            'SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = $1',
+            [extension],
+          );
+          if (rows[0]?.schema !== EXTENSIONS_SCHEMA) {
+            await client.query(`ALTER EXTENSION ${quoteIdent(extension)} SET SCHEMA ${schema}`);
+          }
+        }
+        await client.query(`GRANT USAGE ON SCHEMA ${schema} TO ${runtime}, ${owner}`);
       }
       const privilegesIn = (name: string) =>
         (name === service.schema ? (service.runtimeTablePrivileges ?? ALL_ROW_PRIVILEGES) : ALL_ROW_PRIVILEGES).join(
@@ -100,7 +127,7 @@ export async function bootstrapServiceDatabases(adminUrl: string, services: Serv
         await client.query(`GRANT ${privilegesIn(name)} ON ALL TABLES IN SCHEMA ${schema} TO ${runtime}`);
         await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${runtime}`);
       }
-      const searchPath = schemas.map(quoteIdent).join(', ');
+      const searchPath = [...schemas, ...(extensions.length > 0 ? [EXTENSIONS_SCHEMA] : [])].map(quoteIdent).join(', ');
       await client.query(`ALTER ROLE ${runtime} IN DATABASE ${database} SET search_path = ${searchPath}`);
       await client.query(`ALTER ROLE ${owner} IN DATABASE ${database} SET search_path = ${searchPath}`);
     }

@@ -145,6 +145,29 @@ describe('Database.transaction', () => {
     expect(Date.now() - started).toBeLessThan(2_500);
   });
 
+  it('survives its connection being cut mid-transaction (PostgreSQL restarted): the change fails, the process goes on', async () => {
+    const body = `cut-${newId()}`;
+    let pid = 0;
+    const change = db.transaction(tenantId, async (tx) => {
+      await note(tx, body);
+      pid = Number((await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]!.pid);
+      await tx.query('SELECT pg_sleep(10)');
+    });
+    const failed = change.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    while (pid === 0) await new Promise((r) => setTimeout(r, 20));
+    // What a fast shutdown does to every connection: the server ends it. Unheard, the checked-out
+    // client's 'error' event would be an uncaught exception, failing this run.
+    await pool.query('SELECT pg_terminate_backend($1)', [pid]);
+    expect(await failed).toBeInstanceOf(Error);
+    expect(await noted(body)).toBe(false);
+    // The pool hands out working connections afterwards.
+    await db.transaction(tenantId, (tx) => note(tx, `${body}-after`));
+    expect(await noted(`${body}-after`)).toBe(true);
+  });
+
   it('runs a joined Database inside the open transaction', async () => {
     const body = `joined-${newId()}`;
     await expect(

@@ -123,6 +123,12 @@ export function createDatabase(options: DatabaseOptions): Database {
     const client = await pool.connect();
     metrics?.acquire.observe(secondsSince(waiting));
     let broken: Error | undefined;
+    // A checked-out client whose connection drops (PostgreSQL restarted) emits 'error': unheard,
+    // it would end the process. The statement in flight fails by itself; the client is not pooled again.
+    const lost = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', lost);
     try {
       // One round trip: simple protocol, values validated above (a UUID, an integer).
       await executeCount(
@@ -162,6 +168,7 @@ export function createDatabase(options: DatabaseOptions): Database {
       }
       throw error;
     } finally {
+      client.off('error', lost);
       client.release(broken);
     }
   }

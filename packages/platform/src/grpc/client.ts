@@ -169,6 +169,20 @@ export function errorReasonOf(error: grpc.ServiceError): string | undefined {
   return raw === undefined || !/^[a-z][a-z0-9-]{0,63}$/.test(String(raw)) ? undefined : String(raw);
 }
 
+/** The structured details a server attached to a refusal (DomainError.details), or undefined. */
+export function errorDetailsOf(error: grpc.ServiceError): Record<string, unknown> | undefined {
+  const raw = error.metadata?.get('x-error-details-bin')[0];
+  if (!raw) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw));
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function isServiceError(error: unknown): error is grpc.ServiceError {
   return typeof error === 'object' && error !== null && 'code' in error && 'metadata' in error && 'details' in error;
 }

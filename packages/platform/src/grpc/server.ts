@@ -334,6 +334,7 @@ export function toServiceError(error: unknown): Partial<grpc.StatusObject> & { c
       metadata.set('x-field-violations-bin', Buffer.from(JSON.stringify(error.violations)));
     }
     if (error.reason) metadata.set(ERROR_REASON_KEY, error.reason);
+    if (error.details) metadata.set('x-error-details-bin', Buffer.from(JSON.stringify(error.details)));
     return { code: grpcCodeOfKind(error.kind), details: error.message, metadata };
   }
   if (isTransientError(error)) {

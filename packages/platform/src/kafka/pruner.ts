@@ -74,6 +74,12 @@ export function createMessagingPruner(options: MessagingPrunerOptions): Messagin
     const client = await options.pool.connect();
     // A client whose run failed is dropped rather than pooled, so it can never keep the lock.
     let failed = false;
+    // Its connection dropping (PostgreSQL restarted) emits 'error', which unheard would end the
+    // process; the query in flight fails by itself.
+    const lost = () => {
+      failed = true;
+    };
+    client.on('error', lost);
     try {
       const { rows } = await client.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked',
@@ -116,6 +122,7 @@ export function createMessagingPruner(options: MessagingPrunerOptions): Messagin
       failed = true;
       throw error;
     } finally {
+      client.off('error', lost);
       client.release(failed);
     }
   }

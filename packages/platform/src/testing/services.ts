@@ -26,6 +26,7 @@ export function inProcessEnv(
     LOG_LEVEL: 'warn',
     OUTBOX_POLL_INTERVAL_MS: '200',
     ...(service === 'audit' ? auditEnv() : {}),
+    ...(service === 'appointments' ? { REDIS_URL: testEnv().HMS_REDIS_URL, JOBS_POLLING_INTERVAL_SECONDS: '1' } : {}),
     INTERNAL_TOKEN_PUBLIC_KEYS: testKeys().publicKeyText,
     ...overrides,
   };

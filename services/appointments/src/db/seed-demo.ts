@@ -1,6 +1,6 @@
 /**
- * Demo reference data for one tenant: departments, doctors with fees and
- * hours, and patients. Idempotent per tenant (a tenant that has departments is
+ * Demo reference data for one tenant: departments, doctors with profiles,
+ * fees and weekly calendars, and patients with phones and dates of birth. Idempotent per tenant (a tenant that has departments is
  * left alone). Used by the first README command and by the end-to-end tests,
  * which seed a fresh tenant each.
  *
@@ -18,6 +18,7 @@ import {
   tenantTransaction,
 } from '@hms/platform';
 import { configSchema } from '../config.js';
+import { nameTokens } from '../domain/patient-names.js';
 import { PrismaClient } from './generated/client.js';
 
 type Db = PrismaClient;
@@ -33,25 +34,73 @@ export interface DemoSeed {
 
 const DEPARTMENTS = ['General Medicine', 'Paediatrics', 'Orthopaedics'];
 const DOCTORS = [
-  { fullName: 'Dr. Asha Rao', department: 0, consultation: 50_000, hospital: 10_000, allDay: false },
-  { fullName: 'Dr. Vikram Mehta', department: 0, consultation: 60_000, hospital: 10_000, allDay: false },
-  { fullName: 'Dr. Meera Iyer', department: 1, consultation: 45_000, hospital: 10_000, allDay: false },
-  { fullName: 'Dr. Kabir Sen', department: 2, consultation: 80_000, hospital: 15_000, allDay: false },
+  {
+    fullName: 'Dr. Asha Rao',
+    department: 0,
+    specialization: 'General Physician',
+    languages: ['en', 'hi', 'kn'],
+    video: true,
+    consultation: 50_000,
+    hospital: 10_000,
+    allDay: false,
+  },
+  {
+    fullName: 'Dr. Vikram Mehta',
+    department: 0,
+    specialization: 'Diabetology',
+    languages: ['en', 'hi', 'gu'],
+    video: false,
+    consultation: 60_000,
+    hospital: 10_000,
+    allDay: false,
+  },
+  {
+    fullName: 'Dr. Meera Iyer',
+    department: 1,
+    specialization: 'Paediatrics',
+    languages: ['en', 'ta'],
+    video: true,
+    consultation: 45_000,
+    hospital: 10_000,
+    allDay: false,
+  },
+  {
+    fullName: 'Dr. Kabir Sen',
+    department: 2,
+    specialization: 'Orthopaedic Surgery',
+    languages: ['en', 'bn', 'hi'],
+    video: false,
+    consultation: 80_000,
+    hospital: 15_000,
+    allDay: false,
+  },
   // Works around the clock: a doctor a demo or a test can book at any hour.
-  { fullName: 'Dr. Night Desk', department: 0, consultation: 70_000, hospital: 20_000, allDay: true },
+  {
+    fullName: 'Dr. Night Desk',
+    department: 0,
+    specialization: 'Emergency Medicine',
+    languages: ['en'],
+    video: true,
+    consultation: 70_000,
+    hospital: 20_000,
+    allDay: true,
+  },
 ];
-const PATIENTS = [
-  'Ravi Kumar',
-  'Priya Sharma',
-  'Arjun Nair',
-  'Sunita Das',
-  'Imran Khan',
-  'Lakshmi Pillai',
-  'Deepak Joshi',
-  'Fatima Sheikh',
-  'Harpreet Singh',
-  'Ananya Bose',
+const PATIENTS: [string, string, string][] = [
+  ['Ravi Kumar', '+919812300001', '1980-04-12'],
+  ['Priya Sharma', '+919812300002', '1992-11-03'],
+  ['Arjun Nair', '+919812300003', '1975-01-30'],
+  ['Sunita Das', '+919812300004', '1968-07-19'],
+  ['Imran Khan', '+919812300005', '1988-02-25'],
+  ['Lakshmi Pillai', '+919812300006', '1959-09-09'],
+  ['Deepak Joshi', '+919812300007', '2001-05-14'],
+  ['Fatima Sheikh', '+919812300008', '1995-12-01'],
+  ['Harpreet Singh', '+919812300009', '1983-08-22'],
+  ['Ananya Bose', '+919812300010', '2010-03-17'],
 ];
+
+/** The words of a name as search keeps them (domain/patient-names.ts spells the rule). */
+const wordsOf = (name: string) => nameTokens(name);
 
 export async function seedDemo(client: Db, tenantId: string): Promise<DemoSeed> {
   // One transaction scoped to the tenant: its rows have row-level security.
@@ -65,30 +114,58 @@ async function seedInTransaction(db: Tx, tenantId: string): Promise<DemoSeed> {
     await db.department.createMany({
       data: DEPARTMENTS.map((name, i) => ({ id: departmentIds[i]!, tenantId, name })),
     });
+    const doctorIds = DOCTORS.map(() => newId());
     await db.doctor.createMany({
-      data: DOCTORS.map((d) => ({
-        id: newId(),
+      data: DOCTORS.map((d, i) => ({
+        id: doctorIds[i]!,
         tenantId,
         departmentId: departmentIds[d.department]!,
         fullName: d.fullName,
+        specialization: d.specialization,
+        qualifications: ['MBBS'],
+        languages: d.languages,
+        consultationModes: d.video ? ['IN_PERSON', 'VIDEO'] : ['IN_PERSON'],
+        yearsOfExperience: 5 + i * 3,
         consultationFeeMinor: BigInt(d.consultation),
         hospitalFeeMinor: BigInt(d.hospital),
         currency: 'INR',
         timeZone: d.allDay ? 'UTC' : 'Asia/Kolkata',
+      })),
+    });
+    // Weekly templates: 09:00-13:00 and 14:00-17:00 Monday to Saturday, or round the clock.
+    await db.doctorSchedule.createMany({
+      data: DOCTORS.map((d, i) => ({
+        id: newId(),
+        tenantId,
+        doctorId: doctorIds[i]!,
+        validFrom: new Date('2000-01-01T00:00:00Z'),
         slotMinutes: 15,
-        dayStartMinute: d.allDay ? 0 : 9 * 60,
-        dayEndMinute: d.allDay ? 24 * 60 : 17 * 60,
-        workingDays: d.allDay ? [1, 2, 3, 4, 5, 6, 7] : [1, 2, 3, 4, 5, 6],
+        sessions: d.allDay
+          ? [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, startMinute: 0, endMinute: 24 * 60 }))
+          : [1, 2, 3, 4, 5, 6].flatMap((weekday) => [
+              { weekday, startMinute: 9 * 60, endMinute: 13 * 60 },
+              { weekday, startMinute: 14 * 60, endMinute: 17 * 60 },
+            ]),
       })),
     });
     await db.patient.createMany({
-      data: PATIENTS.map((fullName, i) => ({
+      data: PATIENTS.map(([fullName, phone, dateOfBirth], i) => ({
         id: newId(),
         tenantId,
-        mrn: `MRN-${String(i + 1).padStart(5, '0')}`,
+        mrn: `MRN-${String(i + 1).padStart(6, '0')}`,
         fullName,
+        phone,
+        dateOfBirth: new Date(`${dateOfBirth}T00:00:00Z`),
+        searchName: wordsOf(fullName).join(' '),
+        nameTokens: wordsOf(fullName),
       })),
     });
+    await db.patientNameWord.createMany({
+      data: [...new Set(PATIENTS.flatMap(([name]) => wordsOf(name)))].map((word) => ({ tenantId, word })),
+      skipDuplicates: true,
+    });
+    // New registrations continue the demo's numbers.
+    await db.patientMrnCounter.create({ data: { tenantId, lastValue: BigInt(PATIENTS.length) } });
   }
   // One after another: a transaction has one connection.
   const departments = await db.department.findMany({ where: { tenantId }, orderBy: { id: 'asc' } });
@@ -102,7 +179,7 @@ async function seedInTransaction(db: Tx, tenantId: string): Promise<DemoSeed> {
       fullName: d.fullName,
       departmentId: d.departmentId,
       timeZone: d.timeZone,
-      slotMinutes: d.slotMinutes,
+      slotMinutes: 15,
     })),
     patients: patients.map((p) => ({ id: p.id, mrn: p.mrn, fullName: p.fullName })),
   };

@@ -1,6 +1,6 @@
 /** The tenant's use of what its plan limits here: doctors, patients, and appointments booked this month (UTC). */
 import type { Database, TenantUsageCounter } from '@hms/platform';
-import { monthStartUtc } from '../domain/book-appointment.js';
+import { monthStartUtc } from '../domain/quotas.js';
 
 export function appointmentsUsage(db: Database, now: () => Date): TenantUsageCounter {
   return (tenantId) =>

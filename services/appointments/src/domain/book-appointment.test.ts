@@ -1,136 +1,220 @@
-import { AlreadyExistsError, FailedPreconditionError } from '@hms/platform/domain';
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '@hms/platform/domain';
 import { EVENTS } from '@hms/proto';
 import { describe, expect, it } from 'vitest';
-import { fakeAppointmentStore } from '../testing/fake-appointment-store.js';
-import { bookAppointment, type BookAppointment } from './book-appointment.js';
-import { checkIn } from './check-in.js';
-import type { Doctor, Patient } from './types.js';
-
-const tenantId = '0192f0a0-0000-7000-8000-000000000001';
-const doctor: Doctor = {
-  id: '0192f0a0-0000-7000-8000-00000000000d',
+import {
+  clinic,
+  doctor,
+  failure,
+  inactivePatient,
+  MONDAY_1030,
+  nightDoctor,
+  otherPatient,
+  patient,
   tenantId,
-  departmentId: '0192f0a0-0000-7000-8000-0000000000de',
-  fullName: 'Dr. Test',
-  consultationFeeMinor: 50_000,
-  hospitalFeeMinor: 10_000,
-  currency: 'INR',
-  timeZone: 'Asia/Kolkata',
-  slotMinutes: 15,
-  dayStartMinute: 9 * 60,
-  dayEndMinute: 17 * 60,
-  workingDays: [1, 2, 3, 4, 5, 6],
-  active: true,
-};
-const patient: Patient = { id: '0192f0a0-0000-7000-8000-0000000000aa', tenantId, mrn: 'MRN-1', fullName: 'P' };
-// Monday 2030-01-07, 10:30 in Kolkata; "now" is the day before.
-const slot = new Date('2030-01-07T05:00:00Z');
-const policy = { maxDaysAhead: 180, checkInOpensMinutesBefore: 240 };
-
-function setup(now = new Date('2030-01-06T05:00:00Z')) {
-  const fake = fakeAppointmentStore({ doctors: [doctor], patients: [patient] });
-  let n = 0;
-  const deps = {
-    store: fake.store,
-    now: () => now,
-    newId: () => `0192f0a0-0000-7000-9000-${String(++n).padStart(12, '0')}`,
-    policy,
-  };
-  return { ...fake, deps };
-}
+} from '../testing/fixtures.js';
+import { bookAppointment, type BookAppointment } from './book-appointment.js';
+import { holdSlot } from './holds.js';
+import { cancelAppointment } from './lifecycle-actions.js';
+import { createRecentlyTaken } from './recently-taken.js';
 
 const booking = (overrides: Partial<BookAppointment> = {}): BookAppointment => ({
   tenantId,
   actorId: 'front-desk',
   patientId: patient.id,
   doctorId: doctor.id,
-  startsAt: slot,
+  startsAt: MONDAY_1030,
   reason: 'fever',
   traceId: 'trace',
   ...overrides,
 });
 
 describe('bookAppointment', () => {
-  it("books the slot with the doctor's fees, its first history row and appointment.booked", async () => {
-    const { deps, appointments, history, events } = setup();
+  it("books the slot with the doctor's fees, its claim, first history row, reminders and appointment.booked", async () => {
+    const { deps, state } = clinic();
     const { appointment, replayed } = await bookAppointment(deps, booking());
     expect(replayed).toBe(false);
     expect(appointment).toMatchObject({
       status: 'BOOKED',
-      startsAt: slot,
+      mode: 'IN_PERSON',
+      startsAt: MONDAY_1030,
       endsAt: new Date('2030-01-07T05:15:00Z'),
       serviceDate: '2030-01-07',
       consultationFeeMinor: 50_000,
       hospitalFeeMinor: 10_000,
       departmentId: doctor.departmentId,
     });
-    expect(appointments).toEqual([appointment]);
-    expect(history).toEqual([
-      { appointmentId: appointment.id, from: null, to: 'BOOKED', actorId: 'front-desk', at: deps.now() },
+    expect(state.appointments).toEqual([appointment]);
+    expect(state.claims).toMatchObject([{ kind: 'APPOINTMENT', appointmentId: appointment.id, startsAt: MONDAY_1030 }]);
+    expect(state.history).toMatchObject([
+      { appointmentId: appointment.id, from: null, to: 'BOOKED', actorId: 'front-desk' },
     ]);
-    expect(events.map((e) => [e.def, e.key])).toEqual([
+    // Booked a day ahead: the 24-hour reminder is already past, the 2-hour one is due at 08:30 IST.
+    expect(state.reminders.map((r) => [r.offsetMinutes, r.dueAt.toISOString()])).toEqual([
+      [120, '2030-01-07T03:00:00.000Z'],
+    ]);
+    expect(state.events.map((e) => [e.def, e.key])).toEqual([
       [EVENTS.appointmentBooked, `${tenantId}:${doctor.id}:2030-01-07`],
     ]);
   });
 
-  it('refuses a taken slot and saves nothing of the second booking', async () => {
-    const { deps, appointments, events } = setup();
+  it('refuses a taken slot, and a patient already booked at that time, saving nothing', async () => {
+    const { deps, state } = clinic();
     await bookAppointment(deps, booking());
-    await expect(bookAppointment(deps, booking({ patientId: patient.id }))).rejects.toBeInstanceOf(AlreadyExistsError);
-    expect(appointments).toHaveLength(1);
-    expect(events).toHaveLength(1);
+    expect(await failure(bookAppointment(deps, booking({ patientId: otherPatient.id })))).toBeInstanceOf(
+      AlreadyExistsError,
+    );
+    const busy = await failure(bookAppointment(deps, booking({ doctorId: nightDoctor.id })));
+    expect(busy).toBeInstanceOf(AlreadyExistsError);
+    expect(busy.violations?.[0]?.field).toBe('patientId');
+    expect(state.appointments).toHaveLength(1);
+    expect(state.events).toHaveLength(1);
   });
 
-  it('names unknown doctors and patients, and slots the doctor cannot take', async () => {
-    const { deps, appointments } = setup();
-    const unknown = await bookAppointment(deps, booking({ doctorId: 'x', patientId: 'y' })).catch((e: unknown) => e);
-    expect(unknown).toBeInstanceOf(FailedPreconditionError);
-    expect((unknown as FailedPreconditionError).violations.map((v) => v.field)).toEqual(['doctorId', 'patientId']);
-    const sunday = await bookAppointment(deps, booking({ startsAt: new Date('2030-01-06T05:00:00Z') })).catch(
-      (e: unknown) => e,
+  it('names unknown doctors, unknown or inactive patients, and modes the doctor does not offer', async () => {
+    const { deps, state } = clinic();
+    const unknownDoctor = await failure(
+      bookAppointment(deps, booking({ doctorId: '0192f0a0-0000-7000-8000-00000000ffff' })),
     );
-    expect(sunday).toBeInstanceOf(FailedPreconditionError);
-    expect(appointments).toEqual([]);
+    expect(unknownDoctor).toBeInstanceOf(FailedPreconditionError);
+    expect(unknownDoctor.violations?.map((v) => v.field)).toEqual(['doctorId']);
+    const unknownPatient = await failure(
+      bookAppointment(deps, booking({ patientId: '0192f0a0-0000-7000-8000-00000000fffe' })),
+    );
+    expect(unknownPatient.violations).toEqual([{ field: 'patientId', message: 'no such patient' }]);
+    const inactive = await failure(bookAppointment(deps, booking({ patientId: inactivePatient.id })));
+    expect(inactive.violations).toEqual([{ field: 'patientId', message: 'patient is inactive' }]);
+    const video = await failure(bookAppointment(deps, booking({ mode: 'VIDEO' })));
+    expect(video.violations?.[0]?.field).toBe('mode');
+    expect(state.appointments).toEqual([]);
   });
 
   it('answers a retry with the same key with the first booking, and refuses the key for another request', async () => {
-    const { deps, appointments, events } = setup();
+    const { deps, state } = clinic();
     const claim = { operation: 'BookAppointment', key: 'k1', fingerprint: 'f1' };
     const first = await bookAppointment(deps, booking({ idempotency: claim }));
     const again = await bookAppointment(deps, booking({ idempotency: claim }));
     expect(again).toEqual({ appointment: first.appointment, replayed: true });
-    await expect(
-      bookAppointment(deps, booking({ idempotency: { ...claim, fingerprint: 'f2' } })),
-    ).rejects.toBeInstanceOf(FailedPreconditionError);
-    expect(appointments).toHaveLength(1);
-    expect(events).toHaveLength(1);
-  });
-});
-
-describe('checkIn', () => {
-  it('moves BOOKED to CHECKED_IN once, with history and appointment.checked_in; a retry changes nothing', async () => {
-    const { deps, history, events, store } = setup();
-    const { appointment } = await bookAppointment(deps, booking());
-    const atDesk = { ...deps, now: () => new Date('2030-01-07T04:30:00Z') };
-    const checkedIn = await checkIn(atDesk, { tenantId, appointmentId: appointment.id, actorId: 'nurse' });
-    expect(checkedIn).toMatchObject({ status: 'CHECKED_IN', checkedInAt: atDesk.now() });
-    expect(await checkIn(atDesk, { tenantId, appointmentId: appointment.id, actorId: 'nurse' })).toEqual(checkedIn);
-    expect(history.map((h) => [h.from, h.to, h.actorId])).toEqual([
-      [null, 'BOOKED', 'front-desk'],
-      ['BOOKED', 'CHECKED_IN', 'nurse'],
-    ]);
-    expect(events.map((e) => e.def.type)).toEqual(['appointment.booked', 'appointment.checked_in']);
-    expect(events[1]!.data).toMatchObject({ timeZone: 'Asia/Kolkata', serviceDate: '2030-01-07' });
-    expect(await store.findAppointment(tenantId, appointment.id)).toEqual(checkedIn);
+    expect(
+      await failure(bookAppointment(deps, booking({ idempotency: { ...claim, fingerprint: 'f2' } }))),
+    ).toBeInstanceOf(FailedPreconditionError);
+    expect(state.appointments).toHaveLength(1);
   });
 
-  it('refuses before the check-in window and for unknown appointments, changing nothing', async () => {
-    const { deps, events } = setup();
+  it('plans again on the fresh doctor when the cache is behind (new fees), and drops the stale entry', async () => {
+    const { deps, state, cacheOverrides, changedCalls } = clinic();
+    const fresh = state.doctors.find((d) => d.id === doctor.id)!;
+    state.doctors.splice(state.doctors.indexOf(fresh), 1, { ...fresh, consultationFeeMinor: 65_000, version: 2 });
+    cacheOverrides.set(doctor.id, {
+      doctor: { ...doctor, version: 1 },
+      calendar: { schedules: state.schedules.filter((s) => s.doctorId === doctor.id), exceptions: [] },
+    });
     const { appointment } = await bookAppointment(deps, booking());
-    await expect(checkIn(deps, { tenantId, appointmentId: appointment.id, actorId: 'nurse' })).rejects.toBeInstanceOf(
-      FailedPreconditionError,
+    expect(appointment.consultationFeeMinor).toBe(65_000);
+    expect(changedCalls).toEqual([{ kind: 'doctor', tenantId, id: doctor.id, version: undefined }]);
+  });
+
+  it("turns the patient's hold into the appointment, and refuses another's, an expired one or one for another slot", async () => {
+    const { deps, state, clock } = clinic();
+    const { hold } = await holdSlot(deps, {
+      tenantId,
+      doctorId: doctor.id,
+      patientId: patient.id,
+      startsAt: MONDAY_1030,
+    });
+    // Nobody else can book the held slot...
+    expect(await failure(bookAppointment(deps, booking({ patientId: otherPatient.id })))).toBeInstanceOf(
+      AlreadyExistsError,
     );
-    await expect(checkIn(deps, { tenantId, appointmentId: 'nope', actorId: 'nurse' })).rejects.toThrow(/not found/);
-    expect(events).toHaveLength(1);
+    // ...nor with the hold: it is the patient's.
+    const foreign = await failure(bookAppointment(deps, booking({ patientId: otherPatient.id, holdId: hold.id })));
+    expect(foreign.violations).toEqual([{ field: 'holdId', message: 'held for another patient' }]);
+    const elsewhere = await failure(
+      bookAppointment(deps, booking({ holdId: hold.id, startsAt: new Date(MONDAY_1030.getTime() + 15 * 60_000) })),
+    );
+    expect(elsewhere.violations?.[0]?.field).toBe('holdId');
+    const { appointment } = await bookAppointment(deps, booking({ holdId: hold.id }));
+    expect(state.claims).toMatchObject([{ id: hold.id, kind: 'APPOINTMENT', appointmentId: appointment.id }]);
+    // A hold that ran out: gone as far as booking is concerned.
+    const second = await holdSlot(deps, {
+      tenantId,
+      doctorId: doctor.id,
+      patientId: otherPatient.id,
+      startsAt: new Date(MONDAY_1030.getTime() + 30 * 60_000),
+    });
+    clock.now = new Date(clock.now.getTime() + 6 * 60_000);
+    const expired = await failure(
+      bookAppointment(
+        deps,
+        booking({ patientId: otherPatient.id, holdId: second.hold.id, startsAt: second.hold.startsAt }),
+      ),
+    );
+    expect(expired.message).toBe('the hold has expired');
+    const missing = await failure(bookAppointment(deps, booking({ holdId: '0192f0a0-0000-7000-8000-00000000bbbb' })));
+    expect(missing).toBeInstanceOf(NotFoundError);
+  });
+
+  it('refuses a rush on a taken slot from memory for a second, never for a keyed retry, and forgets on a cancellation', async () => {
+    const { deps, clock } = clinic();
+    const recentlyTaken = createRecentlyTaken({ now: deps.now, ttlMs: 1_000 });
+    const state = { transactions: 0 };
+    const store: typeof deps.store = {
+      ...deps.store,
+      change: (tenant, fn) => {
+        state.transactions += 1;
+        return deps.store.change(tenant, fn);
+      },
+    };
+    const rushDeps = { ...deps, store, recentlyTaken };
+    const first = await bookAppointment(rushDeps, booking());
+    // The database refuses the first loser, and the slot is remembered.
+    expect(await failure(bookAppointment(rushDeps, booking({ patientId: otherPatient.id })))).toBeInstanceOf(
+      AlreadyExistsError,
+    );
+    const transactions = state.transactions;
+    expect(await failure(bookAppointment(rushDeps, booking({ patientId: otherPatient.id })))).toBeInstanceOf(
+      AlreadyExistsError,
+    );
+    expect(state.transactions).toBe(transactions); // refused without a transaction
+    // A retry with an idempotency key always reaches the store (its answer may be a replay).
+    const keyed = booking({ idempotency: { operation: 'BookAppointment', key: 'k1', fingerprint: 'f' } });
+    await bookAppointment(rushDeps, keyed).catch(() => undefined);
+    expect(state.transactions).toBe(transactions + 1);
+    // A second later the memory has lapsed: the store decides again.
+    clock.now = new Date(clock.now.getTime() + 1_001);
+    await bookAppointment(rushDeps, booking({ patientId: otherPatient.id })).catch(() => undefined);
+    expect(state.transactions).toBe(transactions + 2);
+    // A cancellation in this process frees the slot at once.
+    expect(recentlyTaken.has(tenantId, doctor.id, MONDAY_1030)).toBe(true);
+    await cancelAppointment(rushDeps, {
+      tenantId,
+      actorId: 'front-desk',
+      appointmentId: first.appointment.id,
+      by: 'STAFF',
+      reason: 'doctor away',
+    });
+    expect(recentlyTaken.has(tenantId, doctor.id, MONDAY_1030)).toBe(false);
+    const again = await bookAppointment(rushDeps, booking({ patientId: otherPatient.id }));
+    expect(again.appointment.status).toBe('BOOKED');
+  });
+
+  it('lets one of a rush on one slot reach the store; the others wait for its answer and are refused', async () => {
+    const { deps } = clinic();
+    let transactions = 0;
+    const store: typeof deps.store = {
+      ...deps.store,
+      change: (tenant, fn) => {
+        transactions += 1;
+        return deps.store.change(tenant, fn);
+      },
+    };
+    const rushDeps = { ...deps, store, recentlyTaken: createRecentlyTaken({ now: deps.now }) };
+    const answers = await Promise.allSettled(
+      [patient, otherPatient, patient, otherPatient].map((p) =>
+        bookAppointment(rushDeps, booking({ patientId: p.id })),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected']);
+    expect(answers.slice(1).every((a) => a.status === 'rejected' && a.reason instanceof AlreadyExistsError)).toBe(true);
+    expect(transactions).toBe(1);
   });
 });

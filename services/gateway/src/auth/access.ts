@@ -1,6 +1,7 @@
 /**
  * Everything a request's authorization reads, cached the same way: an
- * in-process LRU over Redis over the database (packages/platform/src/cache.ts),
+ * in-process LRU over Redis over the database (the platform's read-through
+ * cache, packages/platform/src/cache.ts, told of changes through Redis pub/sub),
  * so that a request costs no database round trip and no Redis round trip
  * either, once warm.
  *
@@ -14,7 +15,14 @@
  * key stop working on every gateway as fast as Redis pub/sub delivers (ms; the
  * integration test asserts within 1 s with two gateways).
  */
-import { createSharedCache, type CacheInvalidations, type Logger, type Metrics, type Redis } from '@hms/platform';
+import {
+  createReadThroughCache,
+  type CacheInvalidations,
+  type Logger,
+  type Metrics,
+  type ReadThroughCacheOptions,
+  type Redis,
+} from '@hms/platform';
 import type { Permission } from '@hms/proto';
 import { LRUCache } from 'lru-cache';
 import type { AccessInvalidation, IdentityStore, TenantDirectory } from '../domain/identity-store.js';
@@ -57,17 +65,21 @@ export function createAccess(options: {
     redis: options.redis,
     invalidations: options.invalidations,
     ttlMs: options.ttlMs,
-    metrics: options.metrics,
+    // While Redis (and so invalidations) is away, an entry is kept a second, not the TTL.
+    degradedTtlMs: 1_000,
+    // These rows carry no version: the invalidation's generation alone keeps old values out.
+    versionOf: () => 0,
+    registry: options.metrics.registry,
     logger: options.logger,
-  };
+  } satisfies Partial<ReadThroughCacheOptions<object>>;
   const split = (key: string) => key.split(':') as [string, string, string?];
-  const tenants = createSharedCache<Tenant>({ ...common, name: 'tenant', load: (id) => options.tenants.find(id) });
-  const roles = createSharedCache<CustomRole[]>({
+  const tenants = createReadThroughCache<Tenant>({ ...common, name: 'tenant', load: (id) => options.tenants.find(id) });
+  const roles = createReadThroughCache<CustomRole[]>({
     ...common,
     name: 'roles',
     load: (key) => options.store.read(split(key)[0], (tx) => tx.customRoles()),
   });
-  const users = createSharedCache<Pick<User, 'roles' | 'status'>>({
+  const users = createReadThroughCache<Pick<User, 'roles' | 'status'>>({
     ...common,
     name: 'user',
     load: async (key) => {
@@ -76,7 +88,7 @@ export function createAccess(options: {
       return user && { roles: user.roles, status: user.status };
     },
   });
-  const sessions = createSharedCache<SessionState>({
+  const sessions = createReadThroughCache<SessionState>({
     ...common,
     name: 'session',
     load: async (key) => {
@@ -87,7 +99,7 @@ export function createAccess(options: {
       );
     },
   });
-  const apiKeys = createSharedCache<ApiKeyState>({
+  const apiKeys = createReadThroughCache<ApiKeyState>({
     ...common,
     name: 'api-key',
     load: async (key) => {

@@ -30,6 +30,9 @@ import { appointmentRoutes } from './routes/appointments.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { billRoutes } from './routes/bills.js';
+import { calendarRoutes } from './routes/calendars.js';
+import { directoryRoutes } from './routes/directory.js';
+import { patientRoutes } from './routes/patients.js';
 import { displayPageRoutes } from './routes/display-page.js';
 import { displayTokenRoutes } from './routes/display-tokens.js';
 import { queueDeskRoutes } from './routes/queue-desk.js';
@@ -51,6 +54,8 @@ export interface AppDeps {
   trustProxy: string;
   /** Deadline of a trail verification, which reads far more than other calls. */
   auditVerifyDeadlineMs: number;
+  /** Deadline of a booking or a slot hold (see config.ts); the default deadline when absent. */
+  claimDeadlineMs?: number;
   /** Per-tenant request figures (bounded labels); none in tests that do not look at them. */
   tenantMetrics?: TenantMetrics;
   /** What the platform operators' /admin/metrics reads (platform.metrics.read). */
@@ -111,7 +116,11 @@ export function createApp(deps: AppDeps): express.Express {
       authenticateIfPresent,
     }),
   );
-  app.use(appointmentRoutes(deps.backends, guards));
+  const claims = { claimDeadlineMs: deps.claimDeadlineMs };
+  app.use(appointmentRoutes(deps.backends, guards, claims));
+  app.use(patientRoutes(deps.backends, guards));
+  app.use(directoryRoutes(deps.backends, guards));
+  app.use(calendarRoutes(deps.backends, guards, claims));
   // The stream before /queues/:doctorId; it alone also takes a display token.
   app.use(
     queueStreamRoutes(

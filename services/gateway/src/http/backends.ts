@@ -1,6 +1,8 @@
 /**
  * The gRPC clients of the four backend services, each with a deadline on every
- * call and an internal token for that service vouching for the caller.
+ * call and an internal token for that service vouching for the caller. The
+ * appointments service serves four contracts (appointments, directory,
+ * patients, calendars) on one address.
  */
 import { createGrpcClient, type GrpcClient, type InternalTokenSigner, type Metrics } from '@hms/platform';
 import {
@@ -8,11 +10,17 @@ import {
   type AppointmentsServiceClient,
   type AuditServiceClient,
   type BillingServiceClient,
+  type CalendarServiceClient,
+  type DirectoryServiceClient,
+  type PatientsServiceClient,
   type QueueServiceClient,
 } from '@hms/proto';
 
 export interface Backends {
   appointments: GrpcClient<AppointmentsServiceClient>;
+  directory: GrpcClient<DirectoryServiceClient>;
+  patients: GrpcClient<PatientsServiceClient>;
+  calendar: GrpcClient<CalendarServiceClient>;
   billing: GrpcClient<BillingServiceClient>;
   queue: GrpcClient<QueueServiceClient>;
   audit: GrpcClient<AuditServiceClient>;
@@ -26,11 +34,12 @@ export function createBackends(options: {
 }): Backends {
   const v1 = loadContracts().hms;
   const common = { defaultDeadlineMs: options.deadlineMs, metrics: options.metrics, tokens: options.tokens };
+  const scheduling = { ...common, address: options.addresses.appointments };
   return {
-    appointments: createGrpcClient(v1.appointments.v1.AppointmentsService, {
-      ...common,
-      address: options.addresses.appointments,
-    }),
+    appointments: createGrpcClient(v1.appointments.v1.AppointmentsService, scheduling),
+    directory: createGrpcClient(v1.appointments.v1.DirectoryService, scheduling),
+    patients: createGrpcClient(v1.appointments.v1.PatientsService, scheduling),
+    calendar: createGrpcClient(v1.appointments.v1.CalendarService, scheduling),
     billing: createGrpcClient(v1.billing.v1.BillingService, { ...common, address: options.addresses.billing }),
     queue: createGrpcClient(v1.queue.v1.QueueService, { ...common, address: options.addresses.queue }),
     audit: createGrpcClient(v1.audit.v1.AuditService, { ...common, address: options.addresses.audit }),

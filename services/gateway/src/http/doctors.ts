@@ -17,13 +17,13 @@ export interface DoctorDirectory {
   active(doctorId: string, field: string): Promise<Doctor>;
 }
 
-export function createDoctorDirectory(backends: Pick<Backends, 'appointments'>, ttlMs = 30_000): DoctorDirectory {
+export function createDoctorDirectory(backends: Pick<Backends, 'directory'>, ttlMs = 30_000): DoctorDirectory {
   const cache = new LRUCache<string, Doctor>({ max: 20_000, ttl: ttlMs });
   const find = async (doctorId: string) => {
     const key = `${currentContext()?.tenantId}:${doctorId}`;
     let doctor = cache.get(key);
     if (!doctor) {
-      doctor = (await backends.appointments.call.getDoctor({ id: doctorId })).doctor as Doctor;
+      doctor = (await backends.directory.call.getDoctor({ id: doctorId })).doctor as Doctor;
       cache.set(key, doctor);
     }
     return doctor;

@@ -46,6 +46,12 @@ export function appointmentJson(a: Appointment) {
     currency: a.currency,
     createdAt: iso(a.createdAt as Timestamp__Output),
     checkedInAt: iso(a.checkedInAt as Timestamp__Output),
+    mode: enumValue(a.mode as string, 'CONSULTATION_MODE_'),
+    statusReason: a.statusReason,
+    cancelledBy: enumValue(a.cancelledBy as string, 'CANCELLED_BY_') || null,
+    cancelledAt: iso(a.cancelledAt as Timestamp__Output),
+    consultationStartedAt: iso(a.consultationStartedAt as Timestamp__Output),
+    completedAt: iso(a.completedAt as Timestamp__Output),
     traceId: a.traceId,
   };
 }

@@ -9,6 +9,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   currentContext,
   DomainError,
+  errorDetailsOf,
   errorReasonOf,
   fieldViolationsOf,
   grpcCodeOfKind,
@@ -58,7 +59,12 @@ export interface Problem {
   detail: string;
   errors: FieldViolation[];
   headers: Record<string, string>;
+  /** Extension members a backend attached to its refusal (e.g. likelyMatches); never the standard ones. */
+  extensions?: Record<string, unknown> | undefined;
 }
+
+/** The members RFC 9457 and our own problems define; a backend's details never replace them. */
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance', 'requestId', 'errors']);
 
 const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
   'entity.parse.failed': [400, 'malformed-json', 'the request body is not valid JSON'],
@@ -104,6 +110,7 @@ export function problemOf(error: unknown): Problem {
       detail: error.message,
       errors: error.violations,
       headers: {},
+      extensions: error.details,
     };
   }
   if (error instanceof ZodError) {
@@ -152,6 +159,7 @@ export function problemOf(error: unknown): Problem {
         detail: error.details,
         errors: fieldViolationsOf(error),
         headers: {},
+        extensions: errorDetailsOf(error),
       };
     }
     return INTERNAL;
@@ -169,8 +177,12 @@ export function sendProblem(res: Response, instance: string, problem: Problem): 
   res.status(problem.status);
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
   res.type('application/problem+json');
+  const extensions = Object.fromEntries(
+    Object.entries(problem.extensions ?? {}).filter(([name]) => !STANDARD_MEMBERS.has(name)),
+  );
   res.send(
     JSON.stringify({
+      ...extensions,
       type: `urn:hms:problem:${problem.slug}`,
       title: TITLES[problem.status] ?? 'Error',
       status: problem.status,

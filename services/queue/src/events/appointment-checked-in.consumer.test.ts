@@ -38,6 +38,7 @@ function eventOf(data: Partial<CheckedIn['data']> = {}, traceparent = `00-${trac
       serviceDate: '2030-01-07',
       checkedInAt: toTimestamp(checkedInAt),
       timeZone: 'Asia/Kolkata',
+      departmentId: '',
       ...data,
     },
   };

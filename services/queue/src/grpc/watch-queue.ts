@@ -36,9 +36,15 @@ export async function watchQueue(
     else last = watch.afterSeq;
     while (!signal.aborted) {
       if (!woken) {
+        // One abort listener per wait, removed when a change wakes it: a stream lives for
+        // hours and waits once per change, so listeners left behind would pile up.
         await new Promise<void>((resolve) => {
-          wake = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
+          const aborted = () => resolve();
+          wake = () => {
+            signal.removeEventListener('abort', aborted);
+            resolve();
+          };
+          signal.addEventListener('abort', aborted, { once: true });
         });
         continue;
       }

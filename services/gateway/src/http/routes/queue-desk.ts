@@ -52,6 +52,8 @@ export const walkInRequest = {
           fullName: text(200),
           phone: z.string({ error: 'must be a string' }).max(24, { error: 'must be at most 24 characters' }).optional(),
           dateOfBirth: calendarDate.optional(),
+          // Register even when the patient looks like one already on record (otherwise 409 with the matches).
+          confirmNew: z.boolean({ error: 'must be true or false' }).optional(),
         })
         .strict()
         .optional(),
@@ -117,16 +119,17 @@ export function queueDeskRoutes(backends: Backends, doctors: DoctorDirectory, gu
       let registered;
       if (body.patient) {
         // Registered through appointments, under a key of its own so a retry registers nobody twice.
-        const { patient } = await backends.appointments.call.registerPatient({
+        const { patient } = await backends.patients.call.registerPatient({
           fullName: body.patient.fullName,
           phone: body.patient.phone ?? '',
           dateOfBirth: body.patient.dateOfBirth ?? '',
+          confirmNew: body.patient.confirmNew ?? false,
           idempotencyKey: key ? `walk-in:${key}` : '',
         });
         patientId = patient!.id;
         registered = patient;
       } else {
-        await backends.appointments.call.getPatient({ id: patientId! });
+        await backends.patients.call.getPatient({ id: patientId! });
       }
       const { entry, replayed } = await queue.joinWalkIn({
         doctorId: params.doctorId,
