@@ -1266,32 +1266,32 @@ export function patientSearchQuery(
 
 // --- across tenants: the recurring jobs ---------------------------------------------------------
 
+/**
+ * Across tenants through the schema owner's functions (row-level security keeps
+ * the runtime role inside one tenant; migration 20261127000100 defines them).
+ */
 export function createSweepStore(sql: Sql): SweepStore {
   return {
     async overdueAppointments(now, defaultGraceMinutes, limit) {
       const rows = await sql.query<{ tenant_id: string; id: string }>(
-        `SELECT a.tenant_id, a.id FROM appointments a
-         LEFT JOIN scheduling_settings s ON s.tenant_id = a.tenant_id
-         WHERE a.status IN ('BOOKED', 'CHECKED_IN') AND a.ends_at <= $1
-           AND a.ends_at + make_interval(mins => coalesce(s.no_show_grace_minutes, $2)) <= $1
-         ORDER BY a.ends_at LIMIT $3`,
+        'SELECT tenant_id, id FROM appointments.overdue_appointments($1, $2, $3)',
         [now, defaultGraceMinutes, limit],
       );
       return rows.map((r) => ({ tenantId: r.tenant_id, appointmentId: r.id }));
     },
     async tenantsWithDueReminders(now, limit) {
       const rows = await sql.query<{ tenant_id: string }>(
-        `SELECT DISTINCT tenant_id FROM appointment_reminders WHERE sent_at IS NULL AND due_at <= $1 LIMIT $2`,
+        'SELECT tenant_id FROM appointments.tenants_with_due_reminders($1, $2) AS tenant_id',
         [now, limit],
       );
       return rows.map((r) => r.tenant_id);
     },
     async deleteExpiredHolds(before, limit) {
-      return sql.execute(
-        `DELETE FROM slot_claims WHERE id IN (
-           SELECT id FROM slot_claims WHERE kind = 'HOLD' AND hold_expires_at < $1 LIMIT $2)`,
+      const [row] = await sql.query<{ removed: number }>(
+        'SELECT appointments.delete_expired_holds($1, $2) AS removed',
         [before, limit],
       );
+      return row?.removed ?? 0;
     },
   };
 }
