@@ -134,7 +134,9 @@ export function directoryHandlers(deps: SchedulingDeps): UnaryImplementation<Dir
         currency: input.fees!.currency,
         timeZone: input.timeZone,
       };
-      return { doctor: doctorMessage(await createDoctor(deps, { tenantId: ctx.tenantId, profile })) };
+      return {
+        doctor: doctorMessage(await createDoctor(deps, { tenantId: ctx.tenantId, profile, quota: ctx.quotas.doctors })),
+      };
     },
     async UpdateDoctor(request, ctx) {
       const changes: Partial<DoctorProfile> = {

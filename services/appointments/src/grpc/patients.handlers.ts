@@ -40,6 +40,7 @@ export function patientsHandlers(deps: SchedulingDeps): UnaryImplementation<Pati
         details: { fullName: input.fullName, phone: input.phone, dateOfBirth: input.dateOfBirth },
         confirmNew: input.confirmNew,
         idempotency: key ? { operation: 'RegisterPatient', key, fingerprint: requestFingerprint(rest) } : undefined,
+        quota: ctx.quotas.patients,
       });
       return { patient: patientMessage(patient), replayed };
     },
