@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { newId } from '@hms/platform';
 import { serviceDatabaseUrl, testEnv } from '@hms/platform/testing';
+import pg from 'pg';
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -88,6 +89,30 @@ export async function newTenant(
   const nightDoctor = seed.doctors.find((d) => d.fullName === 'Dr. Night Desk');
   if (!nightDoctor) throw new Error('demo seed has no round-the-clock doctor');
   return { ...seed, tenantId, slug: identity.tenant.slug, users: identity.users, token, nightDoctor };
+}
+
+/**
+ * Runs one statement as a service's runtime role in a transaction scoped to
+ * `tenantId`, the way the service writes: row-level security lets the role see
+ * and change only that tenant's rows, and nothing without a tenant.
+ */
+export async function tenantSql(
+  service: Parameters<typeof serviceDatabaseUrl>[0],
+  tenantId: string,
+  text: string,
+  values: unknown[] = [],
+) {
+  const db = new pg.Client({ connectionString: serviceDatabaseUrl(service) });
+  await db.connect();
+  try {
+    await db.query('BEGIN');
+    await db.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+    const result = await db.query(text, values);
+    await db.query('COMMIT');
+    return result;
+  } finally {
+    await db.end();
+  }
 }
 
 /** A development token for another user of the tenant, with roles (e.g. BILLING_SUPERVISOR). */
