@@ -162,10 +162,14 @@ export async function billsToPay(
   const db = new pg.Client({ connectionString: databaseUrl(env, 'hms_billing', 'HMS_DB_PASSWORD_BILLING') });
   await db.connect();
   try {
+    // Row-level security: billing's role reads the tenant's bills in a transaction scoped to it.
+    await db.query('BEGIN');
+    await db.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
     const { rows } = await db.query<{ id: string }>(
       'SELECT id FROM billing.bills WHERE tenant_id = $1 AND appointment_id = ANY($2::uuid[]) ORDER BY id',
       [tenantId, appointmentIds],
     );
+    await db.query('COMMIT');
     if (rows.length === 0) throw new Error('the prepared appointments have no bills yet');
     const reportDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date());
     return { bills: rows.map((r) => r.id), reportDate };
