@@ -29,7 +29,9 @@ interface RawExecutor {
  * without it every tenant table of that role shows no rows and takes none.
  */
 export async function tenantTransaction<Tx extends RawExecutor, R>(
-  prisma: { $transaction<T>(fn: (tx: Tx) => Promise<T>, options?: { timeout?: number }): Promise<T> },
+  prisma: {
+    $transaction<T>(fn: (tx: Tx) => Promise<T>, options?: { timeout?: number; maxWait?: number }): Promise<T>;
+  },
   tenantId: string,
   fn: (tx: Tx) => Promise<R>,
 ): Promise<R> {
@@ -38,6 +40,7 @@ export async function tenantTransaction<Tx extends RawExecutor, R>(
       await tx.$executeRawUnsafe(`SELECT set_config('app.tenant_id', $1, true)`, tenantId);
       return fn(tx);
     },
-    { timeout: 30_000 },
+    // maxWait: on a loaded machine, getting the transaction's connection took longer than Prisma's 2 s default.
+    { timeout: 30_000, maxWait: 30_000 },
   );
 }
