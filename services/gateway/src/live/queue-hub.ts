@@ -16,6 +16,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { Counter, Gauge, runWithContext, type Logger, type Metrics } from '@hms/platform';
+import type { Permission } from '@hms/proto';
 import { Histogram } from 'prom-client';
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import {
@@ -26,6 +27,9 @@ import {
 } from '@hms/proto';
 import type { Backends } from '../http/backends.js';
 import { entryJson, eventIdOf, lineJson, pauseJson, type EntryJson, type View } from './queue-json.js';
+
+/** What the hub's own upstream calls may do: follow queues (it serves clients whose access was checked). */
+const LIVE_PERMISSIONS: Permission[] = ['queues.read'];
 
 export interface HubOptions {
   backends: Pick<Backends, 'queue'>;
@@ -288,8 +292,14 @@ export function createQueueHub(options: HubOptions): QueueHub {
   function connect(sub: Subscription): void {
     const { tenantId, doctorId, serviceDate } = sub.key;
     const afterSeq = sub.state ? sub.seq : 0;
-    void runWithContext({ requestId: `live:${sub.id}`, tenantId, userId: 'gateway-live', roles: [] }, () =>
-      options.backends.queue.openStream<WatchQueueResponse__Output>('WatchQueue', { doctorId, serviceDate, afterSeq }),
+    void runWithContext(
+      { requestId: `live:${sub.id}`, tenantId, userId: 'gateway-live', roles: [], permissions: LIVE_PERMISSIONS },
+      () =>
+        options.backends.queue.openStream<WatchQueueResponse__Output>('WatchQueue', {
+          doctorId,
+          serviceDate,
+          afterSeq,
+        }),
     ).then(
       (stream) => {
         if (sub.closed) return stream.cancel();
@@ -420,7 +430,7 @@ export function createQueueHub(options: HubOptions): QueueHub {
       try {
         const { tenantId, doctorId, serviceDate } = sub.key;
         const older = await runWithContext(
-          { requestId: `live:${sub.id}`, tenantId, userId: 'gateway-live', roles: [] },
+          { requestId: `live:${sub.id}`, tenantId, userId: 'gateway-live', roles: [], permissions: LIVE_PERMISSIONS },
           () => options.backends.queue.call.listQueueChanges({ doctorId, serviceDate, afterSeq: resumeFrom }),
         );
         const pending = client.pending;
