@@ -8,31 +8,29 @@
  *
  *   npm run bench:e2e [-- --runs 20]      (HMS_PROFILE=test for the test stack)
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { createFixture } from './lib/fixture.js';
+import { stackEnv } from './lib/stack.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' } } });
 const runs = Number(values.runs);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const profile = process.env.HMS_PROFILE ?? 'dev';
-const home = path.join(root, '.hms', profile);
 
-// Ports come from the same place the stack took them.
-const envDump = execFileSync('bash', ['-c', 'source scripts/lib/env.sh && echo "$HMS_NGINX_PORT"'], {
-  cwd: root,
-  env: { ...process.env, HMS_PROFILE: profile },
-}).toString();
-const api = `http://127.0.0.1:${envDump.trim()}/api/v1`;
-const token = readFileSync(path.join(home, 'demo-token'), 'utf8').trim();
-const seed = JSON.parse(readFileSync(path.join(home, 'demo-seed.json'), 'utf8')) as {
-  doctors: { id: string; fullName: string }[];
-  patients: { id: string }[];
-};
-const doctor = seed.doctors.find((d) => d.fullName === 'Dr. Night Desk')!;
-const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+// A tenant of its own, with an API key and budgets that a polling loop cannot exhaust.
+const work = await mkdtemp(path.join(tmpdir(), 'hms-bench-e2e-'));
+const fixture = await createFixture(stackEnv(profile), {
+  doctors: 1,
+  patients: 20,
+  rateLimitMultiplier: 100_000,
+  file: path.join(work, 'fixture.json'),
+}).finally(() => rm(work, { recursive: true, force: true }));
+const { api } = fixture;
+const seed = { patients: fixture.patients.map((id) => ({ id })) };
+const doctor = { id: fixture.doctors[0]! };
+const headers = { authorization: `Bearer ${fixture.token}`, 'content-type': 'application/json' };
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

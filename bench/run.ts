@@ -166,7 +166,7 @@ async function main(): Promise<void> {
       // Enough doctors for every prepared check-in to fall in the check-in window of the next hours.
       doctors: 200,
       patients: 2_000,
-      requestLimitPerMinute: 100_000_000,
+      rateLimitMultiplier: 100_000,
       file: fixtureFile,
     });
     // Bookings go to slots days ahead; check-ins need slots within the next hours.
@@ -326,7 +326,7 @@ async function runSchedulingParts(env: StackEnv, work: string, commit: string): 
   const fixture = await createFixture(env, {
     doctors: 20,
     patients: 400,
-    requestLimitPerMinute: 100_000_000,
+    rateLimitMultiplier: 100_000,
     file: path.join(work, 'fixture.json'),
   });
   log(`fixture: tenant ${fixture.tenantId}, ${fixture.doctors.length} doctors`);
@@ -361,7 +361,7 @@ async function runQueueParts(env: StackEnv, work: string, commit: string): Promi
     const fixture = await createFixture(env, {
       doctors: 101,
       patients: 300,
-      requestLimitPerMinute: 100_000_000,
+      rateLimitMultiplier: 100_000,
       file: path.join(work, 'fixture.json'),
     });
     log(`fixture: tenant ${fixture.tenantId}, ${fixture.doctors.length} doctors`);

@@ -14,7 +14,7 @@ import {
   type InternalTokenSigner,
 } from '@hms/platform';
 import { newTestKeys } from '@hms/platform/testing';
-import { loadContracts } from '@hms/proto';
+import { loadContracts, PERMISSION_NAMES } from '@hms/proto';
 import { UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 
@@ -91,7 +91,7 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe.each(backends)('the $name service, called directly', (backend) => {
   const tenantId = newId();
-  const identity = { tenantId, userId: 'e2e-direct', roles: [] };
+  const identity = { tenantId, userId: 'e2e-direct', roles: [], permissions: PERMISSION_NAMES };
   const audience = audienceOf(backend.name);
 
   it('answers a call with the gateway token for it', async () => {
@@ -124,6 +124,13 @@ describe.each(backends)('the $name service, called directly', (backend) => {
     for (const [what, metadata] of attempts) {
       expect((await directCall(backend, metadata))?.code, what).toBe(grpc.status.UNAUTHENTICATED);
     }
+  });
+
+  it('refuses a valid token without the permission the method needs: PERMISSION_DENIED', async () => {
+    const nobody = { ...identity, roles: [], permissions: [] };
+    const error = await directCall(backend, bearer(await gateway.tokenFor(audience, nobody)));
+    expect(error?.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(error?.details).toMatch(/needs the permission/);
   });
 
   it('lets no metadata change the tenant of a valid token', async () => {

@@ -5,10 +5,9 @@
  * tokens and their revocation), the waiting-room page, and a small leak check.
  */
 import { newId } from '@hms/platform';
-import { eventually, serviceDatabaseUrl, testEnv } from '@hms/platform/testing';
-import pg from 'pg';
+import { eventually, testEnv } from '@hms/platform/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apiBase, call, newTenant, type DemoTenant } from './support/stack.js';
+import { apiBase, call, newTenant, tenantSql, type DemoTenant } from './support/stack.js';
 import { openSse, type SseStream } from './support/sse.js';
 
 type Json = Record<string, unknown>;
@@ -166,16 +165,13 @@ describe('bad input', () => {
     // Completing someone who was never called.
     problem(await post(`/queue-entries/${String(entry.id)}/complete`), 422);
     // A transfer to a doctor who is not practising.
-    const db = new pg.Client({ connectionString: serviceDatabaseUrl('appointments') });
-    await db.connect();
-    try {
-      await db.query('UPDATE appointments.doctors SET active = false WHERE tenant_id = $1 AND id = $2', [
-        tenant.tenantId,
-        doctor(3),
-      ]);
-    } finally {
-      await db.end();
-    }
+    const deactivated = await tenantSql(
+      'appointments',
+      tenant.tenantId,
+      'UPDATE appointments.doctors SET active = false WHERE tenant_id = $1 AND id = $2',
+      [tenant.tenantId, doctor(3)],
+    );
+    expect(deactivated.rowCount).toBe(1);
     const inactive = await post(`/queue-entries/${String(entry.id)}/transfer`, { doctorId: doctor(3) });
     problem(inactive, 422);
     expect((inactive.json.errors as Json[])[0]).toMatchObject({ field: 'doctorId' });

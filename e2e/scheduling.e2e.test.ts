@@ -7,10 +7,9 @@
  * day's dashboard, and bad input answered 4xx naming the field.
  */
 import { newId } from '@hms/platform';
-import { eventually, serviceDatabaseUrl } from '@hms/platform/testing';
-import pg from 'pg';
+import { eventually } from '@hms/platform/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, newTenant, slot, type DemoTenant } from './support/stack.js';
+import { call, newTenant, slot, tenantSql, type DemoTenant } from './support/stack.js';
 
 type Json = Record<string, unknown>;
 let tenant: DemoTenant;
@@ -42,7 +41,7 @@ async function book(body: Json, headers: Record<string, string> = {}) {
 
 beforeAll(async () => {
   // The concurrency test sends 500 requests at once: a budget of its own tenant allows it.
-  tenant = await newTenant(undefined, { requestLimitPerMinute: 100_000 });
+  tenant = await newTenant(undefined, { rateLimitMultiplier: 100_000 });
 });
 
 describe('patients', () => {
@@ -256,19 +255,15 @@ describe('holds, bookings and the lifecycle', () => {
   });
 
   it('gives exactly one 201 and 499 409s for 500 concurrent bookings of one slot, and no 5xx', async () => {
-    const db = new pg.Client({ connectionString: serviceDatabaseUrl('appointments') });
-    await db.connect();
     const patients = Array.from({ length: 500 }, () => newId());
-    try {
-      await db.query(
-        `INSERT INTO patients (id, tenant_id, mrn, full_name, search_name, name_tokens)
-         SELECT id, $2, 'RUSH-' || n, 'Rush ' || n, 'rush ' || n, ARRAY['rush', n::text]
-         FROM unnest($1::uuid[]) WITH ORDINALITY AS p(id, n)`,
-        [patients, tenant.tenantId],
-      );
-    } finally {
-      await db.end();
-    }
+    await tenantSql(
+      'appointments',
+      tenant.tenantId,
+      `INSERT INTO patients (id, tenant_id, mrn, full_name, search_name, name_tokens)
+       SELECT id, $2, 'RUSH-' || n, 'Rush ' || n, 'rush ' || n, ARRAY['rush', n::text]
+       FROM unnest($1::uuid[]) WITH ORDINALITY AS p(id, n)`,
+      [patients, tenant.tenantId],
+    );
     const at = slot(20);
     const answers = await Promise.all(
       patients.map((patientId) => send('POST', '/appointments', { doctorId: doctor(), patientId, startsAt: at })),

@@ -89,7 +89,7 @@ describe('stack hygiene', () => {
     expect(leaks(lines, secrets)).toEqual([]);
   });
 
-  it('the demo seed and the dev-token tool get their secrets from a file too, and write owner-only files', async () => {
+  it('the demo seeds get their secrets from a file too, and write owner-only files with working credentials', async () => {
     const home = hmsHome();
     const secrets = secretValues();
     // The tools live for a second or less: sample every command line while they run.
@@ -106,25 +106,35 @@ describe('stack hygiene', () => {
     } finally {
       clearInterval(timer);
     }
-    const tools = [...seen].filter((l) => /dist\/(db\/seed-demo|dev-token)\.js/.test(l));
-    for (const tool of [
-      'gateway/dist/db/seed-demo.js',
-      'appointments/dist/db/seed-demo.js',
-      'gateway/dist/dev-token.js',
-    ]) {
+    const tools = [...seen].filter((l) => /dist\/db\/seed-demo\.js/.test(l));
+    for (const tool of ['gateway/dist/db/seed-demo.js', 'appointments/dist/db/seed-demo.js']) {
       const started = tools.filter((l) => l.includes(tool));
       expect(started.length, `${tool} seen while seeding`).toBeGreaterThan(0);
       for (const line of started) expect(line).toMatch(/^(env -i PATH=\S* HOME=\S* )?node --env-file=\S+\.env /);
     }
     expect(leaks(seen, secrets)).toEqual([]);
 
-    for (const file of ['demo-token', 'demo-seed.json', 'demo-tenant.json', 'demo.env', 'secrets.env']) {
+    for (const file of ['demo-users.json', 'demo-seed.json', 'demo-tenant.json', 'demo.env', 'secrets.env']) {
       expect(octal(modeOf(path.join(home, file))), file).toBe('0600');
     }
-    // The token it wrote is one the API accepts.
+    // The passwords it generated sign in, and each role of the demo tenant has a user.
     const seed = JSON.parse(readFileSync(path.join(home, 'demo-seed.json'), 'utf8')) as { doctors: { id: string }[] };
-    const token = readFileSync(path.join(home, 'demo-token'), 'utf8').trim();
-    const queue = await call('GET', `/queues/${seed.doctors[0]?.id}`, { token });
+    const { users } = JSON.parse(readFileSync(path.join(home, 'demo-users.json'), 'utf8')) as {
+      users: { tenant: string; username: string; password: string; roles: string[] }[];
+    };
+    expect(
+      users
+        .filter((u) => u.tenant === 'demo')
+        .flatMap((u) => u.roles)
+        .sort(),
+    ).toEqual(['ADMIN', 'AUDITOR', 'BILLING_CLERK', 'BILLING_SUPERVISOR', 'DOCTOR', 'NURSE', 'RECEPTIONIST']);
+    expect(users.some((u) => u.tenant === 'platform' && u.roles.includes('PLATFORM_ADMIN'))).toBe(true);
+    const receptionist = users.find((u) => u.tenant === 'demo' && u.username === 'receptionist')!;
+    const signedIn = await call('POST', '/auth/login', {
+      body: { tenant: 'demo', username: receptionist.username, password: receptionist.password },
+    });
+    expect(signedIn.status).toBe(200);
+    const queue = await call('GET', `/queues/${seed.doctors[0]?.id}`, { token: String(signedIn.json.accessToken) });
     expect(queue.status).toBe(200);
   });
 

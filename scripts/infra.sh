@@ -405,9 +405,11 @@ kafka_up() {
   [[ -f "$HMS_KAFKA_HOME/.installed" ]] || die "kafka: jars missing in $HMS_KAFKA_HOME (run scripts/install.sh)"
   require_free_port kafka "$HMS_KAFKA_PORT"
   require_free_port kafka "$HMS_KAFKA_CONTROLLER_PORT"
+  require_free_port kafka "$HMS_KAFKA_PROXIED_PORT"
   private_dir "$KAFKA_DIR" "$KAFKA_DATA"
   HMS_KAFKA_DATA_DIR="$KAFKA_DATA" render "$HMS_ROOT/scripts/kafka/server.properties.template" \
-    "$KAFKA_PROPS" HMS_KAFKA_PORT HMS_KAFKA_CONTROLLER_PORT HMS_KAFKA_DATA_DIR
+    "$KAFKA_PROPS" HMS_KAFKA_PORT HMS_KAFKA_CONTROLLER_PORT HMS_KAFKA_PROXIED_PORT HMS_TOXI_KAFKA_PORT \
+    HMS_KAFKA_DATA_DIR
 
   # Format the storage once; the cluster id is generated once and kept next to the data.
   if [[ ! -f "$KAFKA_DATA/meta.properties" ]]; then

@@ -11,6 +11,13 @@
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+# `scripts/hms soak [--minutes N]` comes here too: the same fresh stack, then the soak of the
+# benchmark suite (bench/soak.ts) instead of the fault scenarios.
+soak=0
+if [[ "${1:-}" == soak ]]; then
+  soak=1
+  shift
+fi
 export HMS_PROFILE=test
 # shellcheck source=lib/env.sh
 source "$here/lib/env.sh"
@@ -38,6 +45,10 @@ node --import tsx scripts/bootstrap.ts || exit 1
 "$here/infra.sh" up nginx || exit 1
 
 rc=0
+if ((soak)); then
+  node --import tsx bench/soak.ts "$@" || rc=1
+  exit "$rc"
+fi
 node --import tsx e2e/chaos/run.ts --json "$report_dir/chaos.json" "$@" || rc=1
 log "point-in-time restore rehearsal"
 npx vitest run --project recovery || rc=1

@@ -25,6 +25,8 @@ export async function loadBills(
     for (let from = 1; from <= count; from += BATCH) {
       const to = Math.min(count, from + BATCH - 1);
       await db.query('BEGIN');
+      // Row-level security: the tenant's rows are written in a transaction scoped to it.
+      await db.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
       await db.query(
         `WITH g AS (
            SELECT n, gen_random_uuid() AS id,

@@ -37,19 +37,30 @@ async function node(script: string, args: string[], env: Record<string, string>)
 
 export async function createFixture(
   env: StackEnv,
-  options: { doctors: number; patients: number; requestLimitPerMinute: number; file: string },
+  options: { doctors: number; patients: number; rateLimitMultiplier: number; file: string },
 ): Promise<Fixture> {
   const tenantId = newId();
-  await node(
+  // An integration's API key: no expiry within a run, and no development token (refused outside dev and test).
+  const seeded = await node(
     'services/gateway/dist/db/seed-demo.js',
-    ['--tenant', tenantId, '--name', `Load ${tenantId}`, '--request-limit', String(options.requestLimitPerMinute)],
-    { DATABASE_URL: databaseUrl(env, 'hms_gateway', 'HMS_DB_PASSWORD_GATEWAY') },
+    [
+      '--tenant',
+      tenantId,
+      '--name',
+      `Load ${tenantId}`,
+      '--plan',
+      'ENTERPRISE',
+      '--rate-limit-multiplier',
+      String(options.rateLimitMultiplier),
+      '--api-key',
+      'load-test',
+    ],
+    {
+      DATABASE_URL: databaseUrl(env, 'hms_gateway', 'HMS_DB_PASSWORD_GATEWAY'),
+      API_KEY_SECRET: env.HMS_API_KEY_SECRET ?? '',
+    },
   );
-  const token = await node(
-    'services/gateway/dist/dev-token.js',
-    ['--tenant', tenantId, '--user', 'load-test', '--ttl', '12h'],
-    { JWT_SECRET: env.HMS_JWT_SECRET ?? '' },
-  );
+  const token = (JSON.parse(seeded) as { apiKey: { key: string } }).apiKey.key;
 
   const db = new pg.Client({ connectionString: databaseUrl(env, 'hms_appointments', 'HMS_DB_PASSWORD_APPOINTMENTS') });
   await db.connect();
@@ -58,6 +69,8 @@ export async function createFixture(
   const patients = Array.from({ length: options.patients }, () => newId());
   try {
     await db.query('BEGIN');
+    // Row-level security: the fixture's rows are written scoped to its tenant, as the service writes its own.
+    await db.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
     await db.query('INSERT INTO departments (id, tenant_id, name) VALUES ($1, $2, $3)', [
       departmentId,
       tenantId,
@@ -111,7 +124,7 @@ export async function createFixture(
  * prepared slot. Waits until the check-ins have reached the queue.
  */
 export async function createReleaseFixture(env: StackEnv, file: string): Promise<Fixture> {
-  const fixture = await createFixture(env, { doctors: 400, patients: 5_000, requestLimitPerMinute: 100_000_000, file });
+  const fixture = await createFixture(env, { doctors: 400, patients: 5_000, rateLimitMultiplier: 100_000, file });
   const prepared = await bookNearTerm({ ...fixture, doctors: fixture.doctors.slice(0, 40) }, 40, 1);
   // Through the typed client generated from the OpenAPI document: the setup exercises the contract too.
   const api = createHmsClient({ baseUrl: fixture.api, token: fixture.token });
@@ -149,10 +162,14 @@ export async function billsToPay(
   const db = new pg.Client({ connectionString: databaseUrl(env, 'hms_billing', 'HMS_DB_PASSWORD_BILLING') });
   await db.connect();
   try {
+    // Row-level security: billing's role reads the tenant's bills in a transaction scoped to it.
+    await db.query('BEGIN');
+    await db.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
     const { rows } = await db.query<{ id: string }>(
       'SELECT id FROM billing.bills WHERE tenant_id = $1 AND appointment_id = ANY($2::uuid[]) ORDER BY id',
       [tenantId, appointmentIds],
     );
+    await db.query('COMMIT');
     if (rows.length === 0) throw new Error('the prepared appointments have no bills yet');
     const reportDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' }).format(new Date());
     return { bills: rows.map((r) => r.id), reportDate };

@@ -7,7 +7,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-export function renderChart(series: { name: string; points: [number, number][] }[], title: string): string {
+export function renderChart(
+  series: { name: string; points: [number, number][] }[],
+  title: string,
+  labels: { unit: string; legend: string } = { unit: 'ms', legend: '(p50 solid, p99 dashed)' },
+): string {
   const width = 960;
   const height = 480;
   const pad = { left: 60, right: 220, top: 40, bottom: 40 };
@@ -53,7 +57,7 @@ export function renderChart(series: { name: string; points: [number, number][] }
     return [
       `<polyline fill="none" stroke="${color}" stroke-width="2" points="${path(s.p50)}"/>`,
       `<polyline fill="none" stroke="${color}" stroke-width="1" stroke-dasharray="4 3" points="${path(s.p99)}"/>`,
-      `<text x="${width - pad.right + 10}" y="${pad.top + 18 * i}" fill="${color}" font-size="12">${s.name} (p50 solid, p99 dashed)</text>`,
+      `<text x="${width - pad.right + 10}" y="${pad.top + 18 * i}" fill="${color}" font-size="12">${s.name} ${labels.legend}</text>`,
     ];
   });
   const ticks = [0, 0.25, 0.5, 0.75, 1].map(
@@ -66,7 +70,7 @@ export function renderChart(series: { name: string; points: [number, number][] }
 <line x1="${pad.left}" y1="${height - pad.bottom}" x2="${width - pad.right}" y2="${height - pad.bottom}" stroke="#333"/>
 <line x1="${pad.left}" y1="${pad.top}" x2="${pad.left}" y2="${height - pad.bottom}" stroke="#333"/>
 <text x="${(width - pad.right) / 2}" y="${height - 10}" font-size="12">seconds into the run</text>
-<text x="14" y="${pad.top - 10}" font-size="12">ms</text>
+<text x="14" y="${pad.top - 10}" font-size="12">${labels.unit}</text>
 ${ticks.join('\n')}
 ${lines.join('\n')}
 </svg>

@@ -92,7 +92,7 @@ async function timeUntil(since: number, probe: () => Promise<boolean>, timeoutMs
   }
 }
 
-async function loadTenants(n: number): Promise<LoadTenant[]> {
+export async function loadTenants(n: number): Promise<LoadTenant[]> {
   const tenants: LoadTenant[] = [];
   for (let i = 0; i < n; i += 1) {
     const t = await newTenant(`Chaos ${newId()}`);
@@ -342,6 +342,8 @@ async function startToxiproxy(): Promise<ChildProcess> {
     ['postgres', env.HMS_TOXI_PG_PORT, env.HMS_PG_PORT],
     ['redis', env.HMS_TOXI_REDIS_PORT, env.HMS_REDIS_PORT],
     ['billing-grpc', env.HMS_TOXI_BILLING_GRPC_PORT, env.HMS_BILLING_GRPC_PORT],
+    // In front of the broker's PROXIED listener, which advertises this proxy's port.
+    ['kafka', env.HMS_TOXI_KAFKA_PORT, env.HMS_KAFKA_PROXIED_PORT],
   ];
   for (const [name, listen, upstream] of proxies) {
     await toxi('POST', '/proxies', {
@@ -355,9 +357,10 @@ async function startToxiproxy(): Promise<ChildProcess> {
 }
 
 /**
- * Network faults through toxiproxy, in front of PostgreSQL (appointments), Redis and billing's
- * gRPC port (the gateways): 500 ms latency, a timeout (data held, never answered),
- * connection resets and a bandwidth limit, one after the other under load. Latency stays
+ * Network faults through toxiproxy, in front of PostgreSQL (appointments), Redis, billing's
+ * gRPC port (the gateways) and Kafka (appointments' relay and consumers): 500 ms latency, a
+ * timeout (data held, never answered), connection resets and a bandwidth limit, one after the
+ * other under load. Latency stays
  * bounded by the deadlines (no answer later than 5 s), failures are 503/504 problems, and
  * once a toxic is removed the stack is healthy within 10 s.
  */
@@ -379,6 +382,9 @@ export const networkFaults: Scenario = {
             ['redis', 'reset_peer', { timeout: 0 }, 'redisReset'],
             ['postgres', 'bandwidth', { rate: 16 }, 'pgBandwidth16KBs'],
             ['postgres', 'reset_peer', { timeout: 100 }, 'pgReset'],
+            // The outbox relay and appointments' consumers: bookings go on, events arrive late.
+            ['kafka', 'latency', { latency: 500, jitter: 50 }, 'kafkaLatency500ms'],
+            ['kafka', 'reset_peer', { timeout: 100 }, 'kafkaReset'],
           ];
           for (const [proxy, type, attributes, label] of toxics) {
             await toxi('POST', `/proxies/${proxy}/toxics`, {

@@ -204,7 +204,8 @@ describe('network policies (values.yaml)', () => {
         .egress.flatMap((r: { ports: { port: number }[] }) => r.ports.map((p) => p.port))
         .sort((a: number, b: number) => a - b);
     expect(ports('billing')).toEqual([53, 53, 5432, 9092]);
-    expect(ports('gateway')).toEqual([53, 53, 5432, 6379, 50051, 50052, 50053, 50054]);
+    // The gateway publishes too (sign-ins, identity changes, record reads): Kafka.
+    expect(ports('gateway')).toEqual([53, 53, 5432, 6379, 9092, 50051, 50052, 50053, 50054]);
     expect(ports('nginx')).toEqual([53, 53, 8081]);
     for (const name of ['nginx', 'gateway', 'appointments', 'billing', 'queue', 'audit']) {
       expect(policy(name).policyTypes).toEqual(['Ingress', 'Egress']);

@@ -110,11 +110,15 @@ describe.each(VALUES_FILES)('the release of %s', (values) => {
       deploymentsAvailable(namespace),
     );
     expect(deployments).toHaveLength(6);
-    const { items: pods } = await kubectlJson<List>(['get', 'pods', '-n', namespace, '-l', 'hms.dev/role']);
+    // Every pod placed on a simulated node. A pod created a moment ago (a rollout's, a scale-up's)
+    // has no node until the scheduler binds it: waited for, not taken as a failure.
+    const pods = await until(`pods of ${namespace} on nodes`, 60_000, async () => {
+      const { items } = await kubectlJson<List>(['get', 'pods', '-n', namespace, '-l', 'hms.dev/role']);
+      const live = items.filter((p) => !p.metadata.deletionTimestamp);
+      return live.every((p) => p.spec.nodeName) ? live : undefined;
+    });
     expect(pods.length).toBeGreaterThanOrEqual(6);
-    for (const pod of pods.filter((p) => !p.metadata.deletionTimestamp)) {
-      expect(pod.spec.nodeName).toMatch(/^kwok-node-\d+$/);
-    }
+    for (const pod of pods) expect(pod.spec.nodeName).toMatch(/^kwok-node-\d+$/);
   });
 
   it('migrated in its hook Job before any Deployment rolled out', async () => {

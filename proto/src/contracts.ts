@@ -10,6 +10,7 @@ import type { ProtoGrpcType as PatientsProto } from './generated/patients.js';
 import type { ProtoGrpcType as AuditProto } from './generated/audit.js';
 import type { ProtoGrpcType as BillingProto } from './generated/billing.js';
 import type { ProtoGrpcType as QueueProto } from './generated/queue.js';
+import type { ProtoGrpcType as UsageProto } from './generated/usage.js';
 
 /** Folder holding hms/<service>/v1/*.proto (the package root, next to dist/). */
 export const PROTO_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -36,6 +37,7 @@ const SERVICE_FILES = [
   'hms/billing/v1/billing.proto',
   'hms/queue/v1/queue.proto',
   'hms/audit/v1/audit.proto',
+  'hms/usage/v1/usage.proto',
 ];
 
 export type Contracts = AppointmentsProto &
@@ -44,7 +46,8 @@ export type Contracts = AppointmentsProto &
   PatientsProto &
   BillingProto &
   QueueProto &
-  AuditProto;
+  AuditProto &
+  UsageProto;
 
 let cached: Contracts | undefined;
 

@@ -16,6 +16,7 @@ const EVENT_FILES = [
   'hms/appointments/v1/patient_events.proto',
   'hms/billing/v1/billing_events.proto',
   'hms/queue/v1/queue_events.proto',
+  'hms/gateway/v1/gateway_events.proto',
 ];
 
 /** Same conversions as LOADER_OPTIONS, so decoded payloads match the generated __Output types. */

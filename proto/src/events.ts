@@ -70,6 +70,15 @@ import type { QueueRecalled, QueueRecalled__Output } from './generated/hms/queue
 import type { QueueRemoved, QueueRemoved__Output } from './generated/hms/queue/v1/QueueRemoved.js';
 import type { QueueSkipped, QueueSkipped__Output } from './generated/hms/queue/v1/QueueSkipped.js';
 import type { QueueTokenIssued, QueueTokenIssued__Output } from './generated/hms/queue/v1/QueueTokenIssued.js';
+import type { ApiKeyChanged, ApiKeyChanged__Output } from './generated/hms/gateway/v1/ApiKeyChanged.js';
+import type { LoginFailed, LoginFailed__Output } from './generated/hms/gateway/v1/LoginFailed.js';
+import type { LoginSucceeded, LoginSucceeded__Output } from './generated/hms/gateway/v1/LoginSucceeded.js';
+import type { RecordAccessed, RecordAccessed__Output } from './generated/hms/gateway/v1/RecordAccessed.js';
+import type { RefreshTokenReused, RefreshTokenReused__Output } from './generated/hms/gateway/v1/RefreshTokenReused.js';
+import type { RoleChanged, RoleChanged__Output } from './generated/hms/gateway/v1/RoleChanged.js';
+import type { SessionEnded, SessionEnded__Output } from './generated/hms/gateway/v1/SessionEnded.js';
+import type { TenantChanged, TenantChanged__Output } from './generated/hms/gateway/v1/TenantChanged.js';
+import type { UserChanged, UserChanged__Output } from './generated/hms/gateway/v1/UserChanged.js';
 import type { QueueTransferred, QueueTransferred__Output } from './generated/hms/queue/v1/QueueTransferred.js';
 
 /** One topic per producing service and major version. */
@@ -77,6 +86,7 @@ export const TOPICS = {
   appointments: 'hms.appointments.v1',
   billing: 'hms.billing.v1',
   queue: 'hms.queue.v1',
+  gateway: 'hms.gateway.v1',
 } as const;
 
 export interface EventDefinition<In = unknown, Out = unknown> {
@@ -258,6 +268,51 @@ export const EVENTS = {
     'queue.resumed',
     TOPICS.queue,
     'hms.queue.v1.QueuePausedChanged',
+  ),
+  loginSucceeded: defineEvent<LoginSucceeded, LoginSucceeded__Output>(
+    'auth.login_succeeded',
+    TOPICS.gateway,
+    'hms.gateway.v1.LoginSucceeded',
+  ),
+  loginFailed: defineEvent<LoginFailed, LoginFailed__Output>(
+    'auth.login_failed',
+    TOPICS.gateway,
+    'hms.gateway.v1.LoginFailed',
+  ),
+  refreshTokenReused: defineEvent<RefreshTokenReused, RefreshTokenReused__Output>(
+    'auth.refresh_token_reused',
+    TOPICS.gateway,
+    'hms.gateway.v1.RefreshTokenReused',
+  ),
+  sessionEnded: defineEvent<SessionEnded, SessionEnded__Output>(
+    'auth.session_ended',
+    TOPICS.gateway,
+    'hms.gateway.v1.SessionEnded',
+  ),
+  recordAccessed: defineEvent<RecordAccessed, RecordAccessed__Output>(
+    'record.accessed',
+    TOPICS.gateway,
+    'hms.gateway.v1.RecordAccessed',
+  ),
+  userChanged: defineEvent<UserChanged, UserChanged__Output>(
+    'user.changed',
+    TOPICS.gateway,
+    'hms.gateway.v1.UserChanged',
+  ),
+  roleChanged: defineEvent<RoleChanged, RoleChanged__Output>(
+    'role.changed',
+    TOPICS.gateway,
+    'hms.gateway.v1.RoleChanged',
+  ),
+  apiKeyChanged: defineEvent<ApiKeyChanged, ApiKeyChanged__Output>(
+    'api_key.changed',
+    TOPICS.gateway,
+    'hms.gateway.v1.ApiKeyChanged',
+  ),
+  tenantChanged: defineEvent<TenantChanged, TenantChanged__Output>(
+    'tenant.changed',
+    TOPICS.gateway,
+    'hms.gateway.v1.TenantChanged',
   ),
 } as const;
 

@@ -23,6 +23,8 @@ export {
   type DecodedEvent,
 } from './envelope.js';
 export { toTimestamp, fromTimestamp } from './timestamp.js';
+export { PERMISSIONS, PERMISSION_NAMES, isPermission, type Permission } from './permissions.js';
+export { QUOTAS, QUOTA_NAMES, type QuotaName } from './quotas.js';
 
 export type {
   AppointmentsServiceClient,
@@ -43,6 +45,7 @@ export type {
 export type { BillingServiceClient, BillingServiceHandlers } from './generated/hms/billing/v1/BillingService.js';
 export type { QueueServiceClient, QueueServiceHandlers } from './generated/hms/queue/v1/QueueService.js';
 export type { AuditServiceClient, AuditServiceHandlers } from './generated/hms/audit/v1/AuditService.js';
+export type { UsageServiceClient, UsageServiceHandlers } from './generated/hms/usage/v1/UsageService.js';
 export type { Appointment } from './generated/hms/appointments/v1/Appointment.js';
 export type { AppointmentHistoryEntry } from './generated/hms/appointments/v1/AppointmentHistoryEntry.js';
 export type { DashboardCounts } from './generated/hms/appointments/v1/DashboardCounts.js';

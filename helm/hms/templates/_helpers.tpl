@@ -143,8 +143,9 @@ shutdown) overlaid by the service's own `env`. Call with (dict "root" $ "svc" $s
 {{- else }}
 {{- $_ := set $derived "GRPC_HOST" "0.0.0.0" -}}
 {{- $_ := set $derived "GRPC_PORT" (toString $svc.port) -}}
-{{- if has "kafka" $svc.egress }}{{ $_ := set $derived "KAFKA_BROKERS" $root.Values.kafka.brokers }}{{ end -}}
 {{- end }}
+{{- /* Whoever may reach Kafka publishes or consumes: the gateway too (its outbox). */ -}}
+{{- if has "kafka" $svc.egress }}{{ $_ := set $derived "KAFKA_BROKERS" $root.Values.kafka.brokers }}{{ end -}}
 {{- end }}
 {{- toYaml (merge (deepCopy ($svc.env | default dict)) $derived) -}}
 {{- end -}}

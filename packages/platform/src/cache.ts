@@ -12,11 +12,20 @@
  *   process also refuses any older value of the key from then on: a replica
  *   that read the row just before the change and writes it to Redis just
  *   after cannot make other processes serve the old value again.
+ * - `invalidations` (createCacheInvalidations): invalidate(key) also reaches
+ *   every other process at once through one Redis pub/sub channel, for data
+ *   with no event of its own (the gateway's tenants, sessions, API keys).
+ * - A value loaded before an invalidation is never written to Redis after it,
+ *   whichever process loaded it: each key has a generation in Redis that an
+ *   invalidation moves, and the write is made only at the generation read
+ *   before loading (one Lua script).
  * - Redis away: every call still answers, from the process and the loader;
  *   nothing fails because the shared tier does.
- * - `trustLocal`: while invalidations cannot reach this process (its event
- *   listener not yet, or no longer, connected), process entries are not
- *   served, so staleness stays bounded by Redis's freshness, not by the TTL.
+ * - `trustLocal` (by default: whether `invalidations` is subscribed): while
+ *   invalidations cannot reach this process (its event listener not yet, or no
+ *   longer, connected), process entries are served only `degradedTtlMs` after
+ *   they were read (0 by default: not at all), so staleness stays bounded by
+ *   Redis's freshness or that short time, not by the TTL.
  *
  * Values must survive JSON (Redis holds them as JSON): plain objects with
  * strings, numbers, booleans, arrays.
@@ -25,6 +34,71 @@ import { LRUCache } from 'lru-cache';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
+
+const CHANNEL = 'hms:cache:invalidate';
+
+/** One Redis subscription per process, shared by all its caches: invalidations made by any process. */
+export interface CacheInvalidations {
+  /** Whether invalidations can arrive now (the subscription is live). */
+  readonly live: boolean;
+  /** Tells every process (this one too) that `key` of `cache` changed. */
+  publish(cache: string, key: string, version: number | undefined): Promise<void>;
+  /** Calls `onKey` for every invalidation of `cache` (by any process), and `onReset` when some may have been missed. */
+  listen(cache: string, handlers: { onKey(key: string, version: number | undefined): void; onReset(): void }): void;
+  close(): Promise<void>;
+}
+
+export function createCacheInvalidations(redis: Redis, logger: Logger): CacheInvalidations {
+  const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+  const listeners = new Map<string, { onKey(key: string, version: number | undefined): void; onReset(): void }[]>();
+  let live = false;
+  let everLive = false;
+  subscriber.on('error', () => {
+    // The main client reports the outage; this one follows it.
+  });
+  subscriber.on('close', () => {
+    if (live) logger.warn('cache invalidations unavailable; process entries now live briefly');
+    live = false;
+  });
+  subscriber.on('ready', () => {
+    // ioredis subscribes again by itself once connected; until then the entries kept may be stale.
+    void subscriber.subscribe(CHANNEL).then(
+      () => {
+        live = true;
+        if (everLive) {
+          logger.info('cache invalidations available again; process entries emptied');
+          for (const list of listeners.values()) for (const l of list) l.onReset();
+        }
+        everLive = true;
+      },
+      (error: unknown) => logger.warn({ err: error }, 'cache invalidation subscribe failed'),
+    );
+  });
+  subscriber.on('message', (_channel: string, message: string) => {
+    // <cache>\n<version or empty>\n<key>
+    const [cache, version, ...rest] = message.split('\n');
+    const list = cache ? listeners.get(cache) : undefined;
+    if (!list || rest.length === 0) return;
+    const key = rest.join('\n');
+    const parsed = version ? Number(version) : undefined;
+    for (const l of list) l.onKey(key, Number.isFinite(parsed) ? parsed : undefined);
+  });
+  return {
+    get live() {
+      return live;
+    },
+    async publish(cache, key, version) {
+      await redis.publish(CHANNEL, `${cache}\n${version ?? ''}\n${key}`);
+    },
+    listen(cache, handlers) {
+      listeners.set(cache, [...(listeners.get(cache) ?? []), handlers]);
+    },
+    async close() {
+      live = false;
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    },
+  };
+}
 
 export interface ReadThroughCacheOptions<V extends object> {
   /** Metric label and Redis key prefix: `hms:cache:<name>:<key>`. */
@@ -41,8 +115,12 @@ export interface ReadThroughCacheOptions<V extends object> {
   versionOf: (value: V) => number;
   registry: Registry;
   logger: Logger;
-  /** Whether process entries may be served now (default: always). */
+  /** Tells every process of an invalidation (and hears theirs); without it each process is told by its caller. */
+  invalidations?: CacheInvalidations | undefined;
+  /** Whether process entries may be served now (default: `invalidations.live`, or always without them). */
   trustLocal?: () => boolean;
+  /** While not trusted, how long after reading it a process entry may still be served (default 0). */
+  degradedTtlMs?: number;
 }
 
 export interface ReadThroughCache<V extends object> {
@@ -108,10 +186,25 @@ interface Entry<V> {
   version: number;
 }
 
+interface LocalEntry<V> extends Entry<V> {
+  /** When it was read (ms), and whether invalidations could reach this process then. */
+  at: number;
+  heard: boolean;
+}
+
+// Sets the value only when the key's generation is still the one read before loading.
+const SET_IF_GENERATION = `
+if (redis.call('GET', KEYS[2]) or '0') == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0`;
+
 export function createReadThroughCache<V extends object>(options: ReadThroughCacheOptions<V>): ReadThroughCache<V> {
-  const { name, ttlMs, redis, load, versionOf, logger } = options;
-  const trustLocal = options.trustLocal ?? (() => true);
-  const local = new LRUCache<string, Entry<V>>({ max: options.maxEntries ?? 10_000, ttl: ttlMs });
+  const { name, ttlMs, redis, load, versionOf, logger, invalidations } = options;
+  const trustLocal = options.trustLocal ?? (invalidations ? () => invalidations.live : () => true);
+  const degradedTtlMs = options.degradedTtlMs ?? 0;
+  const local = new LRUCache<string, LocalEntry<V>>({ max: options.maxEntries ?? 10_000, ttl: ttlMs });
   // The lowest version each recently changed key may be served at.
   const floors = new LRUCache<string, number>({ max: options.maxEntries ?? 10_000, ttl: ttlMs });
   // Bumped by every invalidation: a load that began before it must not be kept.
@@ -121,6 +214,7 @@ export function createReadThroughCache<V extends object>(options: ReadThroughCac
   const counts = { hits: 0, lookups: 0 };
   metrics.ratio.set(name, () => (counts.lookups === 0 ? 0 : counts.hits / counts.lookups));
   const redisKey = (key: string) => `hms:cache:${name}:${key}`;
+  const generationKey = (key: string) => `hms:cache:${name}:${key}:gen`;
   let redisWarned = false;
 
   function count(outcome: Outcome): void {
@@ -132,43 +226,67 @@ export function createReadThroughCache<V extends object>(options: ReadThroughCac
 
   const fresh = (key: string, version: number) => version >= (floors.get(key) ?? Number.NEGATIVE_INFINITY);
 
+  function forget(key: string, version: number | undefined): void {
+    generations.set(key, (generations.get(key) ?? 0) + 1);
+    if (version !== undefined && version > (floors.get(key) ?? Number.NEGATIVE_INFINITY)) floors.set(key, version);
+    local.delete(key);
+  }
+
+  invalidations?.listen(name, {
+    onKey: (key, version) => forget(key, version),
+    onReset() {
+      // Some invalidations may have been missed while the subscription was away.
+      for (const key of local.keys()) generations.set(key, (generations.get(key) ?? 0) + 1);
+      local.clear();
+    },
+  });
+
+  function keepLocally(key: string, entry: Entry<V>, trusted: boolean): void {
+    // An entry read while invalidations cannot arrive is served only briefly (degradedTtlMs).
+    if (trusted || degradedTtlMs > 0) local.set(key, { ...entry, at: Date.now(), heard: trusted });
+  }
+
   function redisFailed(error: unknown, what: string): void {
     // Once per outage is enough: the cache goes on from the process and the loader.
     if (!redisWarned) logger.warn({ err: error, cache: name }, `cache ${name}: redis ${what} failed; using the loader`);
     redisWarned = true;
   }
 
-  async function fromRedis(key: string): Promise<Entry<V> | undefined> {
-    if (!redis) return undefined;
+  /** Redis's entry, if any, and the key's generation there (undefined: Redis cannot be reached). */
+  async function fromRedis(key: string): Promise<{ entry: Entry<V> | undefined; generation: string | undefined }> {
+    if (!redis) return { entry: undefined, generation: undefined };
     try {
-      const raw = await redis.get(redisKey(key));
+      const [raw, generation] = await redis.mget(redisKey(key), generationKey(key));
       redisWarned = false;
-      if (raw === null) return undefined;
+      if (raw === null || raw === undefined) return { entry: undefined, generation: generation ?? '0' };
       const entry = JSON.parse(raw) as Entry<V>;
-      return typeof entry?.version === 'number' && entry.value ? entry : undefined;
+      const valid = typeof entry?.version === 'number' && entry.value;
+      return { entry: valid ? entry : undefined, generation: generation ?? '0' };
     } catch (error) {
       redisFailed(error, 'read');
-      return undefined;
+      return { entry: undefined, generation: undefined };
     }
   }
 
-  function toRedis(key: string, entry: Entry<V>): void {
+  function toRedis(key: string, entry: Entry<V>, generation: string): void {
     if (!redis) return;
-    redis.set(redisKey(key), JSON.stringify(entry), 'PX', ttlMs).catch((error: unknown) => redisFailed(error, 'write'));
+    redis
+      .eval(SET_IF_GENERATION, 2, redisKey(key), generationKey(key), generation, JSON.stringify(entry), String(ttlMs))
+      .catch((error: unknown) => redisFailed(error, 'write'));
   }
 
-  async function loadOnce(key: string): Promise<V | undefined> {
+  async function loadOnce(key: string, redisGeneration: string | undefined): Promise<V | undefined> {
     const pending = loading.get(key);
     if (pending) return pending;
     const generation = generations.get(key) ?? 0;
+    const trusted = trustLocal();
     const promise = (async () => {
       const value = await load(key);
       if (value !== undefined && (generations.get(key) ?? 0) === generation) {
         const entry = { value, version: versionOf(value) };
         if (fresh(key, entry.version)) {
-          // Kept in the process only while invalidations reach it: one missed now would never come.
-          if (trustLocal()) local.set(key, entry);
-          toRedis(key, entry);
+          keepLocally(key, entry, trusted);
+          if (redisGeneration !== undefined) toRedis(key, entry, redisGeneration);
         }
       }
       return value;
@@ -181,32 +299,36 @@ export function createReadThroughCache<V extends object>(options: ReadThroughCac
     name,
     async get(key) {
       const trusted = trustLocal();
-      if (trusted) {
-        const hit = local.get(key);
-        if (hit && fresh(key, hit.version)) {
-          count('local_hit');
-          return hit.value;
-        }
+      const hit = local.get(key);
+      if (hit && fresh(key, hit.version) && ((trusted && hit.heard) || Date.now() - hit.at < degradedTtlMs)) {
+        count('local_hit');
+        return hit.value;
       }
+      const generation = generations.get(key) ?? 0;
       const shared = await fromRedis(key);
-      if (shared && fresh(key, shared.version)) {
-        if (trusted) local.set(key, shared);
+      if (shared.entry && fresh(key, shared.entry.version)) {
+        if ((generations.get(key) ?? 0) === generation) keepLocally(key, shared.entry, trusted);
         count('redis_hit');
-        return shared.value;
+        return shared.entry.value;
       }
       count('miss');
-      return loadOnce(key);
+      return loadOnce(key, shared.generation);
     },
     async invalidate(key, version) {
-      generations.set(key, (generations.get(key) ?? 0) + 1);
-      if (version !== undefined && version > (floors.get(key) ?? Number.NEGATIVE_INFINITY)) floors.set(key, version);
-      local.delete(key);
+      forget(key, version);
       if (!redis) return;
       try {
-        await redis.del(redisKey(key));
+        await redis
+          .multi()
+          .incr(generationKey(key))
+          .pexpire(generationKey(key), ttlMs * 2)
+          .del(redisKey(key))
+          .exec();
       } catch (error) {
         redisFailed(error, 'delete');
       }
+      // Every other process forgets it too (no process keeps an entry long while this cannot be sent).
+      await invalidations?.publish(name, key, version).catch((error: unknown) => redisFailed(error, 'publish'));
     },
     clear() {
       local.clear();

@@ -12,6 +12,10 @@ export interface RequestContext {
   userId?: string | undefined;
   /** The caller's roles, as the gateway vouched for them. */
   roles?: string[] | undefined;
+  /** What the caller may do (permission names, e.g. `appointments.book`), as the gateway resolved them. */
+  permissions?: readonly string[] | undefined;
+  /** The tenant plan's limits that a backend enforces when it creates something (e.g. `appointmentsPerMonth`). */
+  quotas?: Readonly<Record<string, number>> | undefined;
   /** When the caller stops waiting (a gRPC deadline); no transaction starts or commits after it. */
   deadline?: Date | undefined;
 }

@@ -34,6 +34,12 @@ export type ErrorDetails = Readonly<Record<string, unknown>>;
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
   readonly violations: FieldViolation[];
+  /**
+   * A finer reason than the kind, in lower-kebab-case (`quota-exceeded`): it
+   * travels with the status (gRPC metadata) and becomes the type of the
+   * gateway's problem, so an integrator can tell two 403s apart.
+   */
+  readonly reason?: string;
   readonly details: ErrorDetails | undefined;
 
   constructor(message: string, violations: FieldViolation[] = [], details?: ErrorDetails) {
@@ -80,6 +86,24 @@ export class ConflictError extends DomainError {
 export class PermissionDeniedError extends DomainError {
   override readonly name: string = 'PermissionDeniedError';
   readonly kind = 'permission-denied' as const;
+}
+
+/**
+ * Creating this would go past a limit of the tenant's plan (users, doctors,
+ * patients, appointments per month): a 403 naming the quota.
+ */
+export class QuotaExceededError extends PermissionDeniedError {
+  override readonly name: string = 'QuotaExceededError';
+  override readonly reason = 'quota-exceeded';
+
+  constructor(
+    readonly quota: string,
+    readonly limit: number,
+  ) {
+    super(`the plan's quota ${quota} (${limit}) is used up`, [
+      { field: quota, message: `the plan allows ${limit}; upgrade the plan or free some up` },
+    ]);
+  }
 }
 
 /** The caller could not be identified (no or an invalid credential). */

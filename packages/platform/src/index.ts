@@ -42,5 +42,6 @@ export * from './scheduled.js';
 export * from './phone.js';
 export * from './grpc/internal-token.js';
 export * from './cache.js';
+export * from './grpc/usage.js';
 export * from './jobs.js';
 export * from './kafka/broadcast.js';

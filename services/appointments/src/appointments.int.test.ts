@@ -272,6 +272,33 @@ describe('appointments service', () => {
     expect(otherTenant.code).toBe(status.FAILED_PRECONDITION);
   });
 
+  it("holds a tenant to its plan's appointments per month: PERMISSION_DENIED naming the quota, nothing written", async () => {
+    const book = (n: number) =>
+      asTenant(
+        () =>
+          client.call.bookAppointment({
+            patientId: seed.patients[4]!.id,
+            doctorId: nightDoctor().id,
+            startsAt: toTimestamp(nextSlot(n)),
+            reason: '',
+            idempotencyKey: '',
+          }),
+        tenantId,
+        { quotas: { appointmentsPerMonth: booked + 1 } },
+      );
+    const booked = await prisma.appointment.count({
+      where: {
+        tenantId,
+        createdAt: { gte: new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1)) },
+      },
+    });
+    await book(40);
+    const refused = await grpcError(book(41));
+    expect(refused.code).toBe(status.PERMISSION_DENIED);
+    expect(refused.details).toContain('appointmentsPerMonth');
+    expect(await prisma.appointment.count({ where: { tenantId } })).toBe(booked + 1);
+  });
+
   it('checks in once, publishes appointment.checked_in once, and tolerates a retry', async () => {
     const { appointment } = await asTenant(() =>
       client.call.bookAppointment({

@@ -7,6 +7,7 @@ import {
   newId,
   redisCheck,
   runMain,
+  serveTenantUsage,
 } from '@hms/platform';
 import {
   loadContracts,
@@ -25,10 +26,11 @@ import type { SchedulingDeps } from './domain/book-appointment.js';
 import { assertValidSettings } from './domain/settings.js';
 import { consumeForDashboard } from './events/dashboard.consumer.js';
 import { consumeQueueEvents } from './events/queue.consumer.js';
-import { appointmentsHandlers } from './grpc/appointments.handlers.js';
-import { calendarHandlers } from './grpc/calendar.handlers.js';
-import { directoryHandlers } from './grpc/directory.handlers.js';
-import { patientsHandlers } from './grpc/patients.handlers.js';
+import { appointmentsUsage } from './db/usage.repository.js';
+import { appointmentsHandlers, appointmentsPermissions } from './grpc/appointments.handlers.js';
+import { calendarHandlers, calendarPermissions } from './grpc/calendar.handlers.js';
+import { directoryHandlers, directoryPermissions } from './grpc/directory.handlers.js';
+import { patientsHandlers, patientsPermissions } from './grpc/patients.handlers.js';
 import { schedulingJobs } from './jobs/scheduling-jobs.js';
 
 export async function startAppointments(
@@ -100,10 +102,27 @@ export async function startAppointments(
     },
   };
   const v1 = loadContracts().hms.appointments.v1;
-  runtime.grpc.addService<AppointmentsServiceHandlers>(v1.AppointmentsService.service, appointmentsHandlers(deps));
-  runtime.grpc.addService<CalendarServiceHandlers>(v1.CalendarService.service, calendarHandlers(deps));
-  runtime.grpc.addService<DirectoryServiceHandlers>(v1.DirectoryService.service, directoryHandlers(deps));
-  runtime.grpc.addService<PatientsServiceHandlers>(v1.PatientsService.service, patientsHandlers(deps));
+  runtime.grpc.addService<AppointmentsServiceHandlers>(
+    v1.AppointmentsService.service,
+    appointmentsHandlers(deps),
+    appointmentsPermissions,
+  );
+  runtime.grpc.addService<CalendarServiceHandlers>(
+    v1.CalendarService.service,
+    calendarHandlers(deps),
+    calendarPermissions,
+  );
+  runtime.grpc.addService<DirectoryServiceHandlers>(
+    v1.DirectoryService.service,
+    directoryHandlers(deps),
+    directoryPermissions,
+  );
+  runtime.grpc.addService<PatientsServiceHandlers>(
+    v1.PatientsService.service,
+    patientsHandlers(deps),
+    patientsPermissions,
+  );
+  serveTenantUsage(runtime.grpc, appointmentsUsage(runtime.database, now));
 
   consumeForDashboard(runtime, now);
   consumeQueueEvents(runtime, deps);

@@ -122,9 +122,12 @@ function partitionName(at: Date): string {
 }
 
 async function partitionOf(eventId: string): Promise<string | undefined> {
-  const { rows } = await service.runtime.pool.query<{ partition: string }>(
-    `SELECT c.relname AS partition FROM audit.audit_log l JOIN pg_class c ON c.oid = l.tableoid WHERE l.tenant_id = $1 AND l.event_id = $2`,
-    [tenantId, eventId],
+  // Scoped to the tenant, as every read of records is (row-level security).
+  const rows = await service.runtime.database.read(tenantId, (sql) =>
+    sql.query<{ partition: string }>(
+      `SELECT c.relname AS partition FROM audit.audit_log l JOIN pg_class c ON c.oid = l.tableoid WHERE l.tenant_id = $1 AND l.event_id = $2`,
+      [tenantId, eventId],
+    ),
   );
   return rows[0]?.partition;
 }
@@ -422,9 +425,9 @@ describe('audit service', () => {
       expect(['audit_log_default', 'audit_log_2001_01']).toContain(await partitionOf(eventId));
       await maintainPartitions(poolSql(service.runtime.pool), new Date());
       expect(await partitionOf(eventId)).toBe('audit_log_2001_01');
-      const { rows } = await service.runtime.pool.query(`SELECT 1 FROM audit.audit_log_default WHERE tenant_id = $1`, [
-        tenantId,
-      ]);
+      const rows = await service.runtime.database.read(tenantId, (sql) =>
+        sql.query(`SELECT 1 FROM audit.audit_log_default WHERE tenant_id = $1`, [tenantId]),
+      );
       expect(rows).toEqual([]);
     });
   });

@@ -6,13 +6,15 @@ import {
   poolSql,
   runMain,
   scheduledTask,
+  serveTenantUsage,
   type ServiceRuntime,
 } from '@hms/platform';
 import { loadContracts, type AuditServiceHandlers } from '@hms/proto';
 import { configSchema, trailKeys } from './config.js';
 import { createAuditStore, maintainPartitions } from './db/audit.repository.js';
+import { auditUsage } from './db/usage.repository.js';
 import { consumeEveryEvent } from './events/audit.consumer.js';
-import { auditHandlers } from './grpc/audit.handlers.js';
+import { auditHandlers, auditPermissions } from './grpc/audit.handlers.js';
 import { trailJobs } from './jobs/trail-jobs.js';
 
 export async function startAudit(env: Record<string, string | undefined>, options: { inProcess?: boolean } = {}) {
@@ -35,7 +37,9 @@ export async function startAudit(env: Record<string, string | undefined>, option
   runtime.grpc.addService<AuditServiceHandlers>(
     loadContracts().hms.audit.v1.AuditService.service,
     auditHandlers({ store, keys, maxVerifyRecords: config.AUDIT_VERIFY_MAX_RECORDS }),
+    auditPermissions,
   );
+  serveTenantUsage(runtime.grpc, auditUsage(runtime.database));
   const ports = await runtime.serve();
   return { runtime, jobs, ...ports };
 }

@@ -92,10 +92,12 @@ async function asSuperuser(statements: (db: pg.Client) => Promise<unknown>): Pro
 }
 
 /** The SQLSTATE a statement fails with as `url`'s role ('ok' when it succeeds). */
-async function outcomeAs(url: string, sql: string, values: unknown[] = []): Promise<string> {
+/** The SQLSTATE of `sql` run by `url`'s role ('ok' when it succeeds), in the session of `tenant` (row-level security). */
+async function outcomeAs(url: string, sql: string, values: unknown[] = [], tenant?: string): Promise<string> {
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {
+    if (tenant) await db.query(`SELECT set_config('app.tenant_id', $1, false)`, [tenant]);
     await db.query(sql, values);
     return 'ok';
   } catch (error) {
@@ -188,11 +190,16 @@ describe("the audit service's own login", () => {
 
   it('can move its chain head only forward, never delete it', async () => {
     expect(
-      await outcomeAs(runtimeRole(), 'UPDATE audit.chain_heads SET last_seq = 1 WHERE tenant_id = $1', [tenantId]),
+      await outcomeAs(
+        runtimeRole(),
+        'UPDATE audit.chain_heads SET last_seq = 1 WHERE tenant_id = $1',
+        [tenantId],
+        tenantId,
+      ),
     ).toBe('42501');
-    expect(await outcomeAs(runtimeRole(), 'DELETE FROM audit.chain_heads WHERE tenant_id = $1', [tenantId])).toBe(
-      '42501',
-    );
+    expect(
+      await outcomeAs(runtimeRole(), 'DELETE FROM audit.chain_heads WHERE tenant_id = $1', [tenantId], tenantId),
+    ).toBe('42501');
   });
 
   it('can read checkpoints and write none; only the anchor role adds them, and nobody changes them', async () => {
@@ -436,6 +443,8 @@ describe('verification', () => {
     const db = new pg.Client({ connectionString: runtimeRole() });
     await db.connect();
     try {
+      // Row-level security binds the login too: the intruder scopes the session to the tenant, as the service does.
+      await db.query(`SELECT set_config('app.tenant_id', $1, false)`, [tenantId]);
       const head = (
         await db.query('SELECT last_seq, last_hash FROM audit.chain_heads WHERE tenant_id = $1', [tenantId])
       ).rows[0] as { last_seq: string; last_hash: string };

@@ -53,8 +53,25 @@ afterAll(async () => {
   await service?.runtime.close('test done');
 });
 
+/** What the gateway resolves these built-in roles to (services/gateway/src/domain/roles.ts) and vouches for. */
+const PERMISSIONS_OF: Record<string, string[]> = {
+  BILLING_CLERK: ['bills.read', 'bills.write', 'payments.record', 'refunds.request', 'billing.reports.read'],
+  BILLING_SUPERVISOR: [
+    'bills.read',
+    'bills.write',
+    'bills.discount',
+    'credit_notes.issue',
+    'payments.record',
+    'refunds.request',
+    'refunds.approve',
+    'billing.configure',
+    'billing.reports.read',
+  ],
+};
+
 function as<T>(user: string, roles: string[], fn: () => Promise<T>, tenant = tenantId): Promise<T> {
-  return runWithContext({ requestId: newId(), tenantId: tenant, userId: user, roles }, fn);
+  const permissions = roles.flatMap((r) => PERMISSIONS_OF[r] ?? []);
+  return runWithContext({ requestId: newId(), tenantId: tenant, userId: user, roles, permissions }, fn);
 }
 const clerk = <T>(fn: () => Promise<T>) => as('clerk-1', ['BILLING_CLERK'], fn);
 const supervisor = <T>(fn: () => Promise<T>) => as('supervisor-1', ['BILLING_SUPERVISOR'], fn);
@@ -85,7 +102,7 @@ async function newBill(fees = { consultation: 50_000, hospital: 10_000 }, tenant
       (
         await as(
           'clerk-1',
-          [],
+          ['BILLING_CLERK'],
           () =>
             client.call.listBills({
               appointmentId,
@@ -130,7 +147,9 @@ describe('invoice numbers', () => {
         .catch((error: Error) => error.message),
     );
     const issues = bills.map((b) =>
-      as('clerk-1', [], () => client.call.issueBill({ billId: b.id }), tenant).then((r) => r.bill!.invoiceNumber),
+      as('clerk-1', ['BILLING_CLERK'], () => client.call.issueBill({ billId: b.id }), tenant).then(
+        (r) => r.bill!.invoiceNumber,
+      ),
     );
     const [numbers, failures] = await Promise.all([Promise.all(issues), Promise.all(rollbacks)]);
     expect(failures.every((m) => m === 'rolled back on purpose')).toBe(true);
@@ -154,7 +173,8 @@ describe('payments', () => {
       expect(error.code).toBe(status.ABORTED);
       expect(error.details).toMatch(/^overpayment: /);
     }
-    const { rows } = await runtimeDb.query(
+    // Inspected as the schema's owner (row-level security binds the runtime role to a tenant).
+    const { rows } = await ownerDb.query(
       `SELECT b.paid_minor, b.total_minor, b.status, (SELECT sum(amount_minor) FROM billing.payments p WHERE p.bill_id = b.id) AS payments
        FROM billing.bills b WHERE id = $1`,
       [bill.id],
@@ -178,16 +198,18 @@ describe('payments', () => {
     expect(again.payment).toEqual(first.payment);
     const other = await grpcFailure(pay(bill.id, 2_000, key));
     expect(other.code).toBe(status.FAILED_PRECONDITION);
-    const { rows } = await runtimeDb.query('SELECT paid_minor FROM billing.bills WHERE id = $1', [bill.id]);
+    const { rows } = await ownerDb.query('SELECT paid_minor FROM billing.bills WHERE id = $1', [bill.id]);
     expect(rows[0].paid_minor).toBe('1000');
   });
 });
 
 describe('rules the database keeps', () => {
+  /** The constraint a write of the runtime role (in its tenant's transaction, as the service writes) breaks. */
   async function refusedBy(sql: string, values: unknown[]): Promise<string | undefined> {
     const db = await runtimeDb.connect();
     try {
       await db.query('BEGIN');
+      await db.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
       await db.query(sql, values);
       await db.query('COMMIT');
       return undefined;
@@ -343,14 +365,14 @@ describe('overdue', () => {
       tenant,
     );
     const bill = await newBill(undefined, tenant);
-    await as('clerk-1', [], () => client.call.issueBill({ billId: bill.id }), tenant);
+    await as('clerk-1', ['BILLING_CLERK'], () => client.call.issueBill({ billId: bill.id }), tenant);
     const overdueTap = await tapEvents([EVENTS.billOverdue.topic]);
     try {
       await new Promise((r) => setTimeout(r, 20));
       expect(await service.overdue.runNow()).toBe(true);
       const listed = await as(
         'clerk-1',
-        [],
+        ['BILLING_CLERK'],
         () =>
           client.call.listBills({
             appointmentId: '',
@@ -381,7 +403,10 @@ describe('overdue', () => {
 
 describe('indexes', () => {
   it('serve the overdue list by status with a cursor, and the overdue sweep', async () => {
-    const db = await runtimeDb.connect();
+    // As the owner: whether the index can serve the query. (Under row-level security an enum
+    // comparison is not leakproof, so the runtime role's plan filters status after the tenant
+    // prefix instead; see the identity work's report.)
+    const db = await ownerDb.connect();
     try {
       // Tables this small are read whole when allowed; the question is whether the index serves the query.
       await db.query('BEGIN');

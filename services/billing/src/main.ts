@@ -5,7 +5,7 @@ import { configSchema } from './config.js';
 import { createBillStore } from './db/bill.repository.js';
 import { markOverdueBills } from './domain/mark-overdue.js';
 import { consumeAppointmentEvents } from './events/appointment-events.consumer.js';
-import { billingHandlers } from './grpc/billing.handlers.js';
+import { billingHandlers, billingPermissions } from './grpc/billing.handlers.js';
 
 export async function startBilling(env: Record<string, string | undefined>, options: { inProcess?: boolean } = {}) {
   const config = loadConfigOrExit(configSchema, env);
@@ -16,6 +16,7 @@ export async function startBilling(env: Record<string, string | undefined>, opti
   runtime.grpc.addService<BillingServiceHandlers>(
     loadContracts().hms.billing.v1.BillingService.service,
     billingHandlers(deps),
+    billingPermissions,
   );
   // One replica at a time (a session advisory lock); a marked bill is no longer a candidate, so a run is safe to repeat.
   const overdue = scheduledTask({

@@ -5,7 +5,7 @@ import { configSchema } from './config.js';
 import { createQueueStore, pruneChangeLogs } from './db/queue.repository.js';
 import { consumeAppointmentCancelled } from './events/appointment-cancelled.consumer.js';
 import { consumeAppointmentCheckedIn, QUEUE_CONSUMER_GROUP } from './events/appointment-checked-in.consumer.js';
-import { queueHandlers } from './grpc/queue.handlers.js';
+import { queueHandlers, queuePermissions } from './grpc/queue.handlers.js';
 import { createChangeFeed } from './live/change-feed.js';
 
 const HOUR_MS = 3_600_000;
@@ -41,6 +41,7 @@ export async function startQueue(env: Record<string, string | undefined>, option
   runtime.grpc.addService<QueueServiceHandlers>(
     loadContracts().hms.queue.v1.QueueService.service,
     queueHandlers({ store: createQueueStore(runtime.database, storeOptions), now: () => new Date(), newId, feed }),
+    queuePermissions,
   );
   const ports = await runtime.serve();
   return { runtime, feed, ...ports };

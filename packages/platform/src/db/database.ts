@@ -4,11 +4,15 @@
  * to the outbox in the same transaction just before it commits.
  *
  * - `transaction(tenantId, fn)`: BEGIN, `app.tenant_id` set for row-level
- *   security, fn, the outbox rows of what fn emitted, COMMIT. Refuses to start,
+ *   security (every tenant table's policy compares its tenant_id with it; with
+ *   no tenant, such a table shows no rows and takes none), fn, the outbox rows
+ *   of what fn emitted, COMMIT. Refuses to start,
  *   and refuses to commit, once the caller's deadline (from the request
  *   context) has passed, and bounds every statement by the time left, so a
  *   change never commits after the caller has given up.
  * - `read(tenantId, fn)`: the same scoping in a read-only transaction.
+ *   `read(ALL_TENANTS, fn)` is the one way across tenants, for platform jobs,
+ *   read-only, and only on tables whose policy allows it (`app.all_tenants`).
  * - `within(tx)`: a Database whose transactions run inside `tx` (an event
  *   consumer's transaction, which also holds its processed-event record).
  *
@@ -36,9 +40,16 @@ export interface Transaction extends Sql {
   emit(...events: PendingEvent[]): void;
 }
 
+/**
+ * The scope of a platform job that reads across tenants (the audit trail's
+ * verification and anchoring list every chain): read-only, and it sees only
+ * tables whose row-level security policy names `app.all_tenants`.
+ */
+export const ALL_TENANTS = Symbol('all tenants');
+
 export interface Database {
   transaction<T>(tenantId: string | null, fn: (tx: Transaction) => Promise<T>): Promise<T>;
-  read<T>(tenantId: string | null, fn: (sql: Sql) => Promise<T>): Promise<T>;
+  read<T>(tenantId: string | null | typeof ALL_TENANTS, fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** A Database whose transactions and reads run inside `tx` (no nested transaction). */
   within(tx: Transaction): Database;
 }
@@ -98,8 +109,14 @@ export function createDatabase(options: DatabaseOptions): Database {
   const metrics = options.registry ? databaseMetrics(options.registry) : undefined;
   const statementTime = metrics?.statement;
 
-  async function run<T>(tenantId: string | null, readOnly: boolean, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    const tenant = tenantScope(tenantId);
+  async function run<T>(
+    tenantId: string | null | typeof ALL_TENANTS,
+    readOnly: boolean,
+    fn: (tx: Transaction) => Promise<T>,
+  ): Promise<T> {
+    const allTenants = tenantId === ALL_TENANTS;
+    if (allTenants && !readOnly) throw new Error('only a read may span all tenants');
+    const tenant = allTenants ? null : tenantScope(tenantId);
     const deadline = currentContext()?.deadline;
     const timeoutMs = timeLeft(deadline, 'start');
     const waiting = process.hrtime.bigint();
@@ -117,7 +134,8 @@ export function createDatabase(options: DatabaseOptions): Database {
       await executeCount(
         client,
         `BEGIN${readOnly ? ' READ ONLY' : ''}; SET LOCAL statement_timeout = ${Math.min(timeoutMs ?? defaultTimeoutMs, defaultTimeoutMs)}` +
-          (tenant ? `; SET LOCAL app.tenant_id = '${tenant}'` : ''),
+          (tenant ? `; SET LOCAL app.tenant_id = '${tenant}'` : '') +
+          (allTenants ? `; SET LOCAL app.all_tenants = 'on'` : ''),
         undefined,
         statementTime,
       );
@@ -177,6 +195,7 @@ function joined(tx: Transaction): Database {
       return fn(tx);
     },
     read: async (tenantId, fn) => {
+      if (tenantId === ALL_TENANTS) throw new Error('a read across tenants cannot join a transaction');
       same(tenantId);
       return fn(tx);
     },

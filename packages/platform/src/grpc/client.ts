@@ -9,7 +9,7 @@ import { currentContext } from '../context.js';
 import { secondsSince, type Metrics } from '../metrics.js';
 import { injectInto, SpanKind, withSpan } from '../tracing.js';
 import { audienceOf, type InternalTokenSigner } from './internal-token.js';
-import { METADATA_KEYS, metadataSetter } from './metadata.js';
+import { ERROR_REASON_KEY, METADATA_KEYS, metadataSetter } from './metadata.js';
 
 export type { ServiceError } from '@grpc/grpc-js';
 
@@ -73,7 +73,13 @@ export function createGrpcClient<C extends grpc.Client>(
     const ctx = currentContext();
     // No tenant, no token: the server refuses the call (UNAUTHENTICATED).
     if (ctx?.tenantId) {
-      const identity = { tenantId: ctx.tenantId, userId: ctx.userId, roles: ctx.roles ?? [] };
+      const identity = {
+        tenantId: ctx.tenantId,
+        userId: ctx.userId,
+        roles: ctx.roles ?? [],
+        permissions: ctx.permissions ?? [],
+        quotas: ctx.quotas,
+      };
       metadata.set('authorization', `Bearer ${await options.tokens.tokenFor(audience, identity)}`);
     }
     if (ctx?.requestId) metadata.set(METADATA_KEYS.requestId, ctx.requestId);
@@ -155,6 +161,12 @@ export function fieldViolationsOf(error: grpc.ServiceError): { field: string; me
   } catch {
     return [];
   }
+}
+
+/** The finer reason a server gave with the status (DomainError.reason), if any. */
+export function errorReasonOf(error: grpc.ServiceError): string | undefined {
+  const raw = error.metadata?.get(ERROR_REASON_KEY)[0];
+  return raw === undefined || !/^[a-z][a-z0-9-]{0,63}$/.test(String(raw)) ? undefined : String(raw);
 }
 
 /** The structured details a server attached to a refusal (DomainError.details), or undefined. */

@@ -12,20 +12,27 @@ import { loadContracts, type BillingServiceClient, type BillingServiceHandlers }
 import { UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWithContext } from '../context.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, QuotaExceededError } from '../errors.js';
 import { newId } from '../ids.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
 import { newTestKeys, testKeys, testTokenSigner } from '../testing/internal-token.js';
 import { currentTraceId, withSpan } from '../tracing.js';
-import { createGrpcClient, fieldViolationsOf, type GrpcClient, type ServiceError } from './client.js';
+import { createGrpcClient, errorReasonOf, fieldViolationsOf, type GrpcClient, type ServiceError } from './client.js';
 import {
   audienceOf,
   createInternalTokenSigner,
   createInternalTokenVerifier,
   type InternalTokenSigner,
 } from './internal-token.js';
-import { createGrpcServer, type CallContext, type GrpcServer, type UnaryImplementation } from './server.js';
+import {
+  ANY_CALLER,
+  createGrpcServer,
+  type CallContext,
+  type GrpcServer,
+  type MethodPermissions,
+  type UnaryImplementation,
+} from './server.js';
 
 const seen: { ctx: CallContext; traceId: string }[] = [];
 let server: GrpcServer;
@@ -50,9 +57,11 @@ beforeAll(async () => {
       if (request.id === 'slow') await new Promise((r) => setTimeout(r, 400));
       if (request.id === 'bad') throw new InvalidArgumentError('bad id', [{ field: 'id', message: 'must be a UUID' }]);
       if (request.id === 'crash') throw new Error('database password is hunter2');
+      if (request.id === 'quota') throw new QuotaExceededError('appointmentsPerMonth', 500);
       return { bill: { id: request.id, items: [], currency: 'INR', totalMinor: 5 } };
     },
-    async ListBills() {
+    async ListBills(_request, ctx) {
+      seen.push({ ctx, traceId: currentTraceId() });
       return { bills: [], nextCursor: '' };
     },
   };
@@ -65,6 +74,10 @@ beforeAll(async () => {
     Object.fromEntries(
       Object.keys(definition).map((name) => [name, (handlers as Record<string, unknown>)[name] ?? notCalled]),
     ) as unknown as UnaryImplementation<BillingServiceHandlers>,
+    {
+      ...Object.fromEntries(Object.keys(definition).map((name) => [name, ANY_CALLER])),
+      GetBill: 'bills.read',
+    } as MethodPermissions<BillingServiceHandlers>,
   );
   const port = await server.listen('127.0.0.1', 0);
   server.setServing(true);
@@ -103,8 +116,8 @@ function rawCall(metadata: Record<string, string>, request: { id: string } = { i
 }
 
 const tenantId = newId();
-const asTenant = <T>(fn: () => Promise<T>, roles: string[] = []) =>
-  runWithContext({ requestId: 'req-1', tenantId, userId: 'user-1', roles }, fn);
+const asTenant = <T>(fn: () => Promise<T>, roles: string[] = [], permissions: string[] = ['bills.read']) =>
+  runWithContext({ requestId: 'req-1', tenantId, userId: 'user-1', roles, permissions }, fn);
 const failure = (p: Promise<unknown>) =>
   p.then(
     () => undefined,
@@ -128,7 +141,12 @@ describe('gRPC', () => {
   it('takes tenant, user and roles from the internal token only', async () => {
     await asTenant(() => client.call.getBill({ id: 'roles' }), ['reception']);
     expect(seen.at(-1)!.ctx).toMatchObject({ tenantId, userId: 'user-1', roles: ['reception'] });
-    const token = await testTokenSigner().tokenFor(audienceOf('billing'), { tenantId, userId: 'user-1', roles: [] });
+    const token = await testTokenSigner().tokenFor(audienceOf('billing'), {
+      tenantId,
+      userId: 'user-1',
+      roles: [],
+      permissions: ['bills.read'],
+    });
     const handled = seen.length;
     // Metadata naming another tenant or user than the token is refused, and reaches no handler.
     const disagreeing: Record<string, string>[] = [
@@ -147,9 +165,35 @@ describe('gRPC', () => {
     expect(seen.at(-1)!.ctx.tenantId).toBe(tenantId);
   });
 
+  it("checks each method's declared permission against the token's, before the handler", async () => {
+    const handled = seen.length;
+    const denied = await failure(asTenant(() => client.call.getBill({ id: 'b1' }), ['NURSE'], ['queues.read']));
+    expect(denied?.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(denied?.details).toMatch(/bills\.read/);
+    expect(seen.length).toBe(handled);
+    // A method any caller may call runs, with the caller's permissions and the plan's quotas at hand.
+    await runWithContext(
+      {
+        requestId: 'req-2',
+        tenantId,
+        userId: 'user-1',
+        roles: [],
+        permissions: ['queues.read'],
+        quotas: { appointmentsPerMonth: 500 },
+      },
+      () => client.call.listBills({ appointmentId: '', patientId: '', pageSize: 0, cursor: '' }),
+    );
+    expect(seen.at(-1)!.ctx).toMatchObject({ permissions: ['queues.read'], quotas: { appointmentsPerMonth: 500 } });
+    // A finer reason travels with the status code.
+    const quota = await failure(asTenant(() => client.call.getBill({ id: 'quota' })));
+    expect(quota?.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(errorReasonOf(quota!)).toBe('quota-exceeded');
+    expect(fieldViolationsOf(quota!)).toEqual([{ field: 'appointmentsPerMonth', message: expect.any(String) }]);
+  });
+
   it('refuses calls without a valid internal token for this service: UNAUTHENTICATED', async () => {
     const handled = seen.length;
-    const identity = { tenantId, userId: 'user-1', roles: [] };
+    const identity = { tenantId, userId: 'user-1', roles: [], permissions: ['bills.read'] };
     const expired = createInternalTokenSigner({
       privateKey: testKeys().privateKey,
       ttlSeconds: 10,

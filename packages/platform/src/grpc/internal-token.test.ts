@@ -14,7 +14,13 @@ import {
 
 const pair = () => generateKeyPairSync('ed25519');
 const gatewayKeys = pair();
-const identity = { tenantId: newId(), userId: 'reception-1', roles: ['reception'] };
+const identity = {
+  tenantId: newId(),
+  userId: 'reception-1',
+  roles: ['RECEPTIONIST'],
+  permissions: ['appointments.book', 'appointments.read'],
+  quotas: { appointmentsPerMonth: 500 },
+};
 const t0 = Date.parse('2030-01-07T05:00:00Z');
 
 function signerAt(clock: { now: number }, privateKey = gatewayKeys.privateKey) {
@@ -33,7 +39,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('internal tokens', () => {
-  it('carry tenant, user and roles to the service they are for, and nothing more', async () => {
+  it('carry tenant, user, roles, permissions and quotas to the service they are for, and nothing more', async () => {
     const clock = { now: t0 };
     const token = await signerAt(clock).tokenFor(audienceOf('billing'), identity);
     expect(await verifierAt(clock).verify(token)).toEqual(identity);
@@ -43,8 +49,21 @@ describe('internal tokens', () => {
       aud: 'hms-billing',
       tid: identity.tenantId,
       sub: 'reception-1',
+      perms: ['appointments.book', 'appointments.read'],
+      quota: { appointmentsPerMonth: 500 },
     });
     expect(claims.exp! - claims.iat!).toBe(60);
+    // No quota claim when the plan has none; a token whose permissions are not a list of names is refused.
+    const unlimited = await signerAt(clock).tokenFor(audienceOf('billing'), { ...identity, quotas: undefined });
+    expect(decodeJwt(unlimited)).not.toHaveProperty('quota');
+    const malformed = await new SignJWT({ tid: identity.tenantId, perms: 'everything' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: await keyIdOf(gatewayKeys.publicKey) })
+      .setIssuer('hms-gateway')
+      .setAudience('hms-billing')
+      .setIssuedAt(t0 / 1000)
+      .setExpirationTime(t0 / 1000 + 60)
+      .sign(gatewayKeys.privateKey);
+    expect(await refusal(verifierAt(clock).verify(malformed))).toMatch(/perms/);
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', kid: await keyIdOf(gatewayKeys.publicKey) });
   });
 

@@ -8,6 +8,8 @@
  *   claims  iss  who vouches: hms-gateway
  *           aud  the one service it is for: hms-<service> (hms-billing, ...)
  *           tid  tenant id;  sub  user id;  roles  the caller's roles
+ *           perms  what the caller may do (permission names)
+ *           quota  the tenant plan's limits a backend enforces at creation
  *           iat, exp  a short life (INTERNAL_TOKEN_TTL_SECONDS)
  *
  * Backends verify signature, issuer, audience, expiry (with a bounded clock
@@ -37,6 +39,10 @@ export interface InternalIdentity {
   tenantId: string;
   userId: string | undefined;
   roles: string[];
+  /** Permission names the gateway resolved for the caller; backends check those that guard their rules. */
+  permissions: readonly string[];
+  /** Limits of the tenant's plan a backend enforces when it creates something; absent: unlimited. */
+  quotas?: Readonly<Record<string, number>> | undefined;
 }
 
 /** Tokens issued after this long ago are refused whatever their expiry says. */
@@ -88,7 +94,12 @@ export function createInternalTokenSigner(options: {
   const cache = new LRUCache<string, { token: Promise<string>; renewAt: number }>({ max: 10_000 });
 
   async function sign(audience: string, identity: InternalIdentity, issuedAt: number): Promise<string> {
-    const jwt = new SignJWT({ tid: identity.tenantId, roles: identity.roles })
+    const jwt = new SignJWT({
+      tid: identity.tenantId,
+      roles: identity.roles,
+      perms: [...identity.permissions],
+      ...(identity.quotas && Object.keys(identity.quotas).length > 0 ? { quota: identity.quotas } : {}),
+    })
       .setProtectedHeader({ alg: ALGORITHM, kid: await keyId })
       .setIssuer(issuer)
       .setAudience(audience)
@@ -100,7 +111,14 @@ export function createInternalTokenSigner(options: {
 
   return {
     tokenFor(audience, identity) {
-      const key = [audience, identity.tenantId, identity.userId ?? '', identity.roles.join(',')].join('\n');
+      const key = [
+        audience,
+        identity.tenantId,
+        identity.userId ?? '',
+        identity.roles.join(','),
+        identity.permissions.join(','),
+        identity.quotas ? JSON.stringify(identity.quotas) : '',
+      ].join('\n');
       const at = now();
       const hit = cache.get(key);
       if (hit && at < hit.renewAt) return hit.token;
@@ -177,10 +195,34 @@ function identityOf(payload: JWTPayload): InternalIdentity {
   const tenantId = normalizeUuid(typeof payload.tid === 'string' ? payload.tid : undefined);
   if (!tenantId) throw new UnauthenticatedError('the internal token is not valid: it names no tenant');
   const roles = payload.roles ?? [];
-  if (!Array.isArray(roles) || !roles.every((r): r is string => typeof r === 'string')) {
+  if (!isNameList(roles)) {
     throw new UnauthenticatedError('the internal token is not valid: roles must be a list of names');
   }
-  return { tenantId, userId: payload.sub || undefined, roles };
+  const permissions = payload.perms ?? [];
+  if (!isNameList(permissions)) {
+    throw new UnauthenticatedError('the internal token is not valid: perms must be a list of names');
+  }
+  const quota = payload.quota;
+  if (
+    quota !== undefined &&
+    (typeof quota !== 'object' ||
+      quota === null ||
+      Array.isArray(quota) ||
+      !Object.values(quota).every((n) => Number.isSafeInteger(n) && (n as number) >= 0))
+  ) {
+    throw new UnauthenticatedError('the internal token is not valid: quota must map names to whole numbers');
+  }
+  return {
+    tenantId,
+    userId: payload.sub || undefined,
+    roles,
+    permissions,
+    ...(quota ? { quotas: quota as Record<string, number> } : {}),
+  };
+}
+
+function isNameList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((r): r is string => typeof r === 'string');
 }
 
 function reasonOf(error: unknown): string {

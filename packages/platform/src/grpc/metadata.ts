@@ -13,6 +13,9 @@ export const METADATA_KEYS = {
   requestId: 'x-request-id',
 } as const;
 
+/** The DomainError's `reason` (e.g. quota-exceeded), beside the status code of a failed call. */
+export const ERROR_REASON_KEY = 'x-error-reason';
+
 export const metadataGetter: TextMapGetter<Metadata> = {
   keys: (md) => Object.keys(md.getMap()),
   get: (md, key) => {

@@ -11,15 +11,16 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
+import type { Permission } from '@hms/proto';
 import { runWithContext } from '../context.js';
-import { DomainError, InvalidArgumentError, UnauthenticatedError } from '../errors.js';
+import { DomainError, InvalidArgumentError, PermissionDeniedError, UnauthenticatedError } from '../errors.js';
 import { normalizeUuid } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { observeWithTrace, secondsSince, type Metrics } from '../metrics.js';
 import { contextFromCarrier, SpanKind, withSpan } from '../tracing.js';
 import { isTransientError } from '../transient.js';
 import { nulViolations } from '../validation.js';
-import { METADATA_KEYS, metadataGetter, metadataValue } from './metadata.js';
+import { ERROR_REASON_KEY, METADATA_KEYS, metadataGetter, metadataValue } from './metadata.js';
 import type { InternalIdentity, InternalTokenVerifier } from './internal-token.js';
 import { grpcCodeOfKind } from './status.js';
 
@@ -27,6 +28,10 @@ export interface CallContext {
   tenantId: string;
   userId: string | undefined;
   roles: string[];
+  /** What the caller may do, as the gateway resolved it (a use case checks those that guard its rules). */
+  permissions: readonly string[];
+  /** The tenant plan's limits to enforce when creating something; a name absent: unlimited. */
+  quotas: Readonly<Record<string, number>>;
   requestId: string;
   /** When the caller stops waiting. */
   deadline: Date | undefined;
@@ -56,8 +61,25 @@ export type UnaryImplementation<H> = {
       : never;
 };
 
+/** A method any authenticated caller may call (a permission is still checked inside, if any). */
+export const ANY_CALLER = Symbol('any authenticated caller');
+
+/**
+ * The permission each method of a service needs, declared beside its
+ * implementation: a call whose internal token lacks it is refused with
+ * PERMISSION_DENIED before the handler runs. The gateway checks the same
+ * permission per route; this is the backend's own check of what it guards.
+ */
+export type MethodPermissions<H> = {
+  [K in keyof UnaryImplementation<H>]: Permission | typeof ANY_CALLER;
+};
+
 export interface GrpcServer {
-  addService<H>(definition: grpc.ServiceDefinition, implementation: UnaryImplementation<H>): void;
+  addService<H>(
+    definition: grpc.ServiceDefinition,
+    implementation: UnaryImplementation<H>,
+    permissions: MethodPermissions<H>,
+  ): void;
   /** Binds and starts; returns the bound port (useful with port 0). */
   listen(host: string, port: number): Promise<number>;
   /** Marks every service SERVING or NOT_SERVING in grpc.health.v1. */
@@ -87,6 +109,7 @@ export function createGrpcServer(options: {
   function wrap(
     serviceName: string,
     methodName: string,
+    permission: string | typeof ANY_CALLER,
     fn: (request: unknown, ctx: CallContext) => Promise<unknown>,
   ): grpc.handleUnaryCall<unknown, unknown> {
     return (call, callback) => {
@@ -116,11 +139,17 @@ export function createGrpcServer(options: {
         async (span) => {
           traceId = span.spanContext().traceId;
           identity = await authenticate(md);
+          if (permission !== ANY_CALLER && !identity.permissions.includes(permission)) {
+            throw new PermissionDeniedError(`this call needs the permission ${permission}`);
+          }
           const violations = nulViolations(call.request);
           if (violations.length > 0) throw new InvalidArgumentError('invalid request', violations);
-          const { tenantId, userId, roles } = identity;
-          const ctx: CallContext = { tenantId, userId, roles, requestId, deadline };
-          return runWithContext({ requestId, tenantId, userId, roles, deadline }, () => fn(call.request, ctx));
+          const { tenantId, userId, roles, permissions } = identity;
+          const quotas = identity.quotas ?? {};
+          const ctx: CallContext = { tenantId, userId, roles, permissions, quotas, requestId, deadline };
+          return runWithContext({ requestId, tenantId, userId, roles, permissions, quotas, deadline }, () =>
+            fn(call.request, ctx),
+          );
         },
       ).then(
         (response) => {
@@ -137,6 +166,8 @@ export function createGrpcServer(options: {
             runWithContext(about, () =>
               log.warn({ method, reason: status.details }, 'call refused: not authenticated'),
             );
+          } else if (status.code === grpc.status.PERMISSION_DENIED && permission !== ANY_CALLER) {
+            runWithContext(about, () => log.info({ method, permission }, 'call refused: permission missing'));
           }
           finish(status.code);
           callback(status);
@@ -153,6 +184,7 @@ export function createGrpcServer(options: {
   function wrapStream(
     serviceName: string,
     methodName: string,
+    permission: string | typeof ANY_CALLER,
     fn: (request: unknown, ctx: CallContext, stream: ServerStream<unknown>) => Promise<void>,
   ): grpc.handleServerStreamingCall<unknown, unknown> {
     return (call) => {
@@ -190,11 +222,17 @@ export function createGrpcServer(options: {
         );
       void (async () => {
         identity = await authenticate(md);
+        if (permission !== ANY_CALLER && !identity.permissions.includes(permission)) {
+          throw new PermissionDeniedError(`this call needs the permission ${permission}`);
+        }
         const violations = nulViolations(call.request);
         if (violations.length > 0) throw new InvalidArgumentError('invalid request', violations);
-        const { tenantId, userId, roles } = identity;
-        const ctx: CallContext = { tenantId, userId, roles, requestId, deadline: undefined };
-        await runWithContext({ requestId, tenantId, userId, roles }, () => fn(call.request, ctx, stream));
+        const { tenantId, userId, roles, permissions } = identity;
+        const quotas = identity.quotas ?? {};
+        const ctx: CallContext = { tenantId, userId, roles, permissions, quotas, requestId, deadline: undefined };
+        await runWithContext({ requestId, tenantId, userId, roles, permissions, quotas }, () =>
+          fn(call.request, ctx, stream),
+        );
       })().then(
         () => {
           openStreams.delete(abort);
@@ -236,18 +274,21 @@ export function createGrpcServer(options: {
   }
 
   return {
-    addService(definition, implementation) {
+    addService(definition, implementation, permissions) {
       const handlers: grpc.UntypedServiceImplementation = {};
       const impl = implementation as Record<string, (request: unknown, ctx: CallContext) => Promise<unknown>>;
+      const needs = permissions as Record<string, string | typeof ANY_CALLER | undefined>;
       let serviceName = '';
       for (const [name, method] of Object.entries(definition)) {
         const fn = impl[name];
         if (!fn) throw new Error(`no implementation for ${method.path}`);
+        const permission = needs[name];
+        if (permission === undefined) throw new Error(`${method.path} declares no permission`);
         if (method.requestStream) throw new Error(`${method.path}: client streams are not supported`);
         serviceName = method.path.split('/')[1] ?? name;
         handlers[name] = method.responseStream
-          ? wrapStream(serviceName, name, fn.bind(implementation) as never)
-          : wrap(serviceName, name, fn.bind(implementation));
+          ? wrapStream(serviceName, name, permission, fn.bind(implementation) as never)
+          : wrap(serviceName, name, permission, fn.bind(implementation));
       }
       server.addService(definition, handlers);
       serviceNames.push(serviceName);
@@ -292,6 +333,7 @@ export function toServiceError(error: unknown): Partial<grpc.StatusObject> & { c
     if (error.violations.length > 0) {
       metadata.set('x-field-violations-bin', Buffer.from(JSON.stringify(error.violations)));
     }
+    if (error.reason) metadata.set(ERROR_REASON_KEY, error.reason);
     if (error.details) metadata.set('x-error-details-bin', Buffer.from(JSON.stringify(error.details)));
     return { code: grpcCodeOfKind(error.kind), details: error.message, metadata };
   }

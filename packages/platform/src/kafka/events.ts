@@ -13,6 +13,11 @@ export interface PendingEvent<D extends EventDefinition = EventDefinition> {
   /** "<kind>/<id>" of the entity the event is about. */
   subject: string;
   data: EventPayload<D>;
+  /**
+   * Who did it, when that is not the current request's user: an anonymous
+   * login attempt, or reads recorded after their requests have ended.
+   */
+  actor?: { kind: string; id: string } | undefined;
 }
 
 /** A typed PendingEvent: the payload must be the definition's. */

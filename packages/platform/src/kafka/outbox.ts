@@ -17,7 +17,6 @@ const OUTBOX_KEY_LOCK_NAMESPACE = 0x4f42; // "OB"
 /** A pending event with who raised it and in which trace, as known when it was raised. */
 export interface RaisedEvent extends PendingEvent {
   traceparent?: string;
-  actor?: { kind: string; id: string };
 }
 
 export interface OutboxWriter {
@@ -40,7 +39,7 @@ export function createOutboxWriter(options: { schema: string; source: string }):
   };
   return {
     raise(event) {
-      return { ...event, traceparent: currentTraceparent(), actor: currentActor() };
+      return { ...event, traceparent: currentTraceparent(), actor: event.actor ?? currentActor() };
     },
     async write(tx, events) {
       if (events.length === 0) return [];

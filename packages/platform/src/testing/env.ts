@@ -10,6 +10,8 @@ const testEnvSchema = z.object({
   HMS_NGINX_PORT: z.coerce.number().int().optional().describe('Port of nginx in front of the gateways'),
   HMS_GATEWAY_OPS_PORTS: z.string().optional().describe('Space-separated ops ports of the gateway processes'),
   HMS_JWT_SECRET: z.string().min(1).optional().describe('Secret the gateways verify development tokens with'),
+  HMS_API_KEY_SECRET: z.string().min(1).optional().describe("Key of the gateways' API key HMAC (hex)"),
+  HMS_ACCESS_TOKEN_PRIVATE_KEY: z.string().min(1).optional().describe('Key the gateways sign access tokens with'),
   HMS_DB_PASSWORD_APPOINTMENTS: z.string().min(1),
   HMS_DB_PASSWORD_BILLING: z.string().min(1),
   HMS_DB_PASSWORD_QUEUE: z.string().min(1),

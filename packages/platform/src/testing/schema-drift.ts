@@ -89,7 +89,7 @@ export async function checkSchemaDrift(options: {
         );
       }
       // Prisma creates scalar lists without NOT NULL and cannot mark a list optional or
-      // required, so a list column may be either (ours are NOT NULL, with a CHECK on size).
+      // required, so a list column may be either (NOT NULL, or nullable with a CHECK).
       const expectedNullable = !field.isRequired;
       if (!field.isList && actual.nullable !== expectedNullable) {
         drift.push(

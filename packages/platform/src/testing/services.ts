@@ -6,6 +6,7 @@
 import { runWithContext } from '../context.js';
 import { createGrpcClient, type GrpcClient, type ServiceCtor, type ServiceError } from '../grpc/client.js';
 import type * as grpc from '@grpc/grpc-js';
+import { PERMISSION_NAMES } from '@hms/proto';
 import { newId } from '../ids.js';
 import { createMetrics } from '../metrics.js';
 import { anchorDatabaseUrl, serviceDatabaseUrl, testEnv } from './env.js';
@@ -52,10 +53,28 @@ export function testClient<C extends grpc.Client>(Service: ServiceCtor<C>, port:
   });
 }
 
-/** `asTenant(fn)` runs fn as a request of `defaultTenant`; `asTenant(fn, other)` as another tenant's. */
+/**
+ * `asTenant(fn)` runs fn as a request of `defaultTenant` by a caller the
+ * gateway vouches for with every permission (an administrator's);
+ * `asTenant(fn, other)` as another tenant's; `asTenant(fn, tenant, { permissions,
+ * quotas })` as a caller with only those permissions, under those plan quotas.
+ */
 export function actAs(defaultTenant: string) {
-  return <T>(fn: () => Promise<T>, tenant = defaultTenant): Promise<T> =>
-    runWithContext({ requestId: newId(), tenantId: tenant, userId: 'test-user' }, fn);
+  return <T>(
+    fn: () => Promise<T>,
+    tenant = defaultTenant,
+    as: { permissions?: readonly string[]; quotas?: Record<string, number> } = {},
+  ): Promise<T> =>
+    runWithContext(
+      {
+        requestId: newId(),
+        tenantId: tenant,
+        userId: 'test-user',
+        permissions: as.permissions ?? PERMISSION_NAMES,
+        ...(as.quotas ? { quotas: as.quotas } : {}),
+      },
+      fn,
+    );
 }
 
 /** The gRPC error a call failed with; throws when the call succeeded. */

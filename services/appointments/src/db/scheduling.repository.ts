@@ -25,6 +25,7 @@ import {
   type NewBooking,
   type PatientMatch,
   type PatientSearch,
+  type QuotaCounted,
   type SchedulingReads,
   type SchedulingStore,
   type SchedulingTx,
@@ -547,6 +548,18 @@ function readsIn(sql: Sql, tenantId: string): SchedulingReads {
   };
 }
 
+/** The table each quota counts, and the namespace (first key) of its per-tenant transaction lock. */
+const QUOTA_TABLES: Record<QuotaCounted, string> = {
+  doctors: 'doctors',
+  patients: 'patients',
+  appointments: 'appointments',
+};
+const QUOTA_LOCK_NAMESPACE: Record<QuotaCounted, number> = {
+  doctors: 0x5144, // "QD"
+  patients: 0x5150, // "QP"
+  appointments: 0x5154, // "QT"
+};
+
 function changesIn(tx: Transaction): SchedulingTx {
   const tenantId = tx.tenantId!;
   const reads = readsIn(tx, tenantId);
@@ -578,6 +591,16 @@ function changesIn(tx: Transaction): SchedulingTx {
     replayOf: (claim) => claimIdempotencyKey(tx, claim),
     remember: (claim, result) => rememberResult(tx, claim, result),
     emit: (events) => tx.emit(...events),
+    async countForQuota(what, since) {
+      // The lock serialises creations of one kind in one tenant, only for plans with that quota.
+      const [row] = await tx.query<{ n: number }>(
+        `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($2::int, hashtext($1::uuid::text)))
+         SELECT count(*)::int AS n FROM ${QUOTA_TABLES[what]}, locked
+         WHERE tenant_id = $1::uuid${since ? ' AND created_at >= $3' : ''}`,
+        since ? [tenantId, QUOTA_LOCK_NAMESPACE[what], since] : [tenantId, QUOTA_LOCK_NAMESPACE[what]],
+      );
+      return row?.n ?? 0;
+    },
 
     // --- departments and doctors -----------------------------------------------------------
     async lockDepartment(id) {
@@ -1243,32 +1266,32 @@ export function patientSearchQuery(
 
 // --- across tenants: the recurring jobs ---------------------------------------------------------
 
+/**
+ * Across tenants through the schema owner's functions (row-level security keeps
+ * the runtime role inside one tenant; migration 20261127000100 defines them).
+ */
 export function createSweepStore(sql: Sql): SweepStore {
   return {
     async overdueAppointments(now, defaultGraceMinutes, limit) {
       const rows = await sql.query<{ tenant_id: string; id: string }>(
-        `SELECT a.tenant_id, a.id FROM appointments a
-         LEFT JOIN scheduling_settings s ON s.tenant_id = a.tenant_id
-         WHERE a.status IN ('BOOKED', 'CHECKED_IN') AND a.ends_at <= $1
-           AND a.ends_at + make_interval(mins => coalesce(s.no_show_grace_minutes, $2)) <= $1
-         ORDER BY a.ends_at LIMIT $3`,
+        'SELECT tenant_id, id FROM appointments.overdue_appointments($1, $2, $3)',
         [now, defaultGraceMinutes, limit],
       );
       return rows.map((r) => ({ tenantId: r.tenant_id, appointmentId: r.id }));
     },
     async tenantsWithDueReminders(now, limit) {
       const rows = await sql.query<{ tenant_id: string }>(
-        `SELECT DISTINCT tenant_id FROM appointment_reminders WHERE sent_at IS NULL AND due_at <= $1 LIMIT $2`,
+        'SELECT tenant_id FROM appointments.tenants_with_due_reminders($1, $2) AS tenant_id',
         [now, limit],
       );
       return rows.map((r) => r.tenant_id);
     },
     async deleteExpiredHolds(before, limit) {
-      return sql.execute(
-        `DELETE FROM slot_claims WHERE id IN (
-           SELECT id FROM slot_claims WHERE kind = 'HOLD' AND hold_expires_at < $1 LIMIT $2)`,
+      const [row] = await sql.query<{ removed: number }>(
+        'SELECT appointments.delete_expired_holds($1, $2) AS removed',
         [before, limit],
       );
+      return row?.removed ?? 0;
     },
   };
 }

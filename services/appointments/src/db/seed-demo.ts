@@ -7,12 +7,23 @@
  *   node dist/db/seed-demo.js --tenant <uuid>   (DATABASE_URL of the appointments role)
  */
 import { parseArgs } from 'node:util';
-import { createLogger, createPool, createPrismaClient, isUuid, loadConfigOrExit, newId, runMain } from '@hms/platform';
+import {
+  createLogger,
+  createPool,
+  createPrismaClient,
+  isUuid,
+  loadConfigOrExit,
+  newId,
+  runMain,
+  tenantTransaction,
+} from '@hms/platform';
 import { configSchema } from '../config.js';
 import { nameTokens } from '../domain/patient-names.js';
 import { PrismaClient } from './generated/client.js';
 
 type Db = PrismaClient;
+/** The client inside an interactive transaction. */
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 export interface DemoSeed {
   tenantId: string;
@@ -91,73 +102,75 @@ const PATIENTS: [string, string, string][] = [
 /** The words of a name as search keeps them (domain/patient-names.ts spells the rule). */
 const wordsOf = (name: string) => nameTokens(name);
 
-export async function seedDemo(db: Db, tenantId: string): Promise<DemoSeed> {
+export async function seedDemo(client: Db, tenantId: string): Promise<DemoSeed> {
+  // One transaction scoped to the tenant: its rows have row-level security.
+  return tenantTransaction(client, tenantId, (db) => seedInTransaction(db, tenantId));
+}
+
+async function seedInTransaction(db: Tx, tenantId: string): Promise<DemoSeed> {
   const existing = await db.department.findMany({ where: { tenantId }, orderBy: { id: 'asc' } });
   if (existing.length === 0) {
-    await db.$transaction(async (tx) => {
-      const departmentIds = DEPARTMENTS.map(() => newId());
-      await tx.department.createMany({
-        data: DEPARTMENTS.map((name, i) => ({ id: departmentIds[i]!, tenantId, name })),
-      });
-      const doctorIds = DOCTORS.map(() => newId());
-      await tx.doctor.createMany({
-        data: DOCTORS.map((d, i) => ({
-          id: doctorIds[i]!,
-          tenantId,
-          departmentId: departmentIds[d.department]!,
-          fullName: d.fullName,
-          specialization: d.specialization,
-          qualifications: ['MBBS'],
-          languages: d.languages,
-          consultationModes: d.video ? ['IN_PERSON', 'VIDEO'] : ['IN_PERSON'],
-          yearsOfExperience: 5 + i * 3,
-          consultationFeeMinor: BigInt(d.consultation),
-          hospitalFeeMinor: BigInt(d.hospital),
-          currency: 'INR',
-          timeZone: d.allDay ? 'UTC' : 'Asia/Kolkata',
-        })),
-      });
-      // Weekly templates: 09:00-13:00 and 14:00-17:00 Monday to Saturday, or round the clock.
-      await tx.doctorSchedule.createMany({
-        data: DOCTORS.map((d, i) => ({
-          id: newId(),
-          tenantId,
-          doctorId: doctorIds[i]!,
-          validFrom: new Date('2000-01-01T00:00:00Z'),
-          slotMinutes: 15,
-          sessions: d.allDay
-            ? [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, startMinute: 0, endMinute: 24 * 60 }))
-            : [1, 2, 3, 4, 5, 6].flatMap((weekday) => [
-                { weekday, startMinute: 9 * 60, endMinute: 13 * 60 },
-                { weekday, startMinute: 14 * 60, endMinute: 17 * 60 },
-              ]),
-        })),
-      });
-      await tx.patient.createMany({
-        data: PATIENTS.map(([fullName, phone, dateOfBirth], i) => ({
-          id: newId(),
-          tenantId,
-          mrn: `MRN-${String(i + 1).padStart(6, '0')}`,
-          fullName,
-          phone,
-          dateOfBirth: new Date(`${dateOfBirth}T00:00:00Z`),
-          searchName: wordsOf(fullName).join(' '),
-          nameTokens: wordsOf(fullName),
-        })),
-      });
-      await tx.patientNameWord.createMany({
-        data: [...new Set(PATIENTS.flatMap(([name]) => wordsOf(name)))].map((word) => ({ tenantId, word })),
-        skipDuplicates: true,
-      });
-      // New registrations continue the demo's numbers.
-      await tx.patientMrnCounter.create({ data: { tenantId, lastValue: BigInt(PATIENTS.length) } });
+    const departmentIds = DEPARTMENTS.map(() => newId());
+    await db.department.createMany({
+      data: DEPARTMENTS.map((name, i) => ({ id: departmentIds[i]!, tenantId, name })),
     });
+    const doctorIds = DOCTORS.map(() => newId());
+    await db.doctor.createMany({
+      data: DOCTORS.map((d, i) => ({
+        id: doctorIds[i]!,
+        tenantId,
+        departmentId: departmentIds[d.department]!,
+        fullName: d.fullName,
+        specialization: d.specialization,
+        qualifications: ['MBBS'],
+        languages: d.languages,
+        consultationModes: d.video ? ['IN_PERSON', 'VIDEO'] : ['IN_PERSON'],
+        yearsOfExperience: 5 + i * 3,
+        consultationFeeMinor: BigInt(d.consultation),
+        hospitalFeeMinor: BigInt(d.hospital),
+        currency: 'INR',
+        timeZone: d.allDay ? 'UTC' : 'Asia/Kolkata',
+      })),
+    });
+    // Weekly templates: 09:00-13:00 and 14:00-17:00 Monday to Saturday, or round the clock.
+    await db.doctorSchedule.createMany({
+      data: DOCTORS.map((d, i) => ({
+        id: newId(),
+        tenantId,
+        doctorId: doctorIds[i]!,
+        validFrom: new Date('2000-01-01T00:00:00Z'),
+        slotMinutes: 15,
+        sessions: d.allDay
+          ? [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, startMinute: 0, endMinute: 24 * 60 }))
+          : [1, 2, 3, 4, 5, 6].flatMap((weekday) => [
+              { weekday, startMinute: 9 * 60, endMinute: 13 * 60 },
+              { weekday, startMinute: 14 * 60, endMinute: 17 * 60 },
+            ]),
+      })),
+    });
+    await db.patient.createMany({
+      data: PATIENTS.map(([fullName, phone, dateOfBirth], i) => ({
+        id: newId(),
+        tenantId,
+        mrn: `MRN-${String(i + 1).padStart(6, '0')}`,
+        fullName,
+        phone,
+        dateOfBirth: new Date(`${dateOfBirth}T00:00:00Z`),
+        searchName: wordsOf(fullName).join(' '),
+        nameTokens: wordsOf(fullName),
+      })),
+    });
+    await db.patientNameWord.createMany({
+      data: [...new Set(PATIENTS.flatMap(([name]) => wordsOf(name)))].map((word) => ({ tenantId, word })),
+      skipDuplicates: true,
+    });
+    // New registrations continue the demo's numbers.
+    await db.patientMrnCounter.create({ data: { tenantId, lastValue: BigInt(PATIENTS.length) } });
   }
-  const [departments, doctors, patients] = await Promise.all([
-    db.department.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
-    db.doctor.findMany({ where: { tenantId }, orderBy: { id: 'asc' } }),
-    db.patient.findMany({ where: { tenantId }, orderBy: { mrn: 'asc' } }),
-  ]);
+  // One after another: a transaction has one connection.
+  const departments = await db.department.findMany({ where: { tenantId }, orderBy: { id: 'asc' } });
+  const doctors = await db.doctor.findMany({ where: { tenantId }, orderBy: { id: 'asc' } });
+  const patients = await db.patient.findMany({ where: { tenantId }, orderBy: { mrn: 'asc' } });
   return {
     tenantId,
     departments: departments.map((d) => ({ id: d.id, name: d.name })),

@@ -14,6 +14,7 @@
  */
 import { ConflictError, FailedPreconditionError, NotFoundError, type IdempotencyClaim } from '@hms/platform/domain';
 import { appointmentBooked } from './events.js';
+import { assertWithinQuota } from './quotas.js';
 import { planReminders } from './reminders.js';
 import type { RecentlyTaken } from './recently-taken.js';
 import { SlotTakenError, type ReferenceData, type SchedulingStore } from './scheduling-store.js';
@@ -31,6 +32,8 @@ export interface BookAppointment {
   holdId?: string | undefined;
   idempotency?: IdempotencyClaim | undefined;
   traceId: string;
+  /** The plan's appointments per calendar month (UTC); undefined: no limit. */
+  monthlyQuota?: number | undefined;
 }
 
 export interface SchedulingDeps {
@@ -76,6 +79,7 @@ async function book(
         const earlier = await tx.replayOf(command.idempotency);
         if (earlier !== undefined) return { appointment: appointmentFromJson(earlier), replayed: true };
       }
+      await assertWithinQuota(tx, 'appointmentsPerMonth', command.monthlyQuota, deps.now());
       // Twice at most: the second time on the doctor as the database has it now.
       for (let attempt = 1; ; attempt += 1) {
         assertBookable(record);

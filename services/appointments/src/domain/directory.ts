@@ -17,6 +17,7 @@ import type { SchedulingDeps } from './book-appointment.js';
 import { assertValid, coversWorkingTime, scheduleViolations } from './calendar.js';
 import type { ScheduleInput } from './calendar-changes.js';
 import { departmentUpdated, doctorUpdated } from './events.js';
+import { assertWithinQuota } from './quotas.js';
 import type { SchedulingTx } from './scheduling-store.js';
 import type { ConsultationMode, Department, Doctor, WeeklySchedule } from './types.js';
 
@@ -201,7 +202,13 @@ async function assertDepartmentOpen(deps: Deps, tenantId: string, departmentId: 
 
 export async function createDoctor(
   deps: Deps,
-  command: { tenantId: string; profile: DoctorProfile; schedule?: ScheduleInput | undefined },
+  command: {
+    tenantId: string;
+    profile: DoctorProfile;
+    schedule?: ScheduleInput | undefined;
+    /** The plan's doctors quota; undefined: no limit. */
+    quota?: number | undefined;
+  },
 ): Promise<Doctor> {
   const violations = profileViolations(command.profile);
   if (command.schedule) {
@@ -223,9 +230,10 @@ export async function createDoctor(
   const schedules: WeeklySchedule[] = command.schedule
     ? [{ id: deps.newId(), doctorId: doctor.id, ...command.schedule, createdAt: now, updatedAt: now }]
     : [];
-  await deps.store.change(command.tenantId, (tx) =>
-    tx.insertDoctor(doctor, schedules, [doctorUpdated(doctor, 'created')]),
-  );
+  await deps.store.change(command.tenantId, async (tx) => {
+    await assertWithinQuota(tx, 'doctors', command.quota, deps.now());
+    await tx.insertDoctor(doctor, schedules, [doctorUpdated(doctor, 'created')]);
+  });
   return doctor;
 }
 

@@ -17,6 +17,7 @@ import {
 import type { SchedulingDeps } from './book-appointment.js';
 import { patientRegistered, patientUpdated } from './events.js';
 import { formatMrn } from './mrn.js';
+import { assertWithinQuota } from './quotas.js';
 import { classifyQuery, nameTokens, normalizeName } from './patient-names.js';
 import type { MatchCursor, PatientMatch, PatientSearch } from './scheduling-store.js';
 import type { Patient } from './types.js';
@@ -76,6 +77,8 @@ export async function registerPatient(
     details: PatientDetails;
     confirmNew: boolean;
     idempotency?: IdempotencyClaim | undefined;
+    /** The plan's patients quota; undefined: no limit. */
+    quota?: number | undefined;
   },
 ): Promise<{ patient: Patient; replayed: boolean }> {
   const settings = await deps.reference.settings(command.tenantId);
@@ -87,6 +90,7 @@ export async function registerPatient(
       const earlier = await tx.replayOf(command.idempotency);
       if (earlier !== undefined) return { patient: patientFromJson(earlier), replayed: true };
     }
+    await assertWithinQuota(tx, 'patients', command.quota, now);
     const phone = details.phone ?? null;
     const dateOfBirth = details.dateOfBirth ?? null;
     if (phone && !command.confirmNew) {

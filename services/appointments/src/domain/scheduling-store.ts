@@ -22,6 +22,9 @@ import type {
   WeeklySchedule,
 } from './types.js';
 
+/** What a plan's quotas count here. */
+export type QuotaCounted = 'doctors' | 'patients' | 'appointments';
+
 export interface SchedulingStore {
   /** Runs `fn` in one transaction of the tenant: its changes and their events commit together, or not at all. */
   change<T>(tenantId: string, fn: (tx: SchedulingTx) => Promise<T>): Promise<T>;
@@ -126,6 +129,13 @@ export interface SchedulingTx extends SchedulingReads {
    */
   replayOf(claim: IdempotencyClaim): Promise<unknown>;
   remember(claim: IdempotencyClaim, result: unknown): Promise<void>;
+  /**
+   * The tenant's doctors, patients, or appointments booked since `since` (the
+   * month's start), counted under a transaction lock of the tenant's count of
+   * that kind: two creations at a quota's edge cannot both see room. Asked
+   * only when the plan has that quota.
+   */
+  countForQuota(what: QuotaCounted, since?: Date): Promise<number>;
 
   // --- departments and doctors ---------------------------------------------------------
   lockDepartment(id: string): Promise<Department | undefined>;

@@ -7,6 +7,7 @@ import {
   pageSizeOf,
   parseRequest,
   requestFingerprint,
+  type MethodPermissions,
   type UnaryImplementation,
 } from '@hms/platform';
 import type { AppointmentsServiceHandlers } from '@hms/proto';
@@ -104,6 +105,23 @@ function countsMessage(c: DayCounts) {
   };
 }
 
+/** What a caller must be allowed to do for each method (checked before the handler runs). */
+export const appointmentsPermissions = {
+  BookAppointment: 'appointments.book',
+  GetAppointment: 'appointments.read',
+  ListAppointments: 'appointments.read',
+  GetAppointmentHistory: 'appointments.read',
+  CheckInAppointment: 'appointments.check_in',
+  CancelAppointment: 'appointments.cancel',
+  RescheduleAppointment: 'appointments.cancel',
+  StartConsultation: 'appointments.attend',
+  CompleteAppointment: 'appointments.attend',
+  MarkNoShow: 'appointments.attend',
+  GetDailyDashboard: 'dashboard.read',
+  GetSchedulingSettings: 'scheduling.configure',
+  UpdateSchedulingSettings: 'scheduling.configure',
+} satisfies MethodPermissions<AppointmentsServiceHandlers>;
+
 export function appointmentsHandlers(deps: SchedulingDeps): UnaryImplementation<AppointmentsServiceHandlers> {
   const actor = (ctx: { userId: string | undefined }) => ctx.userId ?? '';
   const action = (id: string, ctx: { tenantId: string; userId: string | undefined }) => ({
@@ -128,6 +146,7 @@ export function appointmentsHandlers(deps: SchedulingDeps): UnaryImplementation<
         holdId: input.holdId,
         idempotency: key ? { operation: 'BookAppointment', key, fingerprint: requestFingerprint(rest) } : undefined,
         traceId: currentTraceId(),
+        monthlyQuota: ctx.quotas.appointmentsPerMonth,
       });
       return { appointment: appointmentMessage(appointment), replayed };
     },

@@ -1,5 +1,5 @@
 /** gRPC CalendarService: doctors' calendars, their slots, and holds on slots. */
-import { parseRequest, requestFingerprint, type UnaryImplementation } from '@hms/platform';
+import { parseRequest, requestFingerprint, type MethodPermissions, type UnaryImplementation } from '@hms/platform';
 import { localParts } from '@hms/platform/domain';
 import type { CalendarServiceHandlers } from '@hms/proto';
 import { z } from 'zod';
@@ -82,6 +82,21 @@ const KINDS = {
 } as const;
 
 const holdRequest = z.object({ doctorId: uuid, patientId: uuid, startsAt: requiredInstant, idempotencyKey });
+
+/** What a caller must be allowed to do for each method (checked before the handler runs). */
+export const calendarPermissions = {
+  CreateSchedule: 'doctors.write',
+  ReplaceSchedule: 'doctors.write',
+  DeleteSchedule: 'doctors.write',
+  ListSchedules: 'doctors.read',
+  AddScheduleException: 'doctors.write',
+  RemoveScheduleException: 'doctors.write',
+  ListScheduleExceptions: 'doctors.read',
+  ListSlots: 'doctors.read',
+  HoldSlot: 'slots.hold',
+  GetSlotHold: 'slots.hold',
+  ReleaseSlotHold: 'slots.hold',
+} satisfies MethodPermissions<CalendarServiceHandlers>;
 
 export function calendarHandlers(deps: SchedulingDeps): UnaryImplementation<CalendarServiceHandlers> {
   const change = (

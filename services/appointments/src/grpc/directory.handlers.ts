@@ -5,6 +5,7 @@ import {
   idCursor,
   pageSizeOf,
   parseRequest,
+  type MethodPermissions,
   type UnaryImplementation,
 } from '@hms/platform';
 import type { DirectoryServiceHandlers } from '@hms/proto';
@@ -56,6 +57,20 @@ const createDoctorRequest = z.object({
   fees: fees.nullable().refine((f) => f !== null, { error: 'required' }),
   timeZone: z.string(),
 });
+
+/** What a caller must be allowed to do for each method (checked before the handler runs). */
+export const directoryPermissions = {
+  CreateDepartment: 'doctors.write',
+  UpdateDepartment: 'doctors.write',
+  DeactivateDepartment: 'doctors.write',
+  GetDepartment: 'doctors.read',
+  ListDepartments: 'doctors.read',
+  CreateDoctor: 'doctors.write',
+  UpdateDoctor: 'doctors.write',
+  DeactivateDoctor: 'doctors.write',
+  GetDoctor: 'doctors.read',
+  ListDoctors: 'doctors.read',
+} satisfies MethodPermissions<DirectoryServiceHandlers>;
 
 export function directoryHandlers(deps: SchedulingDeps): UnaryImplementation<DirectoryServiceHandlers> {
   return {
@@ -119,7 +134,9 @@ export function directoryHandlers(deps: SchedulingDeps): UnaryImplementation<Dir
         currency: input.fees!.currency,
         timeZone: input.timeZone,
       };
-      return { doctor: doctorMessage(await createDoctor(deps, { tenantId: ctx.tenantId, profile })) };
+      return {
+        doctor: doctorMessage(await createDoctor(deps, { tenantId: ctx.tenantId, profile, quota: ctx.quotas.doctors })),
+      };
     },
     async UpdateDoctor(request, ctx) {
       const changes: Partial<DoctorProfile> = {

@@ -1,5 +1,11 @@
 /** gRPC PatientsService: registration, changes, deactivation and search. */
-import { pageSizeOf, parseRequest, requestFingerprint, type UnaryImplementation } from '@hms/platform';
+import {
+  pageSizeOf,
+  parseRequest,
+  requestFingerprint,
+  type MethodPermissions,
+  type UnaryImplementation,
+} from '@hms/platform';
 import type { PatientsServiceHandlers } from '@hms/proto';
 import { z } from 'zod';
 import type { SchedulingDeps } from '../domain/book-appointment.js';
@@ -15,6 +21,15 @@ const registerRequest = z.object({
   idempotencyKey,
 });
 
+/** What a caller must be allowed to do for each method (checked before the handler runs). */
+export const patientsPermissions = {
+  RegisterPatient: 'patients.write',
+  UpdatePatient: 'patients.write',
+  GetPatient: 'patients.read',
+  DeactivatePatient: 'patients.write',
+  SearchPatients: 'patients.read',
+} satisfies MethodPermissions<PatientsServiceHandlers>;
+
 export function patientsHandlers(deps: SchedulingDeps): UnaryImplementation<PatientsServiceHandlers> {
   return {
     async RegisterPatient(request, ctx) {
@@ -25,6 +40,7 @@ export function patientsHandlers(deps: SchedulingDeps): UnaryImplementation<Pati
         details: { fullName: input.fullName, phone: input.phone, dateOfBirth: input.dateOfBirth },
         confirmNew: input.confirmNew,
         idempotency: key ? { operation: 'RegisterPatient', key, fingerprint: requestFingerprint(rest) } : undefined,
+        quota: ctx.quotas.patients,
       });
       return { patient: patientMessage(patient), replayed };
     },

@@ -295,6 +295,12 @@ export function fakeSchedulingStore(seed: {
       async remember(claim, result) {
         s.keys.set(`${tenantId}|${claim.operation}|${claim.key}`, { fingerprint: claim.fingerprint, result });
       },
+      async countForQuota(what, since) {
+        const rows = what === 'doctors' ? s.doctors : what === 'patients' ? s.patients : s.appointments;
+        return rows.filter(
+          (r) => r.tenantId === tenantId && (!since || new Date(r.createdAt).getTime() >= since.getTime()),
+        ).length;
+      },
       emit(events) {
         s.events.push(...events);
       },

@@ -3,7 +3,7 @@
  * the one login that may add checkpoints and verification results, and that
  * can neither change nor remove them.
  */
-import type { Sql } from '@hms/platform';
+import type { Database, Sql } from '@hms/platform';
 import type { AnchorStore } from '../domain/audit-store.js';
 import type { TrailBreak, VerificationRun } from '../domain/types.js';
 
@@ -16,25 +16,31 @@ interface RunRow {
   broken: TrailBreak[];
 }
 
-export function createAnchorStore(sql: Sql): AnchorStore {
+export function createAnchorStore(db: Database): AnchorStore {
   return {
     async addCheckpoint(cp) {
-      await sql.execute(
-        `INSERT INTO audit_anchor.checkpoints (tenant_id, seq, hash, anchored_at, key_id, signature)
+      // Scoped to the checkpoint's tenant: checkpoints have row-level security as every tenant table.
+      await db.transaction(cp.tenantId, (sql) =>
+        sql.execute(
+          `INSERT INTO audit_anchor.checkpoints (tenant_id, seq, hash, anchored_at, key_id, signature)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, seq) DO NOTHING`,
-        [cp.tenantId, cp.seq, cp.hash, cp.anchoredAt, cp.keyId, cp.signature],
+          [cp.tenantId, cp.seq, cp.hash, cp.anchoredAt, cp.keyId, cp.signature],
+        ),
       );
     },
 
     async recordVerification(run) {
-      await sql.execute(
-        `INSERT INTO audit_anchor.verification_runs (id, started_at, finished_at, tenants, records, broken)
+      // A run covers every tenant: verification_runs belongs to none.
+      await db.transaction(null, (sql) =>
+        sql.execute(
+          `INSERT INTO audit_anchor.verification_runs (id, started_at, finished_at, tenants, records, broken)
          VALUES ($1, $2, $3, $4, $5, $6)`,
-        [run.id, run.startedAt, run.finishedAt, run.tenants, run.records, JSON.stringify(run.broken)],
+          [run.id, run.startedAt, run.finishedAt, run.tenants, run.records, JSON.stringify(run.broken)],
+        ),
       );
     },
 
-    lastVerification: () => lastVerification(sql),
+    lastVerification: () => db.read(null, (sql) => lastVerification(sql)),
   };
 }
 

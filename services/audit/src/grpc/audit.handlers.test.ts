@@ -11,7 +11,15 @@ const keys = testKeys();
 
 const tenantId = '0192f0a0-0000-7000-8000-000000000001';
 const uuid = '0192f0a0-0000-7000-8000-000000000002';
-const ctx: CallContext = { tenantId, userId: 'u1', roles: [], requestId: 'r1', deadline: undefined };
+const ctx: CallContext = {
+  tenantId,
+  userId: 'u1',
+  roles: [],
+  permissions: [],
+  quotas: {},
+  requestId: 'r1',
+  deadline: undefined,
+};
 const blank = {
   entityId: '',
   actorId: '',

@@ -1,5 +1,11 @@
 /** gRPC AuditService: translates proto messages to trail searches and verifications, and back. */
-import { MAX_PAGE_SIZE, pageSizeOf, parseRequest, type UnaryImplementation } from '@hms/platform';
+import {
+  MAX_PAGE_SIZE,
+  pageSizeOf,
+  parseRequest,
+  type MethodPermissions,
+  type UnaryImplementation,
+} from '@hms/platform';
 import {
   fromTimestamp,
   toTimestamp,
@@ -44,6 +50,12 @@ const PROBLEMS: Record<ChainProblem, ChainProblemName> = {
   truncated: 'CHAIN_PROBLEM_TRUNCATED',
   'head-mismatch': 'CHAIN_PROBLEM_HEAD_MISMATCH',
 };
+
+/** What a caller must be allowed to do for each method (checked before the handler runs). */
+export const auditPermissions = {
+  QueryAuditLog: 'audit.read',
+  VerifyTrail: 'audit.verify',
+} satisfies MethodPermissions<AuditServiceHandlers>;
 
 export function auditHandlers(deps: {
   store: AuditStore;

@@ -11,6 +11,8 @@
  */
 import {
   Counter,
+  createDatabase,
+  createOutboxWriter,
   createPool,
   Gauge,
   poolSql,
@@ -54,7 +56,9 @@ export function trailJobs(runtime: ServiceRuntime, options: TrailJobsOptions): T
     applicationName: 'audit-anchor',
     logger,
   });
-  const anchors = createAnchorStore(poolSql(anchorPool));
+  const anchors = createAnchorStore(
+    createDatabase({ pool: anchorPool, outbox: createOutboxWriter({ schema: 'audit', source: 'audit-anchor' }) }),
+  );
   const deps = { store: options.store, anchors, keys: options.keys, now, newId: options.newId };
 
   const written = new Counter({

@@ -7,7 +7,15 @@ import { billingHandlers } from './billing.handlers.js';
 
 const tenantId = '0192f0a0-0000-7000-8000-000000000001';
 const patientId = '0192f0a0-0000-7000-8000-00000000000b';
-const ctx: CallContext = { tenantId, userId: 'u1', roles: [], requestId: 'r1', deadline: undefined };
+const ctx: CallContext = {
+  tenantId,
+  userId: 'u1',
+  roles: [],
+  permissions: [],
+  quotas: {},
+  requestId: 'r1',
+  deadline: undefined,
+};
 
 function billOf(n: number): Bill {
   const suffix = String(n).padStart(12, '0');

@@ -7,6 +7,7 @@ import {
   pageSizeOf,
   parseRequest,
   requestFingerprint,
+  type MethodPermissions,
   type UnaryImplementation,
 } from '@hms/platform';
 import { toTimestamp, type Bill as BillMessage, type BillingServiceHandlers } from '@hms/proto';
@@ -115,6 +116,36 @@ const settingsRequest = z.object({
   }),
 });
 const reportRequest = z.object({ date: z.string().max(10) });
+
+/**
+ * What a caller must be allowed to do for each method (checked before the handler runs),
+ * as the gateway's routes declare them; the rules inside (discounts, credit notes, approving
+ * someone else's refund) check their own permissions in the use cases.
+ */
+export const billingPermissions = {
+  GetBill: 'bills.read',
+  ListBills: 'bills.read',
+  AddBillItem: 'bills.write',
+  RemoveBillItem: 'bills.write',
+  ApplyDiscount: 'bills.write',
+  IssueBill: 'bills.write',
+  RenderInvoice: 'bills.read',
+  RecordPayment: 'payments.record',
+  ListPayments: 'bills.read',
+  RenderReceipt: 'bills.read',
+  RequestRefund: 'refunds.request',
+  ApproveRefund: 'refunds.approve',
+  RejectRefund: 'refunds.approve',
+  CompleteRefund: 'payments.record',
+  ListRefunds: 'bills.read',
+  IssueCreditNote: 'bills.write',
+  ListCreditNotes: 'bills.read',
+  PutCatalogueItem: 'billing.configure',
+  ListCatalogueItems: 'bills.read',
+  GetBillingSettings: 'bills.read',
+  UpdateBillingSettings: 'billing.configure',
+  GetDailyReport: 'billing.reports.read',
+} satisfies MethodPermissions<BillingServiceHandlers>;
 
 export function billingHandlers(deps: BillingDeps): UnaryImplementation<BillingServiceHandlers> {
   const { store } = deps;

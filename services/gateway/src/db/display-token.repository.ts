@@ -1,5 +1,5 @@
 /** Display tokens, as the gateway's identity schema keeps them. */
-import type { Database } from '@hms/platform';
+import { ALL_TENANTS, type Database } from '@hms/platform';
 
 export interface DisplayToken {
   id: string;
@@ -72,13 +72,15 @@ export function createDisplayTokenRepository(db: Database): DisplayTokenReposito
         );
         return changed > 0;
       }),
+    // A bearer names no tenant: the look-up reads across tenants (read-only; the row-level
+    // security policy allows exactly this scope to select display tokens).
     find: (id) =>
-      db.read(null, async (sql) => {
+      db.read(ALL_TENANTS, async (sql) => {
         const [row] = await sql.query<Row>(`SELECT ${COLUMNS}, secret_hash FROM display_tokens WHERE id = $1`, [id]);
         return row ? { token: toToken(row), secretHash: row.secret_hash! } : undefined;
       }),
     revokedAmong: (ids) =>
-      db.read(null, async (sql) => {
+      db.read(ALL_TENANTS, async (sql) => {
         const live = await sql.query<{ id: string }>(
           'SELECT id FROM display_tokens WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL',
           [ids],

@@ -1,31 +1,35 @@
 /**
  * The REST API as an Express app: observability first (so every response,
  * errors included, has a request id, a trace and a metric), then
- * authentication, the tenant's rate limit, JSON bodies, no NUL characters in
- * any text, the routes, and problem+json for everything that goes wrong.
+ * authentication, the tenant's and the user's request budgets, JSON bodies, no
+ * NUL characters in any text, the routes (each method declaring the permission
+ * it needs), and problem+json for everything that goes wrong.
  */
 import express, { type RequestHandler } from 'express';
-import type { Logger, Metrics, Redis } from '@hms/platform';
+import type { Logger, Metrics } from '@hms/platform';
 import type { DisplayTokenRepository } from '../db/display-token.repository.js';
-import type { TenantRepository } from '../db/tenant.repository.js';
 import type { QueueHub } from '../live/queue-hub.js';
 import { API_PREFIX } from './api-prefix.js';
-import { authenticate, cachedTenants } from './auth.js';
+import { ACCESS_LOG, type AccessLog } from './access-log.js';
+import { authenticate, type AuthenticateOptions } from './auth.js';
 import type { Backends } from './backends.js';
 import { authenticateStaffOrDisplay, createDisplayAuth } from './display-auth.js';
 import { createDoctorDirectory } from './doctors.js';
+import type { LoginGuard } from './login-guard.js';
 import type { StreamCapsOf } from './plan-limits.js';
 import { observe } from './observability.js';
-import { requirePlatformAdmin } from './platform-admin.js';
+import { RATE_LIMITS } from './permissions.js';
 import type { PrometheusReader } from './prometheus.js';
 import type { TenantMetrics } from './tenant-metrics.js';
 import { HttpProblem, problemHandler } from './problem.js';
-import { rateLimitPerTenant } from './rate-limit.js';
+import type { RateLimits } from './rate-limit.js';
 import { refuseNulCharacters } from './text-input.js';
 import { adminMetricsRoutes } from './routes/admin-metrics.js';
+import { adminRoutes, type AdminRouteDeps } from './routes/admin.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { billRoutes } from './routes/bills.js';
 import { calendarRoutes } from './routes/calendars.js';
 import { directoryRoutes } from './routes/directory.js';
@@ -35,16 +39,19 @@ import { displayTokenRoutes } from './routes/display-tokens.js';
 import { queueDeskRoutes } from './routes/queue-desk.js';
 import { queueStreamRoutes } from './routes/queue-stream.js';
 import { queueRoutes } from './routes/queues.js';
+import type { SessionDeps } from '../domain/login.js';
 
 export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   backends: Backends;
-  tenants: TenantRepository;
-  redis: Redis;
-  jwt: { secret: string; issuer: string };
-  rateLimitPerMinute: number;
-  tenantCacheTtlMs: number;
+  /** How credentials are checked (access tokens, API keys, development tokens). */
+  authentication: Omit<AuthenticateOptions, 'limits'>;
+  limits: RateLimits;
+  loginGuard: LoginGuard;
+  sessions: SessionDeps;
+  admin: AdminRouteDeps;
+  accessLog: AccessLog;
   trustProxy: string;
   /** Deadline of a trail verification, which reads far more than other calls. */
   auditVerifyDeadlineMs: number;
@@ -52,8 +59,8 @@ export interface AppDeps {
   claimDeadlineMs?: number;
   /** Per-tenant request figures (bounded labels); none in tests that do not look at them. */
   tenantMetrics?: TenantMetrics;
-  /** What /admin/metrics reads, and who may (see platform-admin.ts). */
-  platformMetrics?: { prometheus: PrometheusReader; admins: readonly string[] };
+  /** What the platform operators' /admin/metrics reads (platform.metrics.read). */
+  prometheus?: PrometheusReader;
   hub: QueueHub;
   displayTokens: DisplayTokenRepository;
   displayTokenCacheTtlMs: number;
@@ -77,33 +84,41 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
   app.set('json spaces', 0);
+  // What routes reach through their request: endpoint-class budgets (requires) and the access log (noteRead).
+  app.locals[RATE_LIMITS] = deps.limits;
+  app.locals[ACCESS_LOG] = deps.accessLog;
   app.use(observe(deps.metrics, deps.tenantMetrics));
 
   // Who is asking, and whether they may, before any work on what they sent. Each
   // route runs these itself (so a 401 or 429 is measured under its route
-  // template, and the auth work can add per-route permissions beside them).
-  const tenantOf = cachedTenants(deps.tenants, deps.tenantCacheTtlMs, deps.metrics.cacheLookups);
-  const authenticated = authenticate({
-    ...deps.jwt,
-    tenants: deps.tenants,
-    cacheTtlMs: deps.tenantCacheTtlMs,
-    cacheLookups: deps.metrics.cacheLookups,
-    tenantOf,
-  });
-  const limited = rateLimitPerTenant({ redis: deps.redis, perMinute: deps.rateLimitPerMinute });
+  // template), and each method names its permission (`requires`).
+  const authenticated = authenticate({ ...deps.authentication, limits: deps.limits });
+  const tenantOf = (id: string) => deps.authentication.access.tenant(id);
   const displayAuth = createDisplayAuth(deps.displayTokens, deps.displayTokenCacheTtlMs);
   const doctors = createDoctorDirectory(deps.backends);
-  const guards = [
-    authenticated,
-    limited,
+  const body = [
     requireJsonBody,
     express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }),
     refuseNulCharacters,
   ];
+  const guards = [authenticated, deps.limits.budgets, ...body];
+  const authenticateIfPresent: RequestHandler = (req, res, next) =>
+    req.get('authorization') ? authenticated(req, res, next) : next();
+
   // The published contracts and their docs page: public, before any guard.
   app.use(apiDocsRoutes());
   // Routes carry their full path, so the route template of a metric is whole
   // even when the response is an error sent after Express left the router.
+  app.use(
+    authRoutes({
+      sessions: deps.sessions,
+      tokens: deps.authentication.tokens,
+      access: deps.authentication.access,
+      guard: deps.loginGuard,
+      body,
+      authenticateIfPresent,
+    }),
+  );
   const claims = { claimDeadlineMs: deps.claimDeadlineMs };
   app.use(appointmentRoutes(deps.backends, guards, claims));
   app.use(patientRoutes(deps.backends, guards));
@@ -122,7 +137,7 @@ export function createApp(deps: AppDeps): express.Express {
       },
       [
         authenticateStaffOrDisplay({ staff: authenticated, display: displayAuth, tenantOf }),
-        limited,
+        deps.limits.budgets,
         refuseNulCharacters,
       ],
     ),
@@ -133,14 +148,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(displayPageRoutes());
   app.use(billRoutes(deps.backends, guards));
   app.use(auditRoutes(deps.backends, guards, { verifyDeadlineMs: deps.auditVerifyDeadlineMs }));
-  if (deps.platformMetrics) {
-    const { prometheus, admins } = deps.platformMetrics;
-    app.use(adminMetricsRoutes(prometheus, guards, requirePlatformAdmin(admins)));
-  }
+  app.use(adminRoutes(deps.admin, guards));
+  if (deps.prometheus) app.use(adminMetricsRoutes(deps.prometheus, guards));
 
   // An unknown path under the API still needs a token and spends the budget, so
   // probing for routes is neither anonymous nor free.
-  app.use(API_PREFIX, authenticated, limited);
+  app.use(API_PREFIX, authenticated, deps.limits.budgets);
   app.use(() => {
     throw new HttpProblem(404, 'not-found', 'no such resource');
   });

@@ -8,12 +8,15 @@
  * revocation takes effect within seconds everywhere.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Permission } from '@hms/proto';
 import type { RequestHandler } from 'express';
 import { LRUCache } from 'lru-cache';
 import { currentContext, runWithContext } from '@hms/platform';
 import type { DisplayToken, DisplayTokenRepository } from '../db/display-token.repository.js';
 import type { Tenant } from '../db/tenant.repository.js';
 import { HttpProblem } from './problem.js';
+
+const DISPLAY_PERMISSIONS: Permission[] = ['queues.read', 'doctors.read'];
 
 const PREFIX = 'hmsd_';
 const TOKEN = /^hmsd_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
@@ -87,7 +90,14 @@ export function authenticateStaffOrDisplay(options: {
     res.locals.display = token;
     const ctx = currentContext();
     runWithContext(
-      { requestId: ctx?.requestId ?? '', tenantId: tenant.id, userId: `display:${token.id}`, roles: [] },
+      {
+        requestId: ctx?.requestId ?? '',
+        tenantId: tenant.id,
+        userId: `display:${token.id}`,
+        roles: [],
+        // A display's whole scope: following its doctors' queues (the route checks which).
+        permissions: DISPLAY_PERMISSIONS,
+      },
       () => next(),
     );
   };

@@ -8,8 +8,11 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   currentContext,
+  DomainError,
   errorDetailsOf,
+  errorReasonOf,
   fieldViolationsOf,
+  grpcCodeOfKind,
   httpStatusForGrpc,
   isServiceError,
   isTransientError,
@@ -97,6 +100,19 @@ export function problemOf(error: unknown): Problem {
       headers: error.headers,
     };
   }
+  // The gateway's own use cases (identity) throw domain errors as the backends' do.
+  if (error instanceof DomainError) {
+    const status = httpStatusForGrpc(grpcCodeOfKind(error.kind));
+    if (status >= 500) return status === 503 ? UNAVAILABLE : INTERNAL;
+    return {
+      status,
+      slug: error.reason ?? slugOf(status),
+      detail: error.message,
+      errors: error.violations,
+      headers: {},
+      extensions: error.details,
+    };
+  }
   if (error instanceof ZodError) {
     return {
       status: 400,
@@ -139,7 +155,7 @@ export function problemOf(error: unknown): Problem {
     if (status < 500) {
       return {
         status,
-        slug: slugOf(status),
+        slug: errorReasonOf(error) ?? slugOf(status),
         detail: error.details,
         errors: fieldViolationsOf(error),
         headers: {},

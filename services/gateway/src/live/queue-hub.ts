@@ -16,6 +16,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { Counter, Gauge, runWithContext, type Logger, type Metrics } from '@hms/platform';
+import type { Permission } from '@hms/proto';
 import { Histogram } from 'prom-client';
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import {
@@ -26,6 +27,9 @@ import {
 } from '@hms/proto';
 import type { Backends } from '../http/backends.js';
 import { entryJson, eventIdOf, lineJson, pauseJson, type EntryJson, type View } from './queue-json.js';
+
+/** What the hub's own upstream calls may do: follow queues (it serves clients whose access was checked). */
+const LIVE_PERMISSIONS: Permission[] = ['queues.read'];
 
 export interface HubOptions {
   backends: Pick<Backends, 'queue'>;
@@ -64,6 +68,8 @@ export interface LiveClient {
   displayTokenId: string | undefined;
   /** Follows "today": closed when the doctor's day rolls over, to reconnect to the new one. */
   followsToday: boolean;
+  /** Bytes of a catch-up burst still unread, allowed on top of the bound until the socket drains. */
+  catchUpBytes?: number;
   onClose(): void;
 }
 
@@ -177,8 +183,15 @@ export function createQueueHub(options: HubOptions): QueueHub {
   function write(client: LiveClient, chunk: string, live = true): void {
     const res = client.res;
     if (res.destroyed || res.writableEnded) return;
-    res.write(chunk);
-    if (live && res.writableLength > options.clientBufferBytes) {
+    const flowing = res.write(chunk);
+    if (!live) {
+      // A burst the client has yet to read must not count against it when the next live
+      // frame or heartbeat comes before it has drained: the allowance ends at the drain.
+      if (!flowing && client.catchUpBytes === undefined) res.once('drain', () => (client.catchUpBytes = undefined));
+      if (!flowing) client.catchUpBytes = res.writableLength;
+      return;
+    }
+    if (res.writableLength > options.clientBufferBytes + (client.catchUpBytes ?? 0)) {
       dropped.inc();
       log.debug({ buffered: res.writableLength }, 'dropping a client that does not read');
       res.destroy();
@@ -279,8 +292,14 @@ export function createQueueHub(options: HubOptions): QueueHub {
   function connect(sub: Subscription): void {
     const { tenantId, doctorId, serviceDate } = sub.key;
     const afterSeq = sub.state ? sub.seq : 0;
-    void runWithContext({ requestId: `live:${sub.id}`, tenantId, userId: 'gateway-live', roles: [] }, () =>
-      options.backends.queue.openStream<WatchQueueResponse__Output>('WatchQueue', { doctorId, serviceDate, afterSeq }),
+    void runWithContext(
+      { requestId: `live:${sub.id}`, tenantId, userId: 'gateway-live', roles: [], permissions: LIVE_PERMISSIONS },
+      () =>
+        options.backends.queue.openStream<WatchQueueResponse__Output>('WatchQueue', {
+          doctorId,
+          serviceDate,
+          afterSeq,
+        }),
     ).then(
       (stream) => {
         if (sub.closed) return stream.cancel();
@@ -411,7 +430,7 @@ export function createQueueHub(options: HubOptions): QueueHub {
       try {
         const { tenantId, doctorId, serviceDate } = sub.key;
         const older = await runWithContext(
-          { requestId: `live:${sub.id}`, tenantId, userId: 'gateway-live', roles: [] },
+          { requestId: `live:${sub.id}`, tenantId, userId: 'gateway-live', roles: [], permissions: LIVE_PERMISSIONS },
           () => options.backends.queue.call.listQueueChanges({ doctorId, serviceDate, afterSeq: resumeFrom }),
         );
         const pending = client.pending;

@@ -230,7 +230,9 @@ export function createQueueStore(db: Database, options: QueueStoreOptions = { ch
 
 /** Deletes the change logs of days before `before` (YYYY-MM-DD); returns how many rows went. */
 export async function pruneChangeLogs(sql: Sql, before: string): Promise<number> {
-  return sql.execute('DELETE FROM queue.queue_changes WHERE service_date < $1', [before]);
+  // Across tenants: through the owner's function (row-level security binds this role to one tenant).
+  const [row] = await sql.query<{ removed: number }>('SELECT queue.prune_queue_changes($1::date) AS removed', [before]);
+  return row?.removed ?? 0;
 }
 
 async function entriesOfDay(sql: Sql, tenantId: string, doctorId: string, serviceDate: string): Promise<QueueEntry[]> {

@@ -6,7 +6,15 @@ import { queueHandlers } from './queue.handlers.js';
 
 const tenantId = '0192f0a0-0000-7000-8000-000000000001';
 const doctorId = '0192f0a0-0000-7000-8000-00000000000d';
-const ctx: CallContext = { tenantId, userId: 'u1', roles: [], requestId: 'r1', deadline: undefined };
+const ctx: CallContext = {
+  tenantId,
+  userId: 'u1',
+  roles: [],
+  permissions: [],
+  quotas: {},
+  requestId: 'r1',
+  deadline: undefined,
+};
 const now = () => new Date('2030-01-07T05:00:00Z');
 
 async function handlersWithQueue(tokens: number) {

@@ -5,6 +5,7 @@ import {
   isValidTimeZone,
   parseRequest,
   requestFingerprint,
+  type MethodPermissions,
   type UnaryImplementation,
 } from '@hms/platform';
 import { fromTimestamp, type QueueServiceHandlers } from '@hms/proto';
@@ -62,6 +63,24 @@ const changesRequest = z.object({
   serviceDate: z.string().refine(isCalendarDate, 'must be a calendar date, YYYY-MM-DD'),
   afterSeq: z.number().int().min(0),
 });
+
+/** What a caller must be allowed to do for each method (checked before the handler runs). */
+export const queuePermissions = {
+  GetQueue: 'queues.read',
+  JoinWalkIn: 'queues.manage',
+  CallNext: 'queues.manage',
+  RecallEntry: 'queues.manage',
+  SkipEntry: 'queues.manage',
+  CompleteEntry: 'queues.manage',
+  TransferEntry: 'queues.manage',
+  SetEntryPriority: 'queues.manage',
+  PauseQueue: 'queues.manage',
+  ResumeQueue: 'queues.manage',
+  GetQueueRules: 'queues.read',
+  SetQueueRules: 'queues.configure',
+  ListQueueChanges: 'queues.read',
+  WatchQueue: 'queues.read',
+} satisfies MethodPermissions<QueueServiceHandlers>;
 
 export interface QueueHandlerDeps {
   store: QueueStore;

@@ -1,5 +1,5 @@
 /**
- * /admin/metrics: platform-wide figures for platform admins, read from
+ * /admin/metrics: platform-wide figures for platform operators (platform.metrics.read), read from
  * Prometheus (the recording rules of monitoring/rules/tenants.yml and slo.yml):
  *   GET /admin/metrics/summary?top=N  the whole platform now, the SLOs, the top N tenants (10)
  *   GET /admin/metrics/tenants/{id}   one tenant's rate, errors, latency, rejections, breaches
@@ -10,6 +10,7 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { API_PREFIX } from '../api-prefix.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { requires } from '../permissions.js';
 import type { PrometheusReader, Sample } from '../prometheus.js';
 import { parseInput, uuid } from './validation.js';
 
@@ -47,18 +48,14 @@ function byTenant(samples: Sample[]): Map<string, number | null> {
   return new Map(samples.map((s) => [s.labels.tenant ?? '', Number.isFinite(s.value) ? s.value : null]));
 }
 
-export function adminMetricsRoutes(
-  prometheus: PrometheusReader,
-  guards: RequestHandler[],
-  platformAdmin: RequestHandler,
-): Router {
+export function adminMetricsRoutes(prometheus: PrometheusReader, guards: RequestHandler[]): Router {
   const router = Router();
   const base = `${API_PREFIX}/admin/metrics`;
 
   router
     .route(`${base}/summary`)
-    .all(...guards, platformAdmin)
-    .get(async (req, res) => {
+    .all(...guards)
+    .get(requires('platform.metrics.read'), async (req, res) => {
       const { query } = parseInput(req, summaryRequest);
       const gateway = 'hms_http_server_request_duration_seconds';
       const [rate, errors, p95, p99, top, topErrors, topP95, topP99, topLimited, ...slos] = await Promise.all([
@@ -113,8 +110,8 @@ export function adminMetricsRoutes(
 
   router
     .route(`${base}/tenants/:id`)
-    .all(...guards, platformAdmin)
-    .get(async (req, res) => {
+    .all(...guards)
+    .get(requires('platform.metrics.read'), async (req, res) => {
       const { params } = parseInput(req, tenantMetricsRequest);
       // Tenant ids are UUIDs (validated above), so they are safe inside the label matcher.
       const t = `{tenant="${params.id.toLowerCase()}"}`;
@@ -143,8 +140,8 @@ export function adminMetricsRoutes(
 
   router
     .route(`${base}/problems`)
-    .all(...guards, platformAdmin)
-    .get(async (_req, res) => {
+    .all(...guards)
+    .get(requires('platform.metrics.read'), async (_req, res) => {
       const breaches = await prometheus.query('tenant:hms_slo_breach:1h');
       const tenants = new Map<string, { breach: string; value: number }[]>();
       for (const b of breaches) {

@@ -4,13 +4,20 @@
  * dashboard and the tenant's scheduling settings.
  */
 import { Router, type RequestHandler } from 'express';
-import { toTimestamp, type AppointmentStatus, type AppointmentTimeframe, type CancelledBy } from '@hms/proto';
+import {
+  toTimestamp,
+  type AppointmentStatus,
+  type AppointmentTimeframe,
+  type CancelledBy,
+  type Permission,
+} from '@hms/proto';
 import { z } from 'zod';
 import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { appointmentJson } from '../json.js';
+import { noteRead } from '../access-log.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
-import { requirePermission } from '../permissions.js';
+import { requires } from '../permissions.js';
 import { protoEnum, schedulingJson } from '../scheduling-json.js';
 import { calendarDate, cursor, instant, limit, parseInput, uuid } from './validation.js';
 import { consultationMode, noQuery, toProtoMode, wholeNumber } from './scheduling-inputs.js';
@@ -114,13 +121,16 @@ export function appointmentRoutes(
 ): Router {
   const router = Router();
   const appointments = backends.appointments.call;
-  const read = [...guards, requirePermission('appointments:read')];
-  const write = [...guards, requirePermission('appointments:write')];
-  /** One lifecycle step: POST /appointments/{id}/<step>, answering the appointment. */
-  const step = (path: string, run: (req: Parameters<RequestHandler>[0]) => Promise<{ appointment?: unknown }>) =>
+  const read = [...guards, requires('appointments.read')];
+  /** One lifecycle step: POST /appointments/{id}/<step> needing `permission`, answering the appointment. */
+  const step = (
+    path: string,
+    permission: Permission,
+    run: (req: Parameters<RequestHandler>[0]) => Promise<{ appointment?: unknown }>,
+  ) =>
     router
       .route(`${API_PREFIX}/appointments/:id/${path}`)
-      .post(...write, async (req, res) => {
+      .post(...guards, requires(permission), async (req, res) => {
         const { appointment } = await run(req);
         res.json({ appointment: appointmentJson(appointment as never) });
       })
@@ -144,7 +154,7 @@ export function appointmentRoutes(
       });
       res.json({ appointments: page.appointments.map(appointmentJson), nextCursor: page.nextCursor });
     })
-    .post(...write, async (req, res) => {
+    .post(...guards, requires('appointments.book', { limit: 'booking' }), async (req, res) => {
       const { body, headers } = parseInput(req, bookAppointmentRequest);
       const { appointment, replayed } = await backends.appointments.call.bookAppointment(
         {
@@ -170,7 +180,9 @@ export function appointmentRoutes(
     .get(...read, async (req, res) => {
       const { params } = parseInput(req, appointmentIdRequest);
       const { appointment } = await backends.appointments.call.getAppointment({ id: params.id });
-      res.json({ appointment: appointmentJson(appointment!) });
+      const json = appointmentJson(appointment!);
+      res.json({ appointment: json });
+      noteRead(req, { entityType: 'appointment', entityId: json.id ?? '', patientId: json.patientId ?? '' });
     })
     .all(methodNotAllowed('GET'));
 
@@ -187,14 +199,16 @@ export function appointmentRoutes(
     })
     .all(methodNotAllowed('GET'));
 
-  step('check-in', async (req) =>
+  step('check-in', 'appointments.check_in', async (req) =>
     appointments.checkInAppointment({ id: parseInput(req, appointmentIdRequest).params.id }),
   );
-  step('start', async (req) => appointments.startConsultation({ id: parseInput(req, appointmentIdRequest).params.id }));
-  step('complete', async (req) =>
+  step('start', 'appointments.attend', async (req) =>
+    appointments.startConsultation({ id: parseInput(req, appointmentIdRequest).params.id }),
+  );
+  step('complete', 'appointments.attend', async (req) =>
     appointments.completeAppointment({ id: parseInput(req, appointmentIdRequest).params.id }),
   );
-  step('cancel', async (req) => {
+  step('cancel', 'appointments.cancel', async (req) => {
     const { params, body } = parseInput(req, cancelRequest);
     return appointments.cancelAppointment({
       id: params.id,
@@ -202,7 +216,7 @@ export function appointmentRoutes(
       cancelledBy: protoEnum<CancelledBy>(body.cancelledBy, 'CANCELLED_BY'),
     });
   });
-  step('reschedule', async (req) => {
+  step('reschedule', 'appointments.cancel', async (req) => {
     const { params, body } = parseInput(req, rescheduleRequest);
     return appointments.rescheduleAppointment({
       id: params.id,
@@ -211,14 +225,14 @@ export function appointmentRoutes(
       reason: body.reason ?? '',
     });
   });
-  step('no-show', async (req) => {
+  step('no-show', 'appointments.attend', async (req) => {
     const { params, body } = parseInput(req, noShowRequest);
     return appointments.markNoShow({ id: params.id, reason: body.reason ?? '' });
   });
 
   router
     .route(`${API_PREFIX}/dashboard/daily`)
-    .get(...guards, requirePermission('dashboard:read'), async (req, res) => {
+    .get(...guards, requires('dashboard.read'), async (req, res) => {
       const { query } = parseInput(req, dashboardRequest);
       const board = await appointments.getDailyDashboard({
         serviceDate: query.date,
@@ -230,11 +244,11 @@ export function appointmentRoutes(
 
   router
     .route(`${API_PREFIX}/settings/scheduling`)
-    .get(...guards, requirePermission('scheduling:configure'), async (_req, res) => {
+    .get(...guards, requires('scheduling.configure'), async (_req, res) => {
       const { settings } = await appointments.getSchedulingSettings({});
       res.json({ settings: schedulingJson(settings) });
     })
-    .put(...guards, requirePermission('scheduling:configure'), async (req, res) => {
+    .put(...guards, requires('scheduling.configure'), async (req, res) => {
       const { body } = parseInput(req, settingsRequest);
       const { settings } = await appointments.updateSchedulingSettings({ settings: body });
       res.json({ settings: schedulingJson(settings) });

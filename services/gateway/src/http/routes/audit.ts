@@ -10,6 +10,7 @@ import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { auditRecordJson, trailVerificationJson } from '../json.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { requires } from '../permissions.js';
 import { cursor, instant, limit, parseInput, uuid } from './validation.js';
 
 export const queryAuditRequest = {
@@ -46,7 +47,7 @@ export function auditRoutes(
   router
     .route(`${API_PREFIX}/audit`)
     .all(...guards)
-    .get(async (req, res) => {
+    .get(requires('audit.read', { limit: 'search' }), async (req, res) => {
       const { query: q } = parseInput(req, queryAuditRequest);
       const page = await backends.audit.call.queryAuditLog({
         entityId: q.entityId ?? '',
@@ -60,12 +61,10 @@ export function auditRoutes(
       res.json({ data: page.records.map(auditRecordJson), nextCursor: page.nextCursor || null });
     })
     .all(methodNotAllowed('GET'));
-  // TODO(identity, issue 5): once roles exist, this route requires the AUDITOR
-  // permission; until then any authenticated token of the tenant may verify its trail.
   router
     .route(`${API_PREFIX}/audit/verify`)
     .all(...guards)
-    .get(async (req, res) => {
+    .get(requires('audit.verify'), async (req, res) => {
       const { query: q } = parseInput(req, verifyTrailRequest);
       const result = await backends.audit.call.verifyTrail(
         {

@@ -18,7 +18,9 @@ import {
   paymentJson,
   refundJson,
 } from '../json.js';
+import { noteRead } from '../access-log.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { requires } from '../permissions.js';
 import { calendarDate, cursor, limit, parseInput, uuid } from './validation.js';
 
 const noQuery = z.object({}).strict();
@@ -166,7 +168,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/bills`)
     .all(...guards)
-    .get(async (req, res) => {
+    .get(requires('bills.read'), async (req, res) => {
       const { query: q } = parseInput(req, listBillsRequest);
       const page = await billing.listBills({
         appointmentId: q.appointmentId ?? '',
@@ -175,24 +177,29 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
         pageSize: q.limit ?? 0,
         cursor: q.cursor ?? '',
       });
-      res.json({ data: page.bills.map(billJson), nextCursor: page.nextCursor || null });
+      const bills = page.bills.map(billJson);
+      res.json({ data: bills, nextCursor: page.nextCursor || null });
+      for (const bill of bills)
+        noteRead(req, { entityType: 'bill', entityId: bill.id ?? '', patientId: bill.patientId ?? '' });
     })
     .all(methodNotAllowed('GET'));
 
   router
     .route(`${API_PREFIX}/bills/:id`)
     .all(...guards)
-    .get(async (req, res) => {
+    .get(requires('bills.read'), async (req, res) => {
       const { params } = parseInput(req, billIdRequest);
       const { bill } = await billing.getBill({ id: params.id });
-      res.json({ bill: billJson(bill!) });
+      const json = billJson(bill!);
+      res.json({ bill: json });
+      noteRead(req, { entityType: 'bill', entityId: json.id ?? '', patientId: json.patientId ?? '' });
     })
     .all(methodNotAllowed('GET'));
 
   router
     .route(`${API_PREFIX}/bills/:id/items`)
     .all(...guards)
-    .post(async (req, res) => {
+    .post(requires('bills.write'), async (req, res) => {
       const { params, body } = parseInput(req, addItemRequest);
       const reply = await billing.addBillItem({
         billId: params.id,
@@ -206,7 +213,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/bills/:id/items/:itemId`)
     .all(...guards)
-    .delete(async (req, res) => {
+    .delete(requires('bills.write'), async (req, res) => {
       const { params } = parseInput(req, removeItemRequest);
       const { bill } = await billing.removeBillItem({ billId: params.id, itemId: params.itemId });
       res.json({ bill: billJson(bill!) });
@@ -216,7 +223,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/bills/:id/discounts`)
     .all(...guards)
-    .post(async (req, res) => {
+    .post(requires('bills.write'), async (req, res) => {
       const { params, body } = parseInput(req, discountRequest);
       const { bill } = await billing.applyDiscount({
         billId: params.id,
@@ -233,7 +240,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/bills/:id/issue`)
     .all(...guards)
-    .post(async (req, res) => {
+    .post(requires('bills.write'), async (req, res) => {
       const { params } = parseInput(req, billIdRequest);
       const { bill } = await billing.issueBill({ billId: params.id });
       res.json({ bill: billJson(bill!) });
@@ -243,7 +250,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/bills/:id/invoice.pdf`)
     .all(...guards)
-    .get(async (req, res) => {
+    .get(requires('bills.read'), async (req, res) => {
       const { params } = parseInput(req, billIdRequest);
       sendPdf(res, await billing.renderInvoice({ billId: params.id, issuerName: issuerOf(res) }));
     })
@@ -252,7 +259,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/bills/:id/payments`)
     .all(...guards)
-    .post(async (req, res) => {
+    .post(requires('payments.record'), async (req, res) => {
       const { params, body, headers } = parseInput(req, paymentRequest);
       const reply = await billing.recordPayment({
         billId: params.id,
@@ -267,7 +274,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
       if (reply.replayed) res.setHeader('idempotency-replayed', 'true');
       res.status(reply.replayed ? 200 : 201).json({ payment, bill: billJson(reply.bill!) });
     })
-    .get(async (req, res) => {
+    .get(requires('bills.read'), async (req, res) => {
       const { params } = parseInput(req, billIdRequest);
       const { payments } = await billing.listPayments({ billId: params.id });
       res.json({ data: payments.map(paymentJson) });
@@ -277,7 +284,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/payments/:id/receipt.pdf`)
     .all(...guards)
-    .get(async (req, res) => {
+    .get(requires('bills.read'), async (req, res) => {
       const { params } = parseInput(req, paymentIdRequest);
       sendPdf(res, await billing.renderReceipt({ paymentId: params.id, issuerName: issuerOf(res) }));
     })
@@ -286,7 +293,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/bills/:id/refunds`)
     .all(...guards)
-    .post(async (req, res) => {
+    .post(requires('refunds.request'), async (req, res) => {
       const { params, body } = parseInput(req, refundRequest);
       const { refund } = await billing.requestRefund({ billId: params.id, ...body });
       res.location(`${API_PREFIX}/refunds/${refund!.id}`);
@@ -297,7 +304,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/refunds`)
     .all(...guards)
-    .get(async (req, res) => {
+    .get(requires('bills.read'), async (req, res) => {
       const { query: q } = parseInput(req, listRefundsRequest);
       const page = await billing.listRefunds({
         status: q.status ? `REFUND_STATUS_${upper(q.status)}` : 'REFUND_STATUS_UNSPECIFIED',
@@ -312,7 +319,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/refunds/:id/approve`)
     .all(...guards)
-    .post(async (req, res) => {
+    .post(requires('refunds.approve'), async (req, res) => {
       const { params } = parseInput(req, refundIdRequest);
       const { refund } = await billing.approveRefund({ refundId: params.id });
       res.json({ refund: refundJson(refund!) });
@@ -322,7 +329,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/refunds/:id/reject`)
     .all(...guards)
-    .post(async (req, res) => {
+    .post(requires('refunds.approve'), async (req, res) => {
       const { params, body } = parseInput(req, rejectRefundRequest);
       const { refund } = await billing.rejectRefund({ refundId: params.id, reason: body.reason });
       res.json({ refund: refundJson(refund!) });
@@ -332,7 +339,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/refunds/:id/complete`)
     .all(...guards)
-    .post(async (req, res) => {
+    .post(requires('payments.record'), async (req, res) => {
       const { params, body } = parseInput(req, completeRefundRequest);
       const { refund } = await billing.completeRefund({
         refundId: params.id,
@@ -346,12 +353,12 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/bills/:id/credit-notes`)
     .all(...guards)
-    .post(async (req, res) => {
+    .post(requires('bills.write'), async (req, res) => {
       const { params, body } = parseInput(req, creditNoteRequest);
       const reply = await billing.issueCreditNote({ billId: params.id, ...body });
       res.status(201).json({ creditNote: creditNoteJson(reply.creditNote!), bill: billJson(reply.bill!) });
     })
-    .get(async (req, res) => {
+    .get(requires('bills.read'), async (req, res) => {
       const { params } = parseInput(req, billIdRequest);
       const { creditNotes } = await billing.listCreditNotes({ billId: params.id });
       res.json({ data: creditNotes.map(creditNoteJson) });
@@ -361,7 +368,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/billing/catalogue`)
     .all(...guards)
-    .get(async (req, res) => {
+    .get(requires('bills.read'), async (req, res) => {
       const { query: q } = parseInput(req, listCatalogueRequest);
       const page = await billing.listCatalogueItems({
         pageSize: q.limit ?? 0,
@@ -375,7 +382,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/billing/catalogue/:code`)
     .all(...guards)
-    .put(async (req, res) => {
+    .put(requires('billing.configure'), async (req, res) => {
       const { params, body } = parseInput(req, catalogueItemRequest);
       const { item } = await billing.putCatalogueItem({
         code: params.code,
@@ -393,11 +400,11 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/billing/settings`)
     .all(...guards)
-    .get(async (_req, res) => {
+    .get(requires('bills.read'), async (_req, res) => {
       const { settings } = await billing.getBillingSettings({});
       res.json({ settings: billingSettingsJson(settings!) });
     })
-    .put(async (req, res) => {
+    .put(requires('billing.configure'), async (req, res) => {
       const { body } = parseInput(req, settingsRequest);
       const { settings } = await billing.updateBillingSettings({
         settings: { ...body, noShowPolicy: `NO_SHOW_POLICY_${upper(body.noShowPolicy)}` },
@@ -409,7 +416,7 @@ export function billRoutes(backends: Backends, guards: RequestHandler[]): Router
   router
     .route(`${API_PREFIX}/billing/reports/daily`)
     .all(...guards)
-    .get(async (req, res) => {
+    .get(requires('billing.reports.read'), async (req, res) => {
       const { query } = parseInput(req, dailyReportRequest);
       res.json(dailyReportJson(await billing.getDailyReport({ date: query.date })));
     })

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
-import { requirePermission } from '../permissions.js';
+import { requires } from '../permissions.js';
 import { protoEnum, schedulingJson } from '../scheduling-json.js';
 import { calendarDate, instant, parseInput, uuid } from './validation.js';
 import { idempotencyHeaders, minuteOfDay, noQuery, wholeNumber } from './scheduling-inputs.js';
@@ -106,9 +106,9 @@ export function calendarRoutes(
 ): Router {
   const router = Router();
   const calendar = backends.calendar.call;
-  const manage = [...guards, requirePermission('calendars:manage')];
-  const read = [...guards, requirePermission('directory:read')];
-  const hold = [...guards, requirePermission('slots:hold')];
+  const manage = [...guards, requires('doctors.write')];
+  const read = [...guards, requires('doctors.read')];
+  const hold = [...guards, requires('slots.hold')];
   const outcome = (r: { outcome?: unknown; schedule?: unknown; exception?: unknown }) => schedulingJson(r);
 
   router

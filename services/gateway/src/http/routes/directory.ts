@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
-import { requirePermission } from '../permissions.js';
+import { requires } from '../permissions.js';
 import { schedulingJson } from '../scheduling-json.js';
 import { calendarDate, cursor, limit, parseInput, uuid } from './validation.js';
 import { consultationMode, noQuery, text, toProtoMode, wholeNumber } from './scheduling-inputs.js';
@@ -82,8 +82,8 @@ export const updateDoctorRequest = {
 export function directoryRoutes(backends: Backends, guards: RequestHandler[]): Router {
   const router = Router();
   const directory = backends.directory.call;
-  const read = [...guards, requirePermission('directory:read')];
-  const manage = [...guards, requirePermission('directory:manage')];
+  const read = [...guards, requires('doctors.read')];
+  const manage = [...guards, requires('doctors.write')];
 
   router
     .route(`${API_PREFIX}/departments`)

@@ -8,6 +8,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { DISPLAY_CSS, DISPLAY_HTML, DISPLAY_JS } from '../../display/page.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { publicRoute } from '../permissions.js';
 import { parseInput } from './validation.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,7 +36,7 @@ export function displayPageRoutes(): Router {
   const asset = (type: string, body: string) =>
     router
       .route(`/display/display.${type === 'text/css' ? 'css' : 'js'}`)
-      .get((_req, res) => {
+      .get(publicRoute('static assets of the waiting-room page'), (_req, res) => {
         res.set(SECURITY_HEADERS).type(type).send(body);
       })
       .all(methodNotAllowed('GET'));
@@ -43,10 +44,13 @@ export function displayPageRoutes(): Router {
   asset('application/javascript', DISPLAY_JS);
   router
     .route('/display/queues')
-    .get((req, res) => {
-      parseInput(req, displayPageRequest);
-      res.set(SECURITY_HEADERS).type('text/html').send(DISPLAY_HTML);
-    })
+    .get(
+      publicRoute('the page holds no data; the display token it is opened with is checked by the stream'),
+      (req, res) => {
+        parseInput(req, displayPageRequest);
+        res.set(SECURITY_HEADERS).type('text/html').send(DISPLAY_HTML);
+      },
+    )
     .all(methodNotAllowed('GET'));
   return router;
 }

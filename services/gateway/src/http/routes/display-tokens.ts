@@ -13,7 +13,7 @@ import type { DoctorDirectory } from '../doctors.js';
 import type { QueueHub } from '../../live/queue-hub.js';
 import { API_PREFIX } from '../api-prefix.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
-import { requirePermission } from '../permissions.js';
+import { requires } from '../permissions.js';
 import { HttpProblem } from '../problem.js';
 import { parseInput, uuid } from './validation.js';
 
@@ -52,12 +52,11 @@ export function displayTokenRoutes(
   guards: RequestHandler[],
 ): Router {
   const router = Router();
-  const manage = [...guards, requirePermission('queue-displays:manage')];
 
   router
     .route(`${API_PREFIX}/display-tokens`)
-    .all(...manage)
-    .post(async (req, res) => {
+    .all(...guards)
+    .post(requires('queue_displays.manage'), async (req, res) => {
       const { body } = parseInput(req, issueRequest);
       const doctorIds = [...new Set(body.doctorIds.map((id) => id.toLowerCase()))];
       // Each doctor must be the tenant's (a 404 names the first that is not).
@@ -72,7 +71,7 @@ export function displayTokenRoutes(
       res.location(`${API_PREFIX}/display-tokens/${id}`);
       res.status(201).json({ displayToken: tokenJson(saved), token });
     })
-    .get(async (req, res) => {
+    .get(requires('queue_displays.manage'), async (req, res) => {
       parseInput(req, { query: noQuery });
       res.json({ data: (await deps.tokens.list(currentContext()!.tenantId!)).map(tokenJson) });
     })
@@ -80,8 +79,8 @@ export function displayTokenRoutes(
 
   router
     .route(`${API_PREFIX}/display-tokens/:id`)
-    .all(...manage)
-    .delete(async (req, res) => {
+    .all(...guards)
+    .delete(requires('queue_displays.manage'), async (req, res) => {
       const { params } = parseInput(req, revokeRequest);
       const id = params.id.toLowerCase();
       if (!(await deps.tokens.revoke(currentContext()!.tenantId!, id))) {

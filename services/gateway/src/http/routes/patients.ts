@@ -1,11 +1,12 @@
 /** /patients: register, search, read, update, deactivate, and a patient's appointments. */
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { noteRead } from '../access-log.js';
 import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { appointmentJson } from '../json.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
-import { requirePermission } from '../permissions.js';
+import { requires } from '../permissions.js';
 import { schedulingJson } from '../scheduling-json.js';
 import { calendarDate, cursor, limit, parseInput, uuid } from './validation.js';
 import { idempotencyHeaders, noQuery, text } from './scheduling-inputs.js';
@@ -52,12 +53,12 @@ export const patientAppointmentsRequest = {
 export function patientRoutes(backends: Backends, guards: RequestHandler[]): Router {
   const router = Router();
   const patients = backends.patients.call;
-  const read = [...guards, requirePermission('patients:read')];
-  const write = [...guards, requirePermission('patients:write')];
+  const read = [...guards, requires('patients.read')];
+  const write = [...guards, requires('patients.write')];
 
   router
     .route(`${API_PREFIX}/patients`)
-    .get(...read, async (req, res) => {
+    .get(...guards, requires('patients.read', { limit: 'search' }), async (req, res) => {
       const { query } = parseInput(req, searchPatientsRequest);
       const found = await patients.searchPatients({
         query: query.q,
@@ -87,6 +88,7 @@ export function patientRoutes(backends: Backends, guards: RequestHandler[]): Rou
       const { params } = parseInput(req, patientIdRequest);
       const { patient } = await patients.getPatient({ id: params.id });
       res.json({ patient: schedulingJson(patient) });
+      noteRead(req, { entityType: 'patient', entityId: params.id, patientId: params.id });
     })
     .patch(...write, async (req, res) => {
       const { params, body } = parseInput(req, updatePatientRequest);
@@ -103,7 +105,7 @@ export function patientRoutes(backends: Backends, guards: RequestHandler[]): Rou
 
   router
     .route(`${API_PREFIX}/patients/:id/appointments`)
-    .get(...guards, requirePermission('appointments:read'), async (req, res) => {
+    .get(...guards, requires('appointments.read'), async (req, res) => {
       const { params, query } = parseInput(req, patientAppointmentsRequest);
       const page = await backends.appointments.call.listAppointments({
         patientId: params.id,
@@ -118,6 +120,7 @@ export function patientRoutes(backends: Backends, guards: RequestHandler[]): Rou
       });
       // The same appointment JSON as /appointments answers.
       res.json({ appointments: page.appointments.map(appointmentJson), nextCursor: page.nextCursor });
+      noteRead(req, { entityType: 'patient', entityId: params.id, patientId: params.id });
     })
     .all(methodNotAllowed('GET'));
 

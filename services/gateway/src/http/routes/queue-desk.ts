@@ -12,7 +12,7 @@ import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import type { DoctorDirectory } from '../doctors.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
-import { requirePermission } from '../permissions.js';
+import { requires } from '../permissions.js';
 import { calendarDate, instant, parseInput, uuid } from './validation.js';
 
 const noQuery = z.object({}).strict();
@@ -107,12 +107,11 @@ export const rulesRequest = {
 export function queueDeskRoutes(backends: Backends, doctors: DoctorDirectory, guards: RequestHandler[]): Router {
   const router = Router();
   const queue = backends.queue.call;
-  const operate = [...guards, requirePermission('queue:operate')];
 
   router
     .route(`${API_PREFIX}/queues/:doctorId/walk-ins`)
-    .all(...operate)
-    .post(async (req, res) => {
+    .all(...guards)
+    .post(requires('queues.manage'), async (req, res) => {
       const { params, body, headers } = parseInput(req, walkInRequest);
       const key = headers['idempotency-key'];
       const doctor = await doctors.active(params.doctorId, 'doctorId');
@@ -149,8 +148,8 @@ export function queueDeskRoutes(backends: Backends, doctors: DoctorDirectory, gu
 
   router
     .route(`${API_PREFIX}/queues/:doctorId/call-next`)
-    .all(...operate)
-    .post(async (req, res) => {
+    .all(...guards)
+    .post(requires('queues.manage'), async (req, res) => {
       const { params, query, body } = parseInput(req, callNextRequest);
       const { entry } = await queue.callNext({
         doctorId: params.doctorId,
@@ -163,8 +162,8 @@ export function queueDeskRoutes(backends: Backends, doctors: DoctorDirectory, gu
 
   router
     .route(`${API_PREFIX}/queues/:doctorId/pause`)
-    .all(...operate)
-    .post(async (req, res) => {
+    .all(...guards)
+    .post(requires('queues.manage'), async (req, res) => {
       const { params, body } = parseInput(req, pauseRequest);
       const doctor = await doctors.find(params.doctorId);
       const paused = await queue.pauseQueue({
@@ -179,8 +178,8 @@ export function queueDeskRoutes(backends: Backends, doctors: DoctorDirectory, gu
 
   router
     .route(`${API_PREFIX}/queues/:doctorId/resume`)
-    .all(...operate)
-    .post(async (req, res) => {
+    .all(...guards)
+    .post(requires('queues.manage'), async (req, res) => {
       const { params } = parseInput(req, resumeRequest);
       const doctor = await doctors.find(params.doctorId);
       const resumed = await queue.resumeQueue({ doctorId: params.doctorId, timeZone: doctor.timeZone });
@@ -195,8 +194,8 @@ export function queueDeskRoutes(backends: Backends, doctors: DoctorDirectory, gu
   ] as const) {
     router
       .route(`${API_PREFIX}/queue-entries/:id/${action}`)
-      .all(...operate)
-      .post(async (req, res) => {
+      .all(...guards)
+      .post(requires('queues.manage'), async (req, res) => {
         const { params } = parseInput(req, entryRequest);
         const { entry } = await call({ entryId: params.id });
         res.json({ entry: entryJson(entry as never, 'staff') });
@@ -206,8 +205,8 @@ export function queueDeskRoutes(backends: Backends, doctors: DoctorDirectory, gu
 
   router
     .route(`${API_PREFIX}/queue-entries/:id/transfer`)
-    .all(...operate)
-    .post(async (req, res) => {
+    .all(...guards)
+    .post(requires('queues.manage'), async (req, res) => {
       const { params, body } = parseInput(req, transferRequest);
       const doctor = await doctors.active(body.doctorId, 'doctorId');
       const moved = await queue.transferEntry({
@@ -221,8 +220,8 @@ export function queueDeskRoutes(backends: Backends, doctors: DoctorDirectory, gu
 
   router
     .route(`${API_PREFIX}/queue-entries/:id/priority`)
-    .all(...operate)
-    .put(async (req, res) => {
+    .all(...guards)
+    .put(requires('queues.manage'), async (req, res) => {
       const { params, body } = parseInput(req, priorityRequest);
       const { entry } = await queue.setEntryPriority({ entryId: params.id, priority: protoPriority(body.priority) });
       res.json({ entry: entryJson(entry as never, 'staff') });
@@ -232,11 +231,11 @@ export function queueDeskRoutes(backends: Backends, doctors: DoctorDirectory, gu
   router
     .route(`${API_PREFIX}/queue-rules`)
     .all(...guards)
-    .get(requirePermission('queue:read'), async (req, res) => {
+    .get(requires('queues.read'), async (req, res) => {
       parseInput(req, { query: noQuery });
       res.json({ rules: (await queue.getQueueRules({})).rules });
     })
-    .put(requirePermission('queue:configure'), async (req, res) => {
+    .put(requires('queues.configure'), async (req, res) => {
       const { body } = parseInput(req, rulesRequest);
       res.json({ rules: (await queue.setQueueRules({ rules: body })).rules });
     })

@@ -17,6 +17,7 @@ import { LiveUnavailableError, type LiveClient, type QueueHub } from '../../live
 import { API_PREFIX } from '../api-prefix.js';
 import type { DoctorDirectory } from '../doctors.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { requires } from '../permissions.js';
 import type { StreamCapsOf } from '../plan-limits.js';
 import { HttpProblem } from '../problem.js';
 import { calendarDate, parseInput, uuid } from './validation.js';
@@ -79,7 +80,7 @@ export function queueStreamRoutes(deps: StreamDeps, guards: RequestHandler[]): R
   router
     .route(`${API_PREFIX}/queues/:doctorId/stream`)
     .all(...guards)
-    .get(async (req, res) => {
+    .get(requires('queues.read', { displays: true }), async (req, res) => {
       const { params, query } = parseInput(req, streamRequest);
       const tenant = res.locals.tenant as Tenant;
       const display = res.locals.display as DisplayToken | undefined;

@@ -6,6 +6,7 @@ import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { queueJson } from '../json.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { requires } from '../permissions.js';
 import { calendarDate, parseInput, uuid } from './validation.js';
 
 export const getQueueRequest = {
@@ -18,7 +19,7 @@ export function queueRoutes(backends: Backends, guards: RequestHandler[]): Route
   router
     .route(`${API_PREFIX}/queues/:doctorId`)
     .all(...guards)
-    .get(async (req, res) => {
+    .get(requires('queues.read'), async (req, res) => {
       const { params, query } = parseInput(req, getQueueRequest);
       const queue = await backends.queue.call.getQueue({ doctorId: params.doctorId, serviceDate: query.date ?? '' });
       res.json(queueJson(queue as GetQueueResponse__Output));
