@@ -3,72 +3,9 @@
  * each route has a `requires(permission)` or a `publicRoute(why)` in its chain.
  * A route added without one fails here, whichever file it lives in.
  */
-import { createLogger, createMetrics } from '@hms/platform';
 import { isPermission } from '@hms/proto';
-import type { RequestHandler } from 'express';
 import { describe, expect, it } from 'vitest';
-import { createApp, type AppDeps } from './app.js';
-import { declarationOf } from './permissions.js';
-
-interface Layer {
-  route?: { path: string; methods: Record<string, boolean>; stack: { method?: string; handle: unknown }[] };
-  handle: { stack?: Layer[] };
-}
-
-/** Every route of the app, with the declaration of each of its methods. */
-function routesOf(app: ReturnType<typeof createApp>): { method: string; path: string; needs: string | undefined }[] {
-  const found: { method: string; path: string; needs: string | undefined }[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) {
-          const declared = layer.route.stack
-            .filter((l) => l.method === method)
-            .map((l) => declarationOf(l.handle))
-            .find(Boolean);
-          found.push({ method: method.toUpperCase(), path: layer.route.path, needs: declared?.permission });
-        }
-      } else if (layer.handle.stack) {
-        walk(layer.handle.stack);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
-  return found;
-}
-
-const pass: RequestHandler = (_req, _res, next) => next();
-
-/** An app built from inert parts: enough to list its routes, never to serve one. */
-function inertApp() {
-  const inert = {} as never;
-  const deps: AppDeps = {
-    logger: createLogger({ service: 'routes-test', level: 'silent' }),
-    metrics: createMetrics('routes-test', { defaultMetrics: false }),
-    backends: new Proxy({}, { get: () => ({ call: {} }) }) as never,
-    authentication: {
-      access: inert,
-      tokens: { ttlSeconds: 900 } as never,
-      apiKeys: inert,
-      failuresPerIpPerMinute: 60,
-      apiKeyUsed: () => undefined,
-    },
-    limits: { budgets: pass } as never,
-    loginGuard: inert,
-    sessions: inert,
-    admin: inert,
-    accessLog: inert,
-    trustProxy: 'loopback',
-    auditVerifyDeadlineMs: 20_000,
-    prometheus: inert,
-    hub: { onHeartbeat: () => undefined } as never,
-    displayTokens: inert,
-    displayTokenCacheTtlMs: 5_000,
-    streamCapsOf: () => ({ perQueue: 1, perToken: 1 }),
-    maxStreamsPerProcess: 1,
-  };
-  return createApp(deps);
-}
+import { inertApp, routesOf } from '../testing/inert-app.js';
 
 describe('routes', () => {
   const routes = routesOf(inertApp());
@@ -103,7 +40,7 @@ describe('routes', () => {
     }
   });
 
-  it('leave only signing in, out, the public keys and the waiting-room page open to anyone', () => {
+  it('leave only signing in, out, the public keys, the published contracts and the waiting-room page open to anyone', () => {
     expect(
       routes
         .filter((r) => r.needs === 'public')
@@ -111,6 +48,11 @@ describe('routes', () => {
         .sort(),
     ).toEqual([
       'GET /.well-known/jwks.json',
+      'GET /api/docs',
+      'GET /api/docs/init.js',
+      'GET /api/docs/scalar.js',
+      'GET /api/v1/asyncapi.json',
+      'GET /api/v1/openapi.json',
       'GET /display/display.css',
       'GET /display/display.js',
       'GET /display/queues',

@@ -12,6 +12,7 @@ export const adminMetricsContracts = contracts(
     method: 'get',
     path: '/api/v1/admin/metrics/summary',
     operationId: 'getPlatformSummary',
+    permission: 'platform.metrics.read',
     tag,
     summary: 'The whole platform now: rate, errors, latency, the SLOs, the busiest tenants',
     request: summaryRequest,
@@ -45,6 +46,7 @@ export const adminMetricsContracts = contracts(
     method: 'get',
     path: '/api/v1/admin/metrics/tenants/:id',
     operationId: 'getTenantFigures',
+    permission: 'platform.metrics.read',
     tag,
     summary: "One tenant's rate, errors, latency, rejections and SLO breaches",
     request: tenantMetricsRequest,
@@ -69,6 +71,7 @@ export const adminMetricsContracts = contracts(
     method: 'get',
     path: '/api/v1/admin/metrics/problems',
     operationId: 'getTenantProblems',
+    permission: 'platform.metrics.read',
     tag,
     summary: 'Tenants breaching their SLO over the last hour',
     responses: {

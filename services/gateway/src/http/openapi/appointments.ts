@@ -11,6 +11,7 @@ import {
   rescheduleRequest,
   settingsRequest,
 } from '../routes/appointments.js';
+import type { Permission } from '@hms/proto';
 import { contracts, type RouteContract } from './contract.js';
 import { protoSchema } from './proto-schemas.js';
 import { AppointmentSchema } from './schemas.js';
@@ -25,6 +26,7 @@ const lifecycleLinks = {
 const step = (
   path: string,
   operationId: string,
+  permission: Permission,
   summary: string,
   request: RouteContract['request'],
   example?: unknown,
@@ -32,6 +34,7 @@ const step = (
   method: 'post',
   path: `/api/v1/appointments/:id/${path}`,
   operationId,
+  permission,
   tag,
   summary,
   description: 'A step the appointment’s status does not allow is a 409 naming the steps it does allow.',
@@ -49,6 +52,7 @@ export const appointmentContracts = contracts(
     method: 'post',
     path: '/api/v1/appointments',
     operationId: 'bookAppointment',
+    permission: 'appointments.book',
     tag,
     summary: 'Book a slot with a doctor',
     description:
@@ -86,6 +90,7 @@ export const appointmentContracts = contracts(
     method: 'get',
     path: '/api/v1/appointments/:id',
     operationId: 'getAppointment',
+    permission: 'appointments.read',
     tag,
     summary: 'Read an appointment',
     request: appointmentIdRequest,
@@ -96,6 +101,7 @@ export const appointmentContracts = contracts(
     method: 'post',
     path: '/api/v1/appointments/:id/check-in',
     operationId: 'checkInAppointment',
+    permission: 'appointments.check_in',
     tag,
     summary: 'Check a patient in: the appointment joins its doctor’s queue',
     request: appointmentIdRequest,
@@ -117,6 +123,7 @@ export const appointmentContracts = contracts(
     method: 'get',
     path: '/api/v1/appointments',
     operationId: 'listAppointments',
+    permission: 'appointments.read',
     tag,
     summary: 'A day’s appointments (of a doctor, a department or the tenant), or a patient’s; by status',
     description: 'Give `date` (with `doctorId` or `departmentId`, or alone for the tenant’s day) or `patientId`.',
@@ -133,6 +140,7 @@ export const appointmentContracts = contracts(
     method: 'get',
     path: '/api/v1/appointments/:id/history',
     operationId: 'getAppointmentHistory',
+    permission: 'appointments.read',
     tag,
     summary: 'The status changes of an appointment, oldest first',
     request: historyRequest,
@@ -144,11 +152,24 @@ export const appointmentContracts = contracts(
     },
     errors: [404, 422],
   },
-  step('start', 'startConsultation', 'Start the consultation of a checked-in appointment', appointmentIdRequest),
-  step('complete', 'completeAppointment', 'Complete an appointment whose consultation started', appointmentIdRequest),
+  step(
+    'start',
+    'startConsultation',
+    'appointments.attend',
+    'Start the consultation of a checked-in appointment',
+    appointmentIdRequest,
+  ),
+  step(
+    'complete',
+    'completeAppointment',
+    'appointments.attend',
+    'Complete an appointment whose consultation started',
+    appointmentIdRequest,
+  ),
   step(
     'cancel',
     'cancelAppointment',
+    'appointments.cancel',
     'Cancel an appointment (a patient only within the tenant’s cancellation window)',
     cancelRequest,
     { reason: 'feeling better', cancelledBy: 'patient' },
@@ -156,17 +177,26 @@ export const appointmentContracts = contracts(
   step(
     'reschedule',
     'rescheduleAppointment',
+    'appointments.cancel',
     'Move an appointment to another slot of its doctor: same id, same history',
     rescheduleRequest,
     { startsAt: '2030-01-08T05:00:00Z', reason: 'the patient asked' },
   ),
-  step('no-show', 'markNoShow', 'Mark a booked or checked-in appointment as a no-show', noShowRequest, {
-    reason: 'did not come',
-  }),
+  step(
+    'no-show',
+    'markNoShow',
+    'appointments.attend',
+    'Mark a booked or checked-in appointment as a no-show',
+    noShowRequest,
+    {
+      reason: 'did not come',
+    },
+  ),
   {
     method: 'get',
     path: '/api/v1/dashboard/daily',
     operationId: 'getDailyDashboard',
+    permission: 'dashboard.read',
     tag,
     summary: 'A day’s counts per doctor, department and tenant: booked, checked in, seen, no-shows, the average wait',
     request: dashboardRequest,
@@ -179,6 +209,7 @@ export const appointmentContracts = contracts(
     method: 'get',
     path: '/api/v1/settings/scheduling',
     operationId: 'getSchedulingSettings',
+    permission: 'scheduling.configure',
     tag,
     summary: 'The tenant’s scheduling settings: hold time, cancellation window, no-show grace, reminders, MRN format',
     responses: { 200: { description: 'The settings', schema: settings } },
@@ -187,6 +218,7 @@ export const appointmentContracts = contracts(
     method: 'put',
     path: '/api/v1/settings/scheduling',
     operationId: 'updateSchedulingSettings',
+    permission: 'scheduling.configure',
     tag,
     summary: 'Replace the tenant’s scheduling settings',
     request: settingsRequest,

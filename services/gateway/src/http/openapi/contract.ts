@@ -6,6 +6,7 @@
  * success body. Errors are problem+json; every route has the common ones
  * (document.ts) and names the others it can answer.
  */
+import type { Permission } from '@hms/proto';
 import type { z } from 'zod';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -35,6 +36,11 @@ export interface RouteContract {
   request?: Partial<Record<RequestPart, z.ZodType>>;
   /** An example request body. */
   example?: unknown;
+  /**
+   * The permission the route requires (`requires(...)` in its routes module; the document test holds the
+   * two together). None only for a public route.
+   */
+  permission?: Permission;
   /** Who may call: a staff bearer token (the default), a staff or a display token, or anyone. */
   auth?: 'staff' | 'staff-or-display' | 'public';
   /** Success responses by status. */

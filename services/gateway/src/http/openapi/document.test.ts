@@ -3,74 +3,20 @@
  * in the document and every operation of the document is served (the HTML
  * pages aside), and the document says what the API promises everywhere.
  */
-import { createMetrics } from '@hms/platform';
-import type express from 'express';
 import { describe, expect, it } from 'vitest';
-import { createApp, type AppDeps } from '../app.js';
+import { inertApp, routesOf } from '../../testing/inert-app.js';
 import { buildOpenApiDocument, openApiPath } from './document.js';
 import { ALL_CONTRACTS } from './index.js';
 
 /** Pages for people, not API operations: the waiting-room display and the docs page itself. */
 const PAGES = /^\/(display\/|api\/docs)/;
 
-interface Layer {
-  route?: { path: string; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
-}
-
-/** Every `METHOD path` the app routes (the `.all()` of a 405 is not a method it serves). */
-function servedRoutes(app: express.Express): string[] {
-  const out: string[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const [method, on] of Object.entries(layer.route.methods)) {
-          if (on && method !== '_all') out.push(`${method.toUpperCase()} ${layer.route.path}`);
-        }
-      } else if (layer.handle?.stack) walk(layer.handle.stack);
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
-  return out;
-}
-
-function appWithEveryRoute(): express.Express {
-  // Building the app wires routers only: nothing here is called.
-  const unused = {} as never;
-  const deps: AppDeps = {
-    logger: unused,
-    metrics: createMetrics('gateway', { defaultMetrics: false }),
-    backends: {
-      appointments: { call: {} },
-      patients: { call: {} },
-      directory: { call: {} },
-      calendar: { call: {} },
-      billing: { call: {} },
-      queue: { call: {} },
-      audit: { call: {} },
-    } as never,
-    tenants: unused,
-    redis: unused,
-    jwt: { secret: 'x'.repeat(32), issuer: 'hms-dev' },
-    rateLimitPerMinute: 1,
-    tenantCacheTtlMs: 1,
-    trustProxy: 'loopback',
-    auditVerifyDeadlineMs: 1,
-    platformMetrics: { prometheus: unused, admins: [] },
-    hub: { onHeartbeat: () => undefined } as never,
-    displayTokens: unused,
-    displayTokenCacheTtlMs: 1,
-    streamCapsOf: unused,
-    maxStreamsPerProcess: 1,
-  };
-  return createApp(deps);
-}
-
 describe('the OpenAPI document', () => {
   const document = buildOpenApiDocument();
 
   it('has every route the app serves, and serves every operation it has', () => {
-    const served = servedRoutes(appWithEveryRoute()).filter((r) => !PAGES.test(r.split(' ')[1]!));
+    const routes = routesOf(inertApp()).filter((r) => !PAGES.test(r.path));
+    const served = routes.map((r) => `${r.method} ${r.path}`);
     const documented = ALL_CONTRACTS.map((c) => `${c.method.toUpperCase()} ${c.path}`);
     expect(served.length).toBeGreaterThan(30);
     expect(
@@ -81,6 +27,17 @@ describe('the OpenAPI document', () => {
       documented.filter((r) => !served.includes(r)),
       'operations no route serves',
     ).toEqual([]);
+    // Each contract names the permission its route requires, and only public routes are public.
+    for (const r of routes) {
+      const c = ALL_CONTRACTS.find((x) => x.method.toUpperCase() === r.method && x.path === r.path)!;
+      const where = `${r.method} ${r.path}`;
+      if (r.needs === 'public') expect({ auth: c.auth, permission: c.permission }, where).toEqual({ auth: 'public' });
+      else
+        expect({ auth: c.auth === 'public', permission: c.permission }, where).toEqual({
+          auth: false,
+          permission: r.needs,
+        });
+    }
     // ... and the document has them all under the OpenAPI path of each.
     for (const c of ALL_CONTRACTS) expect(document.paths?.[openApiPath(c.path)]?.[c.method]).toBeDefined();
   });
@@ -91,6 +48,7 @@ describe('the OpenAPI document', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const [path, item] of Object.entries(document.paths ?? {})) {
       for (const [method, op] of Object.entries(item ?? {})) {
+        if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue; // e.g. a path's own servers
         const operation = op as {
           parameters?: { in: string; name: string; required?: boolean }[];
           responses: Record<string, { content?: Record<string, unknown>; headers?: Record<string, unknown> }>;
@@ -110,13 +68,11 @@ describe('the OpenAPI document', () => {
         if (operation.security?.length !== 0) {
           expect(statuses).toEqual(expect.arrayContaining(['401', '429']));
           const ok = operation.responses[statuses.find((s) => s.startsWith('2'))!]!;
-          expect(Object.keys(ok.headers ?? {})).toEqual(
-            expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining']),
-          );
+          expect(Object.keys(ok.headers ?? {})).toEqual(expect.arrayContaining(['RateLimit-Policy', 'RateLimit']));
         }
       }
     }
-    expect(Object.keys(document.components?.securitySchemes ?? {})).toEqual(['bearerAuth', 'displayToken']);
+    expect(Object.keys(document.components?.securitySchemes ?? {})).toEqual(['bearerAuth', 'apiKey', 'displayToken']);
   });
 
   it('publishes the request rules the routes enforce (one set of schemas)', () => {

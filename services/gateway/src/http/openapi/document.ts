@@ -39,15 +39,17 @@ const COMMON_ERRORS = [400, 401, 403, 413, 415, 429, 500, 503, 504];
 const PUBLIC_ERRORS = [400, 500];
 
 const rateLimitHeaders = {
-  'RateLimit-Limit': { $ref: '#/components/headers/RateLimit-Limit' },
-  'RateLimit-Remaining': { $ref: '#/components/headers/RateLimit-Remaining' },
-  'RateLimit-Reset': { $ref: '#/components/headers/RateLimit-Reset' },
+  'RateLimit-Policy': { $ref: '#/components/headers/RateLimit-Policy' },
+  RateLimit: { $ref: '#/components/headers/RateLimit' },
 };
 const retryAfter = { 'Retry-After': { $ref: '#/components/headers/Retry-After' } };
 
 /** `/api/v1/bills/:id` -> `/bills/{id}` (the server URL carries the prefix). */
 export const openApiPath = (expressPath: string) =>
-  expressPath.slice(API_PREFIX.length).replace(/:([A-Za-z]+)/g, '{$1}');
+  (expressPath.startsWith(API_PREFIX) ? expressPath.slice(API_PREFIX.length) : expressPath).replace(
+    /:([A-Za-z]+)/g,
+    '{$1}',
+  );
 
 function errorResponse(status: number) {
   const headers = status === 429 || status === 503 || status === 504 ? retryAfter : undefined;
@@ -87,9 +89,21 @@ function operation(route: RouteContract): ZodOpenApiOperationObject {
     operationId: route.operationId,
     tags: [route.tag],
     summary: route.summary,
-    ...(route.description ? { description: route.description } : {}),
+    ...(route.description || route.permission
+      ? {
+          description: [
+            route.description,
+            route.permission && `Needs the permission \`${route.permission}\` (a role of the user, or of the API key).`,
+          ]
+            .filter(Boolean)
+            .join('\n\n'),
+        }
+      : {}),
+    ...(route.permission ? { 'x-hms-permission': route.permission } : {}),
     ...(route.auth === 'public' ? { security: [] } : {}),
-    ...(route.auth === 'staff-or-display' ? { security: [{ bearerAuth: [] }, { displayToken: [] }] } : {}),
+    ...(route.auth === 'staff-or-display'
+      ? { security: [{ bearerAuth: [] }, { apiKey: [] }, { displayToken: [] }] }
+      : {}),
     requestParams: {
       ...(req.params ? { path: req.params as z.ZodObject } : {}),
       ...(req.query ? { query: req.query as z.ZodObject } : {}),
@@ -123,7 +137,9 @@ export function buildOpenApiDocument(
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
     const path = openApiPath(route.path);
-    paths[path] = { ...paths[path], [route.method]: operation(route) };
+    // A path outside /api/v1 (the public keys at /.well-known/jwks.json) is served from the host's root.
+    const root = route.path.startsWith(API_PREFIX) ? {} : { servers: [{ url: '/', description: 'The host' }] };
+    paths[path] = { ...paths[path], ...root, [route.method]: operation(route) };
   }
   return createDocument({
     openapi: '3.1.0',
@@ -134,13 +150,15 @@ export function buildOpenApiDocument(
         'The REST API of HMS, a multi-tenant outpatient hospital back end: patients, doctors and their calendars, ' +
         'appointments, live queues, billing and ' +
         'the audit trail. The tenant always comes from the token. Money is integer minor units beside its currency; ' +
-        'times are ISO-8601 UTC. Every error is `application/problem+json` (RFC 9457). Every authenticated response ' +
-        'carries the tenant’s rate-limit headers; over the limit a 429 says when to retry. The events the services ' +
+        'times are ISO-8601 UTC. Callers authenticate with a user’s access token (`POST /auth/login`) or an ' +
+        'integration’s API key, and may do what their permissions allow. Every error is ' +
+        '`application/problem+json` (RFC 9457). Every authenticated response carries the rate-limit headers of the ' +
+        'budgets it spent (the tenant’s and the caller’s, by plan); over one a 429 says when to retry. The events the services ' +
         'publish are described by the AsyncAPI document at `/api/v1/asyncapi.json`.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: API_PREFIX, description: 'This deployment (through nginx)' }],
-    security: [{ bearerAuth: [] }],
+    security: [{ bearerAuth: [] }, { apiKey: [] }],
     tags: [
       {
         name: 'Appointments',
@@ -154,7 +172,9 @@ export function buildOpenApiDocument(
       { name: 'Displays', description: 'Tokens for waiting-room screens' },
       { name: 'Billing', description: 'Bills, payments, refunds, credit notes, the catalogue, reports' },
       { name: 'Audit', description: 'The tamper-evident audit trail' },
-      { name: 'Platform', description: "Platform admins' figures" },
+      { name: 'Authentication', description: 'Signing in and out, refreshing a session, the public keys of tokens' },
+      { name: 'Administration', description: "A tenant's users, roles, API keys, plan and quotas" },
+      { name: 'Platform', description: "The platform operators': tenants and figures across them" },
       { name: 'Contracts', description: 'The machine-readable contracts themselves' },
     ],
     paths,
@@ -164,7 +184,17 @@ export function buildOpenApiDocument(
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description: "A user's access token; it names the tenant and the user's roles",
+          description:
+            "A user's access token from `POST /auth/login` or `/auth/refresh` (an EdDSA JWT, short-lived; its " +
+            'public keys are at `/.well-known/jwks.json`): it names the tenant, the user and their roles',
+        },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'hmsk_…',
+          description:
+            "An integration's API key (`Authorization: Bearer hmsk_…`), made at `POST /admin/api-keys` with some " +
+            'of its maker’s permissions; revoked keys are refused within a second',
         },
         displayToken: {
           type: 'http',
@@ -173,17 +203,15 @@ export function buildOpenApiDocument(
         },
       },
       headers: {
-        'RateLimit-Limit': {
-          description: "The tenant's requests per minute",
-          schema: { type: 'integer', minimum: 1 },
+        'RateLimit-Policy': {
+          description:
+            'The budgets the request spent from (IETF RateLimit headers, a Structured Field list): per tenant and ' +
+            'per user or API key by the plan, per endpoint class where one applies; q requests per w seconds',
+          schema: { type: 'string', example: '"tenant";q=2000;w=900, "user";q=600;w=900' },
         },
-        'RateLimit-Remaining': {
-          description: 'Requests left in the current window',
-          schema: { type: 'integer', minimum: 0 },
-        },
-        'RateLimit-Reset': {
-          description: 'Seconds until the window resets',
-          schema: { type: 'integer', minimum: 0 },
+        RateLimit: {
+          description: 'What is left of each budget: r requests for t more seconds',
+          schema: { type: 'string', example: '"tenant";r=1999;t=840, "user";r=599;t=840' },
         },
         'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } },
       },

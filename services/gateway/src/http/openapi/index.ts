@@ -4,9 +4,11 @@
  * docs/api.md.
  */
 import type { RouteContract } from './contract.js';
+import { adminContracts } from './admin.js';
 import { adminMetricsContracts } from './admin-metrics.js';
 import { appointmentContracts } from './appointments.js';
 import { auditContracts } from './audit.js';
+import { authContracts } from './auth.js';
 import { billingContracts } from './billing.js';
 import { calendarContracts } from './calendars.js';
 import { directoryContracts } from './directory.js';
@@ -15,6 +17,7 @@ import { patientContracts } from './patients.js';
 import { queueContracts } from './queues.js';
 
 export const ALL_CONTRACTS: readonly RouteContract[] = [
+  ...authContracts,
   ...appointmentContracts,
   ...patientContracts,
   ...directoryContracts,
@@ -22,6 +25,7 @@ export const ALL_CONTRACTS: readonly RouteContract[] = [
   ...queueContracts,
   ...billingContracts,
   ...auditContracts,
+  ...adminContracts,
   ...adminMetricsContracts,
   ...contractsContracts,
 ];

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { EntryJson } from '../../live/queue-json.js';
+import type { apiKeyJson, tenantJson, userJson } from '../routes/admin.js';
 import type {
   appointmentJson,
   auditRecordJson,
@@ -406,6 +407,86 @@ export const DisplayTokenSchema = z
   })
   .meta({ id: 'DisplayToken' });
 
+export const UserSchema = z
+  .strictObject({
+    id: uuid,
+    username: z.string(),
+    email: z.string().nullable(),
+    displayName: z.string(),
+    status: z.enum(['active', 'disabled']),
+    roles: z.array(z.string()).meta({ description: 'Built-in roles (ADMIN, RECEPTION, ...) or the tenant’s own' }),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .meta({ id: 'User' });
+
+export const ApiKeySchema = z
+  .strictObject({
+    id: uuid,
+    name: z.string(),
+    permissions: z.array(z.string()),
+    createdBy: z.string(),
+    createdAt: time,
+    expiresAt: nullableTime,
+    revokedAt: nullableTime,
+    lastUsedAt: nullableTime,
+  })
+  .meta({ id: 'ApiKey', description: 'An integration’s key; the key itself is shown once, when created' });
+
+export const TenantSchema = z
+  .strictObject({
+    id: uuid,
+    name: z.string(),
+    slug: z.string(),
+    plan: z.enum(['FREE', 'BASIC', 'PRO', 'ENTERPRISE']),
+    status: z.enum(['active', 'suspended']),
+    rateLimitMultiplier: z.number().meta({ description: 'The contract’s multiple of the plan’s request budgets' }),
+  })
+  .meta({ id: 'Tenant' });
+
+export const RoleSchema = z
+  .strictObject({
+    name: z.string(),
+    description: z.string(),
+    permissions: z.array(z.string()),
+    builtin: z.boolean(),
+  })
+  .meta({ id: 'Role' });
+
+export const QuotaReportSchema = z
+  .strictObject({
+    plan: z.enum(['FREE', 'BASIC', 'PRO', 'ENTERPRISE']),
+    requests: z.strictObject({ perTenant: z.int(), perUser: z.int(), windowSeconds: z.int() }),
+    quotas: z.array(
+      z.strictObject({ quota: z.string(), limit: z.int().nullable(), used: z.int(), reached: z.boolean() }),
+    ),
+  })
+  .meta({ id: 'QuotaReport', description: 'The tenant’s plan, its request budgets and each quota beside its use' });
+
+export const SessionTokensSchema = z
+  .strictObject({
+    tokenType: z.literal('Bearer'),
+    accessToken: z.string().meta({ description: 'An EdDSA JWT; send it as `Authorization: Bearer …`' }),
+    expiresIn: z.int().meta({ description: 'Seconds the access token lives' }),
+    expiresAt: time,
+    refreshToken: z.string().meta({ description: 'Spent by its one use at /auth/refresh' }),
+    refreshTokenExpiresAt: time,
+    user: z.strictObject({ id: uuid, username: z.string(), displayName: z.string(), roles: z.array(z.string()) }),
+    tenant: z.strictObject({ id: uuid, slug: z.string(), name: z.string() }),
+  })
+  .meta({ id: 'SessionTokens' });
+
+export const JwksSchema = z
+  .strictObject({
+    keys: z.array(
+      z
+        .object({ kty: z.string(), kid: z.string(), alg: z.string(), use: z.string() })
+        .catchall(z.unknown())
+        .meta({ description: 'A public key (RFC 7517), e.g. kty OKP, crv Ed25519, x' }),
+    ),
+  })
+  .meta({ id: 'JsonWebKeySet' });
+
 /** A page of a list: `nextCursor` is null on the last page. */
 export const page = <T extends z.ZodType>(item: T) =>
   z.strictObject({ data: z.array(item), nextCursor: z.string().nullable() });
@@ -428,4 +509,7 @@ export type ResponseMappingsFit = [
   Check<Fits<EntryJson, typeof QueueEntrySchema>>,
   Check<Fits<ReturnType<typeof auditRecordJson>, typeof AuditRecordSchema>>,
   Check<Fits<ReturnType<typeof trailVerificationJson>, typeof TrailVerificationSchema>>,
+  Check<Fits<ReturnType<typeof userJson>, typeof UserSchema>>,
+  Check<Fits<ReturnType<typeof apiKeyJson>, typeof ApiKeySchema>>,
+  Check<Fits<ReturnType<typeof tenantJson>, typeof TenantSchema>>,
 ];

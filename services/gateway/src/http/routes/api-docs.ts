@@ -14,6 +14,7 @@ import { buildAsyncApiDocument } from '@hms/proto';
 import { z } from 'zod';
 import { API_PREFIX } from '../api-prefix.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { publicRoute } from '../permissions.js';
 import { API_VERSION, openApiJson } from '../openapi/document.js';
 import { parseInput } from './validation.js';
 
@@ -71,7 +72,7 @@ export function apiDocsRoutes(): Router {
   const router = Router();
   router
     .route(`${API_PREFIX}/asyncapi.json`)
-    .get((req, res) => {
+    .get(publicRoute('a published contract'), (req, res) => {
       parseInput(req, noQuery);
       res.setHeader('cache-control', 'no-cache');
       res.type('application/json').send(asyncApiJson());
@@ -79,7 +80,7 @@ export function apiDocsRoutes(): Router {
     .all(methodNotAllowed('GET'));
   router
     .route(`${API_PREFIX}/openapi.json`)
-    .get((req, res) => {
+    .get(publicRoute('a published contract'), (req, res) => {
       parseInput(req, noQuery);
       res.setHeader('cache-control', 'no-cache');
       res.type('application/json').send(openApiJson());
@@ -87,19 +88,19 @@ export function apiDocsRoutes(): Router {
     .all(methodNotAllowed('GET'));
   router
     .route('/api/docs')
-    .get((_req, res) => {
+    .get(publicRoute('the page of the published contract'), (_req, res) => {
       res.set(SECURITY_HEADERS).set('cache-control', 'no-cache').type('text/html').send(DOCS_HTML);
     })
     .all(methodNotAllowed('GET'));
   router
     .route('/api/docs/init.js')
-    .get((_req, res) => {
+    .get(publicRoute('the page of the published contract'), (_req, res) => {
       res.set(SECURITY_HEADERS).type('application/javascript').send(DOCS_INIT);
     })
     .all(methodNotAllowed('GET'));
   router
     .route('/api/docs/scalar.js')
-    .get(async (_req, res) => {
+    .get(publicRoute('the page of the published contract'), async (_req, res) => {
       res
         .set(SECURITY_HEADERS)
         .set('cache-control', 'public, max-age=3600')
