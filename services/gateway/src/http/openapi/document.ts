@@ -27,6 +27,7 @@ const TITLES: Record<number, string> = {
   404: 'No such resource (of this tenant)',
   409: 'Conflicts with the current state (e.g. the slot is taken)',
   413: 'The body is too large',
+  414: 'The request line (the path and query) is too long',
   415: 'The body is not JSON',
   422: 'Valid, but refused by a business rule (the detail says which)',
   429: 'Over the rate limit or a stream cap: retry after Retry-After seconds',
@@ -35,8 +36,8 @@ const TITLES: Record<number, string> = {
   504: 'A service did not answer in time: retry',
 };
 /** What any authenticated route can answer. */
-const COMMON_ERRORS = [400, 401, 403, 413, 415, 429, 500, 503, 504];
-const PUBLIC_ERRORS = [400, 500];
+const COMMON_ERRORS = [400, 401, 403, 413, 414, 415, 429, 500, 503, 504];
+const PUBLIC_ERRORS = [400, 414, 500];
 
 const rateLimitHeaders = {
   'RateLimit-Policy': { $ref: '#/components/headers/RateLimit-Policy' },
