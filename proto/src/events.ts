@@ -45,6 +45,30 @@ import type {
   PatientRegistered__Output,
 } from './generated/hms/appointments/v1/PatientRegistered.js';
 import type { PatientUpdated, PatientUpdated__Output } from './generated/hms/appointments/v1/PatientUpdated.js';
+import type {
+  VisitVitalsRecorded,
+  VisitVitalsRecorded__Output,
+} from './generated/hms/appointments/v1/VisitVitalsRecorded.js';
+import type {
+  ConsultationSigned,
+  ConsultationSigned__Output,
+} from './generated/hms/appointments/v1/ConsultationSigned.js';
+import type {
+  ConsultationAmended,
+  ConsultationAmended__Output,
+} from './generated/hms/appointments/v1/ConsultationAmended.js';
+import type {
+  PrescriptionIssued,
+  PrescriptionIssued__Output,
+} from './generated/hms/appointments/v1/PrescriptionIssued.js';
+import type {
+  PrescriptionDispensed,
+  PrescriptionDispensed__Output,
+} from './generated/hms/appointments/v1/PrescriptionDispensed.js';
+import type {
+  ClinicalRecordAccessed,
+  ClinicalRecordAccessed__Output,
+} from './generated/hms/appointments/v1/ClinicalRecordAccessed.js';
 import type { BillCreated, BillCreated__Output } from './generated/hms/billing/v1/BillCreated.js';
 import type {
   BillDiscountApplied,
@@ -154,6 +178,36 @@ export const EVENTS = {
     'patient.updated',
     TOPICS.appointments,
     'hms.appointments.v1.PatientUpdated',
+  ),
+  visitVitalsRecorded: defineEvent<VisitVitalsRecorded, VisitVitalsRecorded__Output>(
+    'visit.vitals_recorded',
+    TOPICS.appointments,
+    'hms.appointments.v1.VisitVitalsRecorded',
+  ),
+  consultationSigned: defineEvent<ConsultationSigned, ConsultationSigned__Output>(
+    'consultation.signed',
+    TOPICS.appointments,
+    'hms.appointments.v1.ConsultationSigned',
+  ),
+  consultationAmended: defineEvent<ConsultationAmended, ConsultationAmended__Output>(
+    'consultation.amended',
+    TOPICS.appointments,
+    'hms.appointments.v1.ConsultationAmended',
+  ),
+  prescriptionIssued: defineEvent<PrescriptionIssued, PrescriptionIssued__Output>(
+    'prescription.issued',
+    TOPICS.appointments,
+    'hms.appointments.v1.PrescriptionIssued',
+  ),
+  prescriptionDispensed: defineEvent<PrescriptionDispensed, PrescriptionDispensed__Output>(
+    'prescription.dispensed',
+    TOPICS.appointments,
+    'hms.appointments.v1.PrescriptionDispensed',
+  ),
+  clinicalRecordAccessed: defineEvent<ClinicalRecordAccessed, ClinicalRecordAccessed__Output>(
+    'clinical_record.accessed',
+    TOPICS.appointments,
+    'hms.appointments.v1.ClinicalRecordAccessed',
   ),
   billCreated: defineEvent<BillCreated, BillCreated__Output>(
     'bill.created',
