@@ -14,12 +14,14 @@ import {
   type Envelope,
   type AppointmentsServiceHandlers,
   type CalendarServiceHandlers,
+  type ClinicalServiceHandlers,
   type DirectoryServiceHandlers,
   type PatientsServiceHandlers,
 } from '@hms/proto';
 import { createReferenceData, INVALIDATING_EVENTS } from './cache/reference-data.js';
 import { createRecentlyTaken } from './domain/recently-taken.js';
 import { configSchema } from './config.js';
+import { createClinicalStore } from './db/clinical.repository.js';
 import { createSchedulingStore } from './db/scheduling.repository.js';
 import type { SchedulingDeps } from './domain/book-appointment.js';
 import { assertValidSettings } from './domain/settings.js';
@@ -27,6 +29,7 @@ import { consumeForDashboard } from './events/dashboard.consumer.js';
 import { consumeQueueEvents } from './events/queue.consumer.js';
 import { appointmentsHandlers } from './grpc/appointments.handlers.js';
 import { calendarHandlers } from './grpc/calendar.handlers.js';
+import { clinicalHandlers } from './grpc/clinical.handlers.js';
 import { directoryHandlers } from './grpc/directory.handlers.js';
 import { patientsHandlers } from './grpc/patients.handlers.js';
 import { schedulingJobs } from './jobs/scheduling-jobs.js';
@@ -104,6 +107,10 @@ export async function startAppointments(
   runtime.grpc.addService<CalendarServiceHandlers>(v1.CalendarService.service, calendarHandlers(deps));
   runtime.grpc.addService<DirectoryServiceHandlers>(v1.DirectoryService.service, directoryHandlers(deps));
   runtime.grpc.addService<PatientsServiceHandlers>(v1.PatientsService.service, patientsHandlers(deps));
+  runtime.grpc.addService<ClinicalServiceHandlers>(
+    v1.ClinicalService.service,
+    clinicalHandlers({ store: createClinicalStore(runtime.database), now, newId }),
+  );
 
   consumeForDashboard(runtime, now);
   consumeQueueEvents(runtime, deps);

@@ -27,6 +27,7 @@ import { appointmentRoutes } from './routes/appointments.js';
 import { auditRoutes } from './routes/audit.js';
 import { billRoutes } from './routes/bills.js';
 import { calendarRoutes } from './routes/calendars.js';
+import { clinicalRoutes } from './routes/clinical.js';
 import { directoryRoutes } from './routes/directory.js';
 import { patientRoutes } from './routes/patients.js';
 import { displayPageRoutes } from './routes/display-page.js';
@@ -103,6 +104,7 @@ export function createApp(deps: AppDeps): express.Express {
   // even when the response is an error sent after Express left the router.
   const claims = { claimDeadlineMs: deps.claimDeadlineMs };
   app.use(appointmentRoutes(deps.backends, guards, claims));
+  app.use(clinicalRoutes(deps.backends, guards));
   app.use(patientRoutes(deps.backends, guards));
   app.use(directoryRoutes(deps.backends, guards));
   app.use(calendarRoutes(deps.backends, guards, claims));
