@@ -88,12 +88,12 @@ export function diagnosisSearchOf(query: string): DiagnosisSearch {
       q
         .toLowerCase()
         .split(/[^\p{L}\p{N}]+/u)
-        .filter((w) => w.length >= 2),
+        .filter((w) => w.length >= 2 || /^\d$/.test(w)),
     ),
   ].slice(0, 8);
   if (words.length === 0) {
     throw new InvalidArgumentError('invalid search', [
-      { field: 'q', message: 'a code (e.g. J45.9) or words of at least 2 letters' },
+      { field: 'q', message: 'a code (e.g. J45.9) or words (of at least 2 letters, or a digit)' },
     ]);
   }
   return { by: 'words', words };

@@ -73,7 +73,7 @@ export async function resolveDiagnoses(
   if (inputs.length > MAX_DIAGNOSES) problems.push({ field, message: `at most ${MAX_DIAGNOSES} diagnoses` });
   const codes = inputs.map((d) => normaliseCode(d.code));
   codes.forEach((code, i) => {
-    if (!/^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$/.test(code)) {
+    if (!/^[A-Z][0-9A-Z]{2}(\.[0-9A-Z]{1,4})?$/.test(code)) {
       problems.push({ field: `${field}[${i}].code`, message: 'must be an ICD-10-CM code, e.g. J45.9' });
     } else if (codes.indexOf(code) !== i) {
       problems.push({ field: `${field}[${i}].code`, message: `${code} is listed twice` });
