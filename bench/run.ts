@@ -11,6 +11,8 @@
  *   npm run bench -- --target dev    a running stack of that profile instead
  *   npm run bench -- --quick         shorter runs (a smoke of the benchmark itself)
  *   npm run bench -- --only book,get-appointment
+ *   npm run bench -- --only visit-vitals,visit-consultation,visit-prescriptions,patient-history
+ *                                    the clinical record's split reads, of a patient with 200 past visits
  *   npm run bench -- --only daily-report --bills 1000000   the report over a tenant with that many bills
  *                                    (bench/lib/billing-data.ts loads them first; takes a few minutes)
  *   npm run bench -- --only predictions,get-queue-300,sse,sse-leak   the live queue's parts
@@ -27,6 +29,7 @@ import { parseArgs, promisify } from 'node:util';
 import { createKafka, createLogger } from '@hms/platform';
 import pg from 'pg';
 import { loadBills } from './lib/billing-data.js';
+import { makeClinicalHistory } from './lib/clinical-data.js';
 import { billsToPay, bookNearTerm, createFixture, type Fixture } from './lib/fixture.js';
 import { leakBenchmark, printLeak, type LeakReport } from './queue/leak.js';
 import { predictionBenchmark, printPredictions, type PredictionReport } from './queue/predictions.js';
@@ -66,6 +69,11 @@ const OPS = [
   'audit-query',
   'pay',
   'daily-report',
+  // The clinical record's split reads (issue 15), of a patient with 200 past visits.
+  'visit-vitals',
+  'visit-consultation',
+  'visit-prescriptions',
+  'patient-history',
 ] as const;
 type Op = (typeof OPS)[number];
 /** Parts of the live queue's benchmark, run only when named in --only. */
@@ -191,7 +199,10 @@ async function main(): Promise<void> {
         `daily-report: ${loaded.bills} bills, ${loaded.payments} payments loaded in ${(loaded.ms / 1000).toFixed(0)} s`,
       );
     }
-    await writeFile(fixtureFile, JSON.stringify({ ...fixture, ...extra, ...billing }));
+    const clinical = OPS.some((op) => only.has(op) && (op.startsWith('visit-') || op === 'patient-history'))
+      ? await makeClinicalHistory(env, fixture, 200)
+      : {};
+    await writeFile(fixtureFile, JSON.stringify({ ...fixture, ...extra, ...billing, ...clinical }));
     const deadBefore = await pipeline.deadLetters();
 
     let offset = 0;
