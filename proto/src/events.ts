@@ -99,6 +99,11 @@ import type { QueueTransferred, QueueTransferred__Output } from './generated/hms
 /** One topic per producing service and major version. */
 export const TOPICS = {
   appointments: 'hms.appointments.v1',
+  /**
+   * Reads of the clinical record (clinical_record.accessed): many per visit and read only by
+   * audit, so on a topic of their own rather than before every reader of the appointments'.
+   */
+  clinicalAccess: 'hms.appointments.access.v1',
   billing: 'hms.billing.v1',
   queue: 'hms.queue.v1',
 } as const;
@@ -206,7 +211,7 @@ export const EVENTS = {
   ),
   clinicalRecordAccessed: defineEvent<ClinicalRecordAccessed, ClinicalRecordAccessed__Output>(
     'clinical_record.accessed',
-    TOPICS.appointments,
+    TOPICS.clinicalAccess,
     'hms.appointments.v1.ClinicalRecordAccessed',
   ),
   billCreated: defineEvent<BillCreated, BillCreated__Output>(
