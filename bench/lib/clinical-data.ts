@@ -9,7 +9,6 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import type { Fixture } from './fixture.js';
 import { databaseUrl, ROOT, type StackEnv } from './stack.js';
 
 const run = promisify(execFile);
@@ -44,7 +43,12 @@ async function devToken(env: StackEnv, tenantId: string, user: string, roles: st
   return stdout.trim();
 }
 
-export async function makeClinicalHistory(env: StackEnv, fixture: Fixture, visits = 200): Promise<ClinicalFixture> {
+/** `fixture`: the load's tenant, its doctors and patients (bench/lib/fixture.ts); the last of each is used. */
+export async function makeClinicalHistory(
+  env: StackEnv,
+  fixture: { tenantId: string; doctors: string[]; patients: string[] },
+  visits = 200,
+): Promise<ClinicalFixture> {
   const db = new pg.Client({
     connectionString: databaseUrl(env, 'hms_appointments_owner', 'HMS_DB_PASSWORD_APPOINTMENTS_OWNER'),
   });
