@@ -276,7 +276,7 @@ describe('the clinical record of a visit', () => {
 
 describe('the split reads with a patient of 200 past visits', () => {
   it('are one statement each, through their indexes', async () => {
-    // 20,000 visits of other patients (of the year 2000, out of the other tests' way: enough that the planner
+    // 5,000 other patients with 20,000 visits (of the year 2000, out of the other tests' way: enough that the planner
     // would rather not scan) and one patient with 200, each visit with two sets of vitals, a consultation and
     // a prescription.
     const bulk = tenantId;
@@ -293,7 +293,7 @@ describe('the split reads with a patient of 200 past visits', () => {
     );
     await prisma.$executeRawUnsafe(
       `INSERT INTO appointments.patients (id, tenant_id, mrn, full_name)
-       SELECT gen_random_uuid(), $1::uuid, 'BULK-P' || i, 'Other ' || i FROM generate_series(1, 100) i`,
+       SELECT gen_random_uuid(), $1::uuid, 'BULK-P' || i, 'Other ' || i FROM generate_series(1, 5000) i`,
       bulk,
     );
     await prisma.$executeRawUnsafe(
@@ -301,7 +301,7 @@ describe('the split reads with a patient of 200 past visits', () => {
                        WHERE tenant_id = $1::uuid AND mrn LIKE 'BULK-P%')
        INSERT INTO appointments.appointments (id, tenant_id, patient_id, doctor_id, department_id, starts_at, ends_at,
          service_date, status, consultation_fee_minor, hospital_fee_minor, currency)
-       SELECT gen_random_uuid(), $1::uuid, CASE WHEN i <= 200 THEN $2::uuid ELSE others.ids[1 + i % 100] END,
+       SELECT gen_random_uuid(), $1::uuid, CASE WHEN i <= 200 THEN $2::uuid ELSE others.ids[1 + i % 5000] END,
               $3::uuid, $4::uuid, t, t + interval '15 minutes', t::date, 'COMPLETED', 1, 1, 'INR'
        FROM others, generate_series(1, 20200) i,
             LATERAL (SELECT timestamptz '2000-01-01' + i * interval '1 hour' AS t) x`,
