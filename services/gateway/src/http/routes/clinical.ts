@@ -15,7 +15,6 @@ import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { requires } from '../permissions.js';
-import { HttpProblem } from '../problem.js';
 import { schedulingJson } from '../scheduling-json.js';
 import { cursor, limit, parseInput, uuid } from './validation.js';
 import { idempotencyHeaders, noQuery } from './scheduling-inputs.js';
