@@ -9,6 +9,7 @@ import {
   callNext,
   checkIn,
   dailyReport,
+  doctorVisit,
   entryAction,
   getAppointment,
   getQueue,
@@ -45,6 +46,8 @@ const FLOWS = {
   payments: { share: 0.1, exec: 'payments' },
   // Compliance searching the trail.
   audit: { share: 0.1, exec: 'audit' },
+  // A doctor's visit: check-in, vitals, consultation, prescription, signing, the visit read back, completion.
+  clinic: { share: 0.05, exec: 'clinic' },
 };
 
 export const options = {
@@ -112,5 +115,10 @@ export function payments() {
 
 export function audit() {
   queryAudit(fixture, n());
+  think();
+}
+
+export function clinic() {
+  doctorVisit(fixture, n());
   think();
 }

@@ -2,6 +2,7 @@
  * Runs a release load stage (k6/release.js) against a running local stack:
  *
  *   npm run k6 -- <smoke|load|stress|spike|soak|breakpoint> [--profile dev|test|bench]
+ *   npm run k6 -- doctor-day [--profile ...]   a doctor's day of visits (k6/doctor-day.js)
  *
  * Makes the run's own tenant (a request budget that allows the load, never a
  * higher limit for everyone), with doctors, patients and a few checked-in
@@ -16,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { createReleaseFixture } from '../bench/lib/fixture.js';
 import { ROOT, stackEnv } from '../bench/lib/stack.js';
 
-const STAGES = ['smoke', 'short', 'load', 'stress', 'spike', 'soak', 'breakpoint'];
+const STAGES = ['smoke', 'short', 'load', 'stress', 'spike', 'soak', 'breakpoint', 'doctor-day'];
 const { values, positionals } = parseArgs({
   options: { profile: { type: 'string', default: process.env.HMS_PROFILE ?? 'dev' } },
   allowPositionals: true,
@@ -49,7 +50,7 @@ try {
         `HMS_STAGE=${stage}`,
         '-e',
         `HMS_FIXTURE=${fixtureFile}`,
-        path.join(ROOT, 'k6', 'release.js'),
+        path.join(ROOT, 'k6', stage === 'doctor-day' ? 'doctor-day.js' : 'release.js'),
       ],
       {
         stdio: 'inherit',

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { newId } from '@hms/platform';
 import pg from 'pg';
+import { makeClinicalHistory } from './clinical-data.js';
 import { openPipeline } from './pipeline.js';
 import { databaseUrl, ROOT, type StackEnv } from './stack.js';
 import { createHmsClient } from '@hms/client';
@@ -121,7 +122,9 @@ export async function createFixture(
  * The fixture of a release load run (k6/release.js): a fixture tenant, a few
  * patients checked in on the next slot of 40 doctors (for the queue, bill and
  * audit reads), bookings days ahead, arrivals in the check-in window after the
- * prepared slot. Waits until the check-ins have reached the queue.
+ * prepared slot, and the clinical record's (bench/lib/clinical-data.ts) with
+ * doctors, patients and slots of the clinic's own. Waits until the check-ins
+ * have reached the queue.
  */
 export async function createReleaseFixture(env: StackEnv, file: string): Promise<Fixture> {
   const fixture = await createFixture(env, { doctors: 400, patients: 5_000, rateLimitMultiplier: 100_000, file });
@@ -144,7 +147,14 @@ export async function createReleaseFixture(env: StackEnv, file: string): Promise
   };
   const pipeline = await openPipeline(env);
   await pipeline.drain(60_000).finally(() => pipeline.close());
-  const withBills = { ...release, ...(await billsToPay(env, fixture.tenantId, release.appointments)) };
+  // The clinic's visits (k6's doctor-visit flow): doctors, patients and near slots no other flow books.
+  const clinic = {
+    ...(await makeClinicalHistory(env, fixture, 200)),
+    clinicDoctors: fixture.doctors.slice(300, 340),
+    clinicPatients: fixture.patients.slice(4_000, 4_500),
+    clinicSlot: new Date(Date.parse(release.nearSlot) + 2 * 3_600_000).toISOString(),
+  };
+  const withBills = { ...release, ...clinic, ...(await billsToPay(env, fixture.tenantId, release.appointments)) };
   await writeFile(file, JSON.stringify(withBills));
   return withBills;
 }

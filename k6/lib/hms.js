@@ -232,6 +232,133 @@ export function holdAndBook(fixture, n) {
   return res.status === 201 ? res.json('appointment.id') : undefined;
 }
 
+// --- the clinical record (issue 15): split reads of a visit, a patient's history, a doctor's visit ----------
+
+function clinicalHeaders(fixture, token, extra) {
+  return Object.assign({ authorization: `Bearer ${token}`, 'content-type': 'application/json' }, extra);
+}
+
+/** One part of one of the history patient's visits: GET /appointments/{id}/<part>. */
+function visitPart(part) {
+  return (fixture, n) => {
+    const id = pick(fixture.clinicalVisits, n);
+    const res = http.get(`${fixture.api}/appointments/${id}/${part}`, {
+      headers: clinicalHeaders(fixture, fixture.doctorToken),
+      tags: { op: `visit-${part}`, name: `GET /appointments/{id}/${part}` },
+    });
+    check(res, { [`${part} read (200)`]: (r) => r.status === 200 }, { op: `visit-${part}` });
+  };
+}
+export const visitVitals = visitPart('vitals');
+export const visitConsultation = visitPart('consultation');
+export const visitPrescriptions = visitPart('prescriptions');
+
+/** The first page of the history patient's past visits (200 of them), with diagnoses and prescriptions. */
+export function patientHistory(fixture) {
+  const res = http.get(`${fixture.api}/patients/${fixture.historyPatient}/history?limit=20`, {
+    headers: clinicalHeaders(fixture, fixture.doctorToken),
+    tags: { op: 'patient-history', name: 'GET /patients/{id}/history' },
+  });
+  check(res, { 'history read (200)': (r) => r.status === 200 }, { op: 'patient-history' });
+}
+
+/**
+ * A doctor's visit, as a clinic's day is made of them: the patient (booked on a
+ * near slot) checks in, the nurse takes vitals, the doctor starts the
+ * consultation, reads the history, writes and signs the consultation,
+ * prescribes, reads the visit's parts back and completes it.
+ */
+export function doctorVisit(fixture, n) {
+  // Doctors, patients and slots of the clinic's own (no other flow books them), in the check-in window.
+  const near = {
+    ...fixture,
+    doctors: fixture.clinicDoctors || fixture.doctors,
+    patients: fixture.clinicPatients || fixture.patients,
+    firstSlot: fixture.clinicSlot || fixture.nearSlot,
+  };
+  const id = book(near, n);
+  if (!id) return;
+  checkIn(fixture, id);
+  const nurse = { headers: clinicalHeaders(fixture, fixture.nurseToken) };
+  const doctor = (op, name, extra) => ({
+    headers: clinicalHeaders(fixture, fixture.doctorToken, extra),
+    tags: { op, name },
+  });
+  const vitals = http.post(
+    `${fixture.api}/appointments/${id}/vitals`,
+    JSON.stringify({
+      temperatureC: 37.8,
+      pulseBpm: 90,
+      systolicMmhg: 124,
+      diastolicMmhg: 82,
+      weightKg: 68,
+      heightCm: 170,
+    }),
+    Object.assign(nurse, { tags: { op: 'record-vitals', name: 'POST /appointments/{id}/vitals' } }),
+  );
+  check(vitals, { 'vitals recorded (201)': (r) => r.status === 201 }, { op: 'record-vitals' });
+  const started = http.post(
+    `${fixture.api}/appointments/${id}/start`,
+    null,
+    doctor('start', 'POST /appointments/{id}/start'),
+  );
+  check(started, { 'consultation started (200)': (r) => r.status === 200 }, { op: 'start' });
+  const history = http.get(
+    `${fixture.api}/patients/${pick(near.patients, n)}/history?limit=10`,
+    doctor('patient-history', 'GET /patients/{id}/history'),
+  );
+  check(history, { 'history read (200)': (r) => r.status === 200 }, { op: 'patient-history' });
+  const draft = http.put(
+    `${fixture.api}/appointments/${id}/consultation`,
+    JSON.stringify({
+      chiefComplaint: 'fever and sore throat',
+      examination: 'pharynx congested',
+      diagnoses: [{ code: 'J02.9', primary: true }],
+      followUpAdvice: 'fluids and rest',
+      expectedVersion: 0,
+    }),
+    doctor('save-consultation', 'PUT /appointments/{id}/consultation'),
+  );
+  check(draft, { 'draft saved (200)': (r) => r.status === 200 }, { op: 'save-consultation' });
+  const rx = http.post(
+    `${fixture.api}/appointments/${id}/prescriptions`,
+    JSON.stringify({
+      items: [
+        {
+          medicineCode: 'PARA-500',
+          dose: '1 tablet',
+          route: 'oral',
+          frequency: 'thrice daily',
+          durationDays: 3,
+          quantity: 9,
+        },
+      ],
+      acknowledgeWarnings: true,
+    }),
+    doctor('prescribe', 'POST /appointments/{id}/prescriptions', { 'idempotency-key': `rx-${id}` }),
+  );
+  check(rx, { 'prescribed (201)': (r) => r.status === 201 }, { op: 'prescribe' });
+  const signed = http.post(
+    `${fixture.api}/appointments/${id}/consultation/sign`,
+    JSON.stringify({ expectedVersion: 1 }),
+    doctor('sign-consultation', 'POST /appointments/{id}/consultation/sign'),
+  );
+  check(signed, { 'signed (200)': (r) => r.status === 200 }, { op: 'sign-consultation' });
+  for (const part of ['vitals', 'consultation', 'prescriptions']) {
+    const res = http.get(
+      `${fixture.api}/appointments/${id}/${part}`,
+      doctor(`visit-${part}`, `GET /appointments/{id}/${part}`),
+    );
+    check(res, { [`${part} read (200)`]: (r) => r.status === 200 }, { op: `visit-${part}` });
+  }
+  const done = http.post(
+    `${fixture.api}/appointments/${id}/complete`,
+    null,
+    doctor('complete', 'POST /appointments/{id}/complete'),
+  );
+  check(done, { 'completed (200)': (r) => r.status === 200 }, { op: 'complete' });
+}
+
 /** The operations by name, each a function of (fixture, iteration number). */
 export const OPERATIONS = {
   book: (fixture, n) => book(fixture, n),
@@ -248,5 +375,10 @@ export const OPERATIONS = {
   'list-slots': listSlots,
   'daily-dashboard': dailyDashboard,
   'hold-and-book': holdAndBook,
+  'visit-vitals': visitVitals,
+  'visit-consultation': visitConsultation,
+  'visit-prescriptions': visitPrescriptions,
+  'patient-history': patientHistory,
+  'doctor-visit': doctorVisit,
   bare,
 };

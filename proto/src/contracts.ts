@@ -5,6 +5,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import type { ProtoGrpcType as AppointmentsProto } from './generated/appointments.js';
 import type { ProtoGrpcType as CalendarProto } from './generated/calendar.js';
+import type { ProtoGrpcType as ClinicalProto } from './generated/clinical.js';
 import type { ProtoGrpcType as DirectoryProto } from './generated/directory.js';
 import type { ProtoGrpcType as PatientsProto } from './generated/patients.js';
 import type { ProtoGrpcType as AuditProto } from './generated/audit.js';
@@ -32,6 +33,7 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 const SERVICE_FILES = [
   'hms/appointments/v1/appointments.proto',
   'hms/appointments/v1/calendar.proto',
+  'hms/appointments/v1/clinical.proto',
   'hms/appointments/v1/directory.proto',
   'hms/appointments/v1/patients.proto',
   'hms/billing/v1/billing.proto',
@@ -42,6 +44,7 @@ const SERVICE_FILES = [
 
 export type Contracts = AppointmentsProto &
   CalendarProto &
+  ClinicalProto &
   DirectoryProto &
   PatientsProto &
   BillingProto &

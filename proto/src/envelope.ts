@@ -14,6 +14,7 @@ const EVENT_FILES = [
   'hms/appointments/v1/appointment_events.proto',
   'hms/appointments/v1/directory_events.proto',
   'hms/appointments/v1/patient_events.proto',
+  'hms/appointments/v1/clinical_events.proto',
   'hms/billing/v1/billing_events.proto',
   'hms/queue/v1/queue_events.proto',
   'hms/gateway/v1/gateway_events.proto',

@@ -45,6 +45,30 @@ import type {
   PatientRegistered__Output,
 } from './generated/hms/appointments/v1/PatientRegistered.js';
 import type { PatientUpdated, PatientUpdated__Output } from './generated/hms/appointments/v1/PatientUpdated.js';
+import type {
+  VisitVitalsRecorded,
+  VisitVitalsRecorded__Output,
+} from './generated/hms/appointments/v1/VisitVitalsRecorded.js';
+import type {
+  ConsultationSigned,
+  ConsultationSigned__Output,
+} from './generated/hms/appointments/v1/ConsultationSigned.js';
+import type {
+  ConsultationAmended,
+  ConsultationAmended__Output,
+} from './generated/hms/appointments/v1/ConsultationAmended.js';
+import type {
+  PrescriptionIssued,
+  PrescriptionIssued__Output,
+} from './generated/hms/appointments/v1/PrescriptionIssued.js';
+import type {
+  PrescriptionDispensed,
+  PrescriptionDispensed__Output,
+} from './generated/hms/appointments/v1/PrescriptionDispensed.js';
+import type {
+  ClinicalRecordAccessed,
+  ClinicalRecordAccessed__Output,
+} from './generated/hms/appointments/v1/ClinicalRecordAccessed.js';
 import type { BillCreated, BillCreated__Output } from './generated/hms/billing/v1/BillCreated.js';
 import type {
   BillDiscountApplied,
@@ -84,6 +108,11 @@ import type { QueueTransferred, QueueTransferred__Output } from './generated/hms
 /** One topic per producing service and major version. */
 export const TOPICS = {
   appointments: 'hms.appointments.v1',
+  /**
+   * Reads of the clinical record (clinical_record.accessed): many per visit and read only by
+   * audit, so on a topic of their own rather than before every reader of the appointments'.
+   */
+  clinicalAccess: 'hms.appointments.access.v1',
   billing: 'hms.billing.v1',
   queue: 'hms.queue.v1',
   gateway: 'hms.gateway.v1',
@@ -164,6 +193,36 @@ export const EVENTS = {
     'patient.updated',
     TOPICS.appointments,
     'hms.appointments.v1.PatientUpdated',
+  ),
+  visitVitalsRecorded: defineEvent<VisitVitalsRecorded, VisitVitalsRecorded__Output>(
+    'visit.vitals_recorded',
+    TOPICS.appointments,
+    'hms.appointments.v1.VisitVitalsRecorded',
+  ),
+  consultationSigned: defineEvent<ConsultationSigned, ConsultationSigned__Output>(
+    'consultation.signed',
+    TOPICS.appointments,
+    'hms.appointments.v1.ConsultationSigned',
+  ),
+  consultationAmended: defineEvent<ConsultationAmended, ConsultationAmended__Output>(
+    'consultation.amended',
+    TOPICS.appointments,
+    'hms.appointments.v1.ConsultationAmended',
+  ),
+  prescriptionIssued: defineEvent<PrescriptionIssued, PrescriptionIssued__Output>(
+    'prescription.issued',
+    TOPICS.appointments,
+    'hms.appointments.v1.PrescriptionIssued',
+  ),
+  prescriptionDispensed: defineEvent<PrescriptionDispensed, PrescriptionDispensed__Output>(
+    'prescription.dispensed',
+    TOPICS.appointments,
+    'hms.appointments.v1.PrescriptionDispensed',
+  ),
+  clinicalRecordAccessed: defineEvent<ClinicalRecordAccessed, ClinicalRecordAccessed__Output>(
+    'clinical_record.accessed',
+    TOPICS.clinicalAccess,
+    'hms.appointments.v1.ClinicalRecordAccessed',
   ),
   billCreated: defineEvent<BillCreated, BillCreated__Output>(
     'bill.created',

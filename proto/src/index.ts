@@ -35,6 +35,10 @@ export type {
   CalendarServiceHandlers,
 } from './generated/hms/appointments/v1/CalendarService.js';
 export type {
+  ClinicalServiceClient,
+  ClinicalServiceHandlers,
+} from './generated/hms/appointments/v1/ClinicalService.js';
+export type {
   DirectoryServiceClient,
   DirectoryServiceHandlers,
 } from './generated/hms/appointments/v1/DirectoryService.js';

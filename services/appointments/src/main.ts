@@ -15,12 +15,14 @@ import {
   type Envelope,
   type AppointmentsServiceHandlers,
   type CalendarServiceHandlers,
+  type ClinicalServiceHandlers,
   type DirectoryServiceHandlers,
   type PatientsServiceHandlers,
 } from '@hms/proto';
 import { createReferenceData, INVALIDATING_EVENTS } from './cache/reference-data.js';
 import { createRecentlyTaken } from './domain/recently-taken.js';
 import { configSchema } from './config.js';
+import { createClinicalStore } from './db/clinical.repository.js';
 import { createSchedulingStore } from './db/scheduling.repository.js';
 import type { SchedulingDeps } from './domain/book-appointment.js';
 import { assertValidSettings } from './domain/settings.js';
@@ -29,6 +31,7 @@ import { consumeQueueEvents } from './events/queue.consumer.js';
 import { appointmentsUsage } from './db/usage.repository.js';
 import { appointmentsHandlers, appointmentsPermissions } from './grpc/appointments.handlers.js';
 import { calendarHandlers, calendarPermissions } from './grpc/calendar.handlers.js';
+import { clinicalHandlers, clinicalPermissions } from './grpc/clinical.handlers.js';
 import { directoryHandlers, directoryPermissions } from './grpc/directory.handlers.js';
 import { patientsHandlers, patientsPermissions } from './grpc/patients.handlers.js';
 import { schedulingJobs } from './jobs/scheduling-jobs.js';
@@ -123,6 +126,11 @@ export async function startAppointments(
     patientsPermissions,
   );
   serveTenantUsage(runtime.grpc, appointmentsUsage(runtime.database, now));
+  runtime.grpc.addService<ClinicalServiceHandlers>(
+    v1.ClinicalService.service,
+    clinicalHandlers({ store: createClinicalStore(runtime.database), now, newId }),
+    clinicalPermissions,
+  );
 
   consumeForDashboard(runtime, now);
   consumeQueueEvents(runtime, deps);

@@ -49,11 +49,11 @@ import type {
 
 // --- rows and their mapping ----------------------------------------------------------------
 
-const APPOINTMENT_COLUMNS = `id, tenant_id, patient_id, doctor_id, department_id, starts_at, ends_at, service_date,
+export const APPOINTMENT_COLUMNS = `id, tenant_id, patient_id, doctor_id, department_id, starts_at, ends_at, service_date,
   status, mode, reason, status_reason, cancelled_by, consultation_fee_minor, hospital_fee_minor, currency,
   idempotency_key, trace_id, created_at, checked_in_at, cancelled_at, consultation_started_at, completed_at`;
 
-interface AppointmentRow {
+export interface AppointmentRow {
   id: string;
   tenant_id: string;
   patient_id: string;
@@ -79,7 +79,7 @@ interface AppointmentRow {
   completed_at: Date | null;
 }
 
-function toAppointment(r: AppointmentRow): Appointment {
+export function toAppointment(r: AppointmentRow): Appointment {
   return {
     id: r.id,
     tenantId: r.tenant_id,

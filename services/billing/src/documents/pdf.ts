@@ -1,38 +1,25 @@
 /**
- * Printable documents with pdfkit: the invoice of an issued bill (its lines,
+ * Billing's printable documents (the platform's PDF helpers): the invoice of an issued bill (its lines,
  * discounts, taxes, totals, payments and credit notes) and the receipt of a
  * payment. A4, the PDF standard fonts (no font files to ship), amounts in
  * the currency's usual digits. Text is laid out as text, so what is printed
  * can also be searched and extracted.
  */
-import PDFDocument from 'pdfkit';
+import {
+  PDF_MARGIN as MARGIN,
+  PDF_WIDTH as WIDTH,
+  pdfDate as date,
+  pdfFacts,
+  pdfHeading,
+  pdfTime as time,
+  renderPdf as render,
+  type PdfDocument,
+} from '@hms/platform/documents';
 import { formatMinor } from '../domain/money.js';
 import type { Bill, CreditNote, Payment } from '../domain/types.js';
 
-const MARGIN = 48;
-const WIDTH = 595.28 - 2 * MARGIN;
-
-function render(draw: (doc: PDFKit.PDFDocument) => void, info: { title: string; subject: string }): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({
-      size: 'A4',
-      margin: MARGIN,
-      info: { Title: info.title, Subject: info.subject, Producer: 'HMS' },
-    });
-    const chunks: Buffer[] = [];
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-    draw(doc);
-    doc.end();
-  });
-}
-
-const date = (d: Date) => d.toISOString().slice(0, 10);
-const time = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-
 /** Label and value on one line, the value right-aligned in the last column. */
-function amountRow(doc: PDFKit.PDFDocument, label: string, value: string, options: { bold?: boolean } = {}): void {
+function amountRow(doc: PdfDocument, label: string, value: string, options: { bold?: boolean } = {}): void {
   const y = doc.y;
   doc.font(options.bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(10);
   doc.text(label, MARGIN + WIDTH - 260, y, { width: 160 });
@@ -50,7 +37,7 @@ const COLUMNS = [
   { title: 'Amount', width: WIDTH - 22 - 170 - 32 - 64 - 64 - 70, align: 'right' },
 ] as const;
 
-function tableRow(doc: PDFKit.PDFDocument, cells: string[], bold = false): void {
+function tableRow(doc: PdfDocument, cells: string[], bold = false): void {
   const y = doc.y;
   let x = MARGIN;
   let bottom = y;
@@ -75,12 +62,7 @@ export function invoicePdf(input: {
   const money = (n: number) => formatMinor(n, bill.currency);
   return render(
     (doc) => {
-      doc
-        .font('Helvetica-Bold')
-        .fontSize(16)
-        .text(input.issuerName || 'HMS');
-      doc.font('Helvetica').fontSize(10).fillColor('#444').text('Tax invoice').fillColor('black');
-      doc.moveDown();
+      pdfHeading(doc, input.issuerName, 'Tax invoice');
       const facts: [string, string][] = [
         ['Invoice number', issue.invoiceNumber],
         ['Fiscal year', issue.fiscalYear],
@@ -91,11 +73,7 @@ export function invoicePdf(input: {
         ['Patient', bill.patientId],
         ['Status', bill.status.replace('_', ' ').toLowerCase()],
       ];
-      for (const [label, value] of facts) {
-        const y = doc.y;
-        doc.font('Helvetica-Bold').fontSize(9).text(label, MARGIN, y, { width: 110 });
-        doc.font('Helvetica').text(value, MARGIN + 110, y, { width: WIDTH - 110 });
-      }
+      pdfFacts(doc, facts, { labelWidth: 110, fontSize: 9 });
       doc.moveDown();
       tableRow(
         doc,
@@ -171,12 +149,7 @@ export function receiptPdf(input: { payment: Payment; bill: Bill; issuerName: st
   const money = (n: number) => formatMinor(n, payment.currency);
   return render(
     (doc) => {
-      doc
-        .font('Helvetica-Bold')
-        .fontSize(16)
-        .text(input.issuerName || 'HMS');
-      doc.font('Helvetica').fontSize(10).fillColor('#444').text('Payment receipt').fillColor('black');
-      doc.moveDown();
+      pdfHeading(doc, input.issuerName, 'Payment receipt');
       const facts: [string, string][] = [
         ['Receipt number', payment.receiptNumber],
         ['Received', time(payment.receivedAt)],
@@ -189,12 +162,7 @@ export function receiptPdf(input: { payment: Payment; bill: Bill; issuerName: st
         ['Patient', bill.patientId],
         ['Balance due after all payments', `${bill.currency} ${money(Math.max(0, bill.dueMinor))}`],
       ];
-      for (const [label, value] of facts) {
-        const y = doc.y;
-        doc.font('Helvetica-Bold').fontSize(10).text(label, MARGIN, y, { width: 180 });
-        doc.font('Helvetica').text(value, MARGIN + 180, y, { width: WIDTH - 180 });
-        doc.moveDown(0.3);
-      }
+      pdfFacts(doc, facts, { labelWidth: 180, fontSize: 10, gap: 0.3 });
     },
     { title: `Receipt ${payment.receiptNumber}`, subject: `Payment ${payment.id}` },
   );

@@ -38,41 +38,55 @@ export async function addItem(deps: BillingDeps, cmd: AddItem): Promise<{ bill: 
   }
   return deps.store.change(cmd.tenantId, async (tx) => {
     const bill = await editableBill(tx, cmd.billId);
-    const entry = await tx.catalogueItem(cmd.catalogueCode);
-    if (!entry) {
-      throw new NotFoundError(`no catalogue entry ${cmd.catalogueCode}`, [
-        { field: 'catalogueCode', message: 'not in the catalogue' },
-      ]);
-    }
-    if (!entry.active) {
-      throw broken('catalogue-item-inactive', 'catalogueCode', `${entry.code} is no longer offered`);
-    }
-    if (entry.currency !== bill.currency) {
-      throw broken(
-        'currency-mismatch',
-        'catalogueCode',
-        `${entry.code} is priced in ${entry.currency}, the bill is in ${bill.currency}`,
-      );
-    }
-    const item: BillItem = {
-      id: deps.newId(),
-      kind: entry.kind,
-      description: entry.name,
-      quantity: cmd.quantity,
-      unitPriceMinor: entry.priceMinor,
-      grossMinor: 0,
-      lineDiscountMinor: 0,
-      billDiscountMinor: 0,
-      taxRateBp: entry.taxRateBp,
-      taxMinor: 0,
-      amountMinor: 0,
-      catalogue: { itemId: entry.id, code: entry.code, version: entry.version },
-      position: Math.max(-1, ...bill.items.map((i) => i.position)) + 1,
-    };
+    const item = await catalogueLine(tx, bill, cmd.catalogueCode, cmd.quantity, deps.newId);
     const after = priced({ ...bill, items: [...bill.items, item] });
     await tx.saveBill(after, [billItemAdded(after, after.items.at(-1)!)]);
     return { bill: after, itemId: item.id };
   });
+}
+
+/**
+ * A new line of `bill` priced from the catalogue entry `code` as it is now
+ * (its version kept on the line); refused when the entry is unknown, no
+ * longer offered or priced in another currency.
+ */
+export async function catalogueLine(
+  tx: BillChanges,
+  bill: Bill,
+  code: string,
+  quantity: number,
+  newId: () => string,
+  field = 'catalogueCode',
+): Promise<BillItem> {
+  const entry = await tx.catalogueItem(code);
+  if (!entry) {
+    throw new NotFoundError(`no catalogue entry ${code}`, [{ field, message: 'not in the catalogue' }]);
+  }
+  if (!entry.active) {
+    throw broken('catalogue-item-inactive', field, `${entry.code} is no longer offered`);
+  }
+  if (entry.currency !== bill.currency) {
+    throw broken(
+      'currency-mismatch',
+      field,
+      `${entry.code} is priced in ${entry.currency}, the bill is in ${bill.currency}`,
+    );
+  }
+  return {
+    id: newId(),
+    kind: entry.kind,
+    description: entry.name,
+    quantity,
+    unitPriceMinor: entry.priceMinor,
+    grossMinor: 0,
+    lineDiscountMinor: 0,
+    billDiscountMinor: 0,
+    taxRateBp: entry.taxRateBp,
+    taxMinor: 0,
+    amountMinor: 0,
+    catalogue: { itemId: entry.id, code: entry.code, version: entry.version },
+    position: Math.max(-1, ...bill.items.map((i) => i.position)) + 1,
+  };
 }
 
 export async function removeItem(

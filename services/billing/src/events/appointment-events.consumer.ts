@@ -1,7 +1,7 @@
 /**
  * Billing's consumer group: appointment.booked opens the bill;
  * appointment.cancelled and appointment.no_show settle it by the tenant's
- * policy. Each translates the event into a command and runs the use case
+ * policy; prescription.dispensed adds the pharmacy's items to the visit's bill. Each translates the event into a command and runs the use case
  * inside the consumer's transaction, which also records the event as
  * processed: a redelivered event changes nothing twice.
  */
@@ -10,6 +10,7 @@ import { EVENTS, fromTimestamp, type DecodedEvent } from '@hms/proto';
 import { createBillStore } from '../db/bill.repository.js';
 import { settleEndedAppointment, type AppointmentEnded } from '../domain/appointment-ended.js';
 import { openBill, type BillingClock, type OpenBill } from '../domain/open-bill.js';
+import { addPharmacyItems, type DispensedItems } from '../domain/pharmacy-items.js';
 
 export const BILLING_CONSUMER_GROUP = 'hms.billing';
 
@@ -25,6 +26,9 @@ export function consumeAppointmentEvents(runtime: ServiceRuntime, clock: Billing
     })
     .on(EVENTS.appointmentNoShow, async (event, tx) => {
       await settleEndedAppointment({ store: storeIn(tx), ...clock }, noShowCommand(event));
+    })
+    .on(EVENTS.prescriptionDispensed, async (event, tx) => {
+      await addPharmacyItems({ store: storeIn(tx), ...clock }, dispensedCommand(event));
     });
 }
 
@@ -74,5 +78,20 @@ export function noShowCommand(event: DecodedEvent<typeof EVENTS.appointmentNoSho
     startsAt: instant('startsAt', data.startsAt),
     at: fromTimestamp(data.markedAt) ?? event.occurredAt,
     reason: data.reason,
+  };
+}
+
+export function dispensedCommand(event: DecodedEvent<typeof EVENTS.prescriptionDispensed>): DispensedItems {
+  const { data } = event;
+  return {
+    tenantId: event.tenantId,
+    appointmentId: eventUuid('appointmentId', data.appointmentId),
+    prescriptionId: eventUuid('prescriptionId', data.prescriptionId),
+    items: data.items.map((item, n) => {
+      if (!Number.isSafeInteger(item.quantity) || item.quantity < 1) {
+        throw new PoisonEventError(`items[${n}].quantity must be a positive whole number`);
+      }
+      return { billingCode: item.billingCode, quantity: item.quantity };
+    }),
   };
 }

@@ -8,9 +8,19 @@
 import { isPermission, PERMISSION_NAMES, type Permission } from '@hms/proto';
 
 const tenantPermissions = PERMISSION_NAMES.filter((p) => !p.startsWith('platform.'));
+/** Patients' clinical records: for those who treat them, not for who runs the hospital. */
+const CLINICAL_RECORD: readonly Permission[] = [
+  'clinical.read',
+  'clinical.vitals.record',
+  'clinical.consultation.write',
+  'clinical.prescriptions.write',
+  'clinical.prescriptions.read',
+  'clinical.prescriptions.dispense',
+  'clinical.allergies.record',
+];
 
 export const BUILTIN_ROLES = {
-  ADMIN: tenantPermissions,
+  ADMIN: tenantPermissions.filter((p) => !CLINICAL_RECORD.includes(p)),
   RECEPTIONIST: [
     'patients.read',
     'patients.write',
@@ -35,6 +45,13 @@ export const BUILTIN_ROLES = {
     'dashboard.read',
     'queues.read',
     'queues.manage',
+    'clinical.read',
+    'clinical.vitals.record',
+    'clinical.consultation.write',
+    'clinical.prescriptions.write',
+    'clinical.prescriptions.read',
+    'clinical.allergies.record',
+    'clinical.formulary.read',
   ],
   NURSE: [
     'patients.read',
@@ -45,6 +62,19 @@ export const BUILTIN_ROLES = {
     'dashboard.read',
     'queues.read',
     'queues.manage',
+    'clinical.read',
+    'clinical.vitals.record',
+    'clinical.prescriptions.read',
+    'clinical.allergies.record',
+    'clinical.formulary.read',
+  ],
+  PHARMACIST: [
+    'patients.read',
+    'appointments.read',
+    'clinical.prescriptions.read',
+    'clinical.prescriptions.dispense',
+    'clinical.formulary.read',
+    'clinical.formulary.manage',
   ],
   BILLING_CLERK: [
     'patients.read',

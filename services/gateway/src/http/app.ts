@@ -32,6 +32,7 @@ import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { billRoutes } from './routes/bills.js';
 import { calendarRoutes } from './routes/calendars.js';
+import { clinicalRoutes } from './routes/clinical.js';
 import { directoryRoutes } from './routes/directory.js';
 import { patientRoutes } from './routes/patients.js';
 import { displayPageRoutes } from './routes/display-page.js';
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
   const claims = { claimDeadlineMs: deps.claimDeadlineMs };
   app.use(appointmentRoutes(deps.backends, guards, claims));
+  app.use(clinicalRoutes(deps.backends, guards));
   app.use(patientRoutes(deps.backends, guards));
   app.use(directoryRoutes(deps.backends, guards));
   app.use(calendarRoutes(deps.backends, guards, claims));

@@ -1,8 +1,8 @@
 /**
  * The gRPC clients of the four backend services, each with a deadline on every
  * call and an internal token for that service vouching for the caller. The
- * appointments service serves four contracts (appointments, directory,
- * patients, calendars) on one address.
+ * appointments service serves five contracts (appointments, directory,
+ * patients, calendars, the clinical record) on one address.
  */
 import { createGrpcClient, type GrpcClient, type InternalTokenSigner, type Metrics } from '@hms/platform';
 import {
@@ -11,6 +11,7 @@ import {
   type AuditServiceClient,
   type BillingServiceClient,
   type CalendarServiceClient,
+  type ClinicalServiceClient,
   type DirectoryServiceClient,
   type PatientsServiceClient,
   type QueueServiceClient,
@@ -21,6 +22,7 @@ export interface Backends {
   directory: GrpcClient<DirectoryServiceClient>;
   patients: GrpcClient<PatientsServiceClient>;
   calendar: GrpcClient<CalendarServiceClient>;
+  clinical: GrpcClient<ClinicalServiceClient>;
   billing: GrpcClient<BillingServiceClient>;
   queue: GrpcClient<QueueServiceClient>;
   audit: GrpcClient<AuditServiceClient>;
@@ -40,6 +42,7 @@ export function createBackends(options: {
     directory: createGrpcClient(v1.appointments.v1.DirectoryService, scheduling),
     patients: createGrpcClient(v1.appointments.v1.PatientsService, scheduling),
     calendar: createGrpcClient(v1.appointments.v1.CalendarService, scheduling),
+    clinical: createGrpcClient(v1.appointments.v1.ClinicalService, scheduling),
     billing: createGrpcClient(v1.billing.v1.BillingService, { ...common, address: options.addresses.billing }),
     queue: createGrpcClient(v1.queue.v1.QueueService, { ...common, address: options.addresses.queue }),
     audit: createGrpcClient(v1.audit.v1.AuditService, { ...common, address: options.addresses.audit }),
