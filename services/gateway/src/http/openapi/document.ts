@@ -171,6 +171,11 @@ export function buildOpenApiDocument(
       { name: 'Calendars', description: 'Weekly schedules, leave and extra sessions, slots, holds on slots' },
       { name: 'Queues', description: "Doctors' live queues: reading, the desk's operations, the event stream" },
       { name: 'Displays', description: 'Tokens for waiting-room screens' },
+      {
+        name: 'Clinical record',
+        description:
+          'Vitals, consultations (drafts, signing, addenda) and prescriptions of a visit, a patient’s history and allergies, ICD-10-CM codes, the formulary, dispensing',
+      },
       { name: 'Billing', description: 'Bills, payments, refunds, credit notes, the catalogue, reports' },
       { name: 'Audit', description: 'The tamper-evident audit trail' },
       { name: 'Authentication', description: 'Signing in and out, refreshing a session, the public keys of tokens' },

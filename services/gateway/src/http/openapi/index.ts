@@ -11,6 +11,7 @@ import { auditContracts } from './audit.js';
 import { authContracts } from './auth.js';
 import { billingContracts } from './billing.js';
 import { calendarContracts } from './calendars.js';
+import { clinicalContracts } from './clinical.js';
 import { directoryContracts } from './directory.js';
 import { contractsContracts } from './meta.js';
 import { patientContracts } from './patients.js';
@@ -23,6 +24,7 @@ export const ALL_CONTRACTS: readonly RouteContract[] = [
   ...directoryContracts,
   ...calendarContracts,
   ...queueContracts,
+  ...clinicalContracts,
   ...billingContracts,
   ...auditContracts,
   ...adminContracts,

@@ -13,6 +13,7 @@ import { toTimestamp } from '@hms/proto';
 import { z } from 'zod';
 import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
+import { appointmentJson } from '../json.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { requires } from '../permissions.js';
 import { schedulingJson } from '../scheduling-json.js';
@@ -318,7 +319,12 @@ export function clinicalRoutes(backends: Backends, guards: RequestHandler[]): Ro
         cursor: query.cursor ?? '',
       });
       await read('patient_history', req, params.id, params.id);
-      res.json({ data: schedulingJson(page.visits), nextCursor: page.nextCursor || null });
+      // The visit's appointment as every other route shows an appointment (json.ts).
+      const data = page.visits.map(({ appointment, ...visit }) => ({
+        appointment: appointment ? appointmentJson(appointment) : null,
+        ...(schedulingJson(visit) as object),
+      }));
+      res.json({ data, nextCursor: page.nextCursor || null });
     })
     .all(methodNotAllowed('GET'));
 
