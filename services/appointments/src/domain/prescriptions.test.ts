@@ -136,7 +136,6 @@ describe('issuing prescriptions', () => {
     const error = await refusal(issue([item('AMCL-625'), item('PARA-500')]));
     expect(error).toBeInstanceOf(FailedPreconditionError);
     expect((error as FailedPreconditionError).details).toMatchObject({
-      reason: 'prescription-warnings',
       warnings: [
         { kind: 'allergy', medicineCode: 'AMCL-625', message: expect.stringContaining('Penicillin (severe: hives)') },
         { kind: 'duplicate', medicineCode: 'PARA-500' },

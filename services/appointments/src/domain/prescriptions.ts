@@ -216,7 +216,7 @@ export async function issuePrescription(
           field: `items[${codes.indexOf(w.medicineCode)}].medicineCode`,
           message: `${w.kind}: ${w.message}`,
         })),
-        { reason: 'prescription-warnings', warnings },
+        { warnings },
       );
     }
     const now = deps.now();

@@ -60,6 +60,13 @@ export const ProblemSchema = z
       )
       .optional()
       .meta({ description: 'A registration refused as a likely duplicate (409): the patients it resembles' }),
+    warnings: z
+      .array(z.strictObject({ kind: z.enum(['allergy', 'duplicate']), medicineCode: z.string(), message: z.string() }))
+      .optional()
+      .meta({
+        description:
+          'A prescription refused until its warnings are acknowledged (422): each allergy or duplicate medicine it raises',
+      }),
     affectedAppointments: z
       .array(
         z.strictObject({
