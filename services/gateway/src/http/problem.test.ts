@@ -110,6 +110,10 @@ describe('extension members of problems', () => {
         ],
       },
       { affectedAppointments: [{ id: '0192f3c4-0000-7000-8000-000000000002', startsAt: '2030-01-07T05:00:00.000Z' }] },
+      // Found by the e2e conformance check: a prescription refused until its warnings are acknowledged.
+      { warnings: [{ kind: 'allergy', medicineCode: 'AMOX-500', message: 'allergy: Penicillin (severe: hives)' }] },
+      // Found by schemathesis: a consultation draft saved over a newer version names the current one.
+      { version: 3 },
     ];
     // The document's Problem allows no member it does not name (zod-openapi writes additionalProperties: false).
     const named = new Set(Object.keys(ProblemSchema.shape));

@@ -67,6 +67,10 @@ export const ProblemSchema = z
         description:
           'A prescription refused until its warnings are acknowledged (422): each allergy or duplicate medicine it raises',
       }),
+    version: z
+      .int()
+      .optional()
+      .meta({ description: 'A draft saved over a newer one (409): the version it must be saved over now' }),
     affectedAppointments: z
       .array(
         z.strictObject({
