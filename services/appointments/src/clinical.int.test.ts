@@ -55,8 +55,26 @@ let tap: EventTap;
 const tenantId = newId();
 const prisma = createPrismaClient(PrismaClient, ownerDatabaseUrl('appointments'));
 
+/**
+ * What the gateway would vouch for beside the roles: the appointment steps each role of this
+ * test takes (the clinical permissions the use cases derive from the roles themselves).
+ */
+const PERMISSIONS_OF: Record<string, string[]> = {
+  FRONT_DESK: ['patients.read', 'appointments.read', 'appointments.book', 'appointments.check_in'],
+  DOCTOR: ['appointments.read', 'appointments.attend'],
+  NURSE: ['appointments.read'],
+};
 const as = <T>(roles: string[], fn: () => Promise<T>, tenant = tenantId): Promise<T> =>
-  runWithContext({ requestId: newId(), tenantId: tenant, userId: `${roles[0]?.toLowerCase()}-1`, roles }, fn);
+  runWithContext(
+    {
+      requestId: newId(),
+      tenantId: tenant,
+      userId: `${roles[0]?.toLowerCase()}-1`,
+      roles,
+      permissions: roles.flatMap((r) => PERMISSIONS_OF[r] ?? []),
+    },
+    fn,
+  );
 const nurse = <T>(fn: () => Promise<T>) => as(['NURSE'], fn);
 const doctor = <T>(fn: () => Promise<T>) => as(['DOCTOR'], fn);
 
