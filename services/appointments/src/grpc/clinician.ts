@@ -1,11 +1,9 @@
 /**
- * Who calls the clinical record, and what they may do, as the use cases take it.
- *
- * The seam with the identity work: the gateway vouches for the caller in the
- * internal token, which today carries roles only, so the permissions are
- * derived here from the built-in clinical roles. Once the token carries the
- * caller's resolved permissions, `clinicianOf` takes those and
- * ROLE_PERMISSIONS goes; nothing else changes.
+ * Who calls the clinical record, and what they may do, as the use cases take it:
+ * the permissions the gateway vouched for in the internal token, plus those the
+ * built-in clinical roles named in it hold (ROLE_PERMISSIONS, the same grants as
+ * the gateway's built-in roles), so a caller the gateway knows only by role is
+ * judged the same way.
  */
 import { PermissionDeniedError, type CallContext } from '@hms/platform';
 import { CLINICAL_PERMISSIONS as P, type ClinicalActor } from '../domain/clinical-permissions.js';
