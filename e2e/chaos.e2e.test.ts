@@ -79,11 +79,13 @@ describe('faults under load (short forms of npm run chaos)', () => {
   );
 
   it(
-    'network faults through toxiproxy (latency, timeout, resets, bandwidth): bounded answers, healthy within 10 s',
+    'network faults through toxiproxy (latency, timeout, resets, bandwidth; Kafka too): bounded answers, healthy within 10 s',
     async () => {
       const r = await survives(networkFaults);
       expect(r.stats.hangs).toBe(0);
-      expect(Object.keys(r.figures).filter((k) => k.endsWith('RecoveredMs'))).toHaveLength(5);
+      // Five toxics on PostgreSQL, billing's gRPC port and Redis, two in front of the broker.
+      expect(Object.keys(r.figures).filter((k) => k.endsWith('RecoveredMs'))).toHaveLength(7);
+      expect(r.figures).toHaveProperty('kafkaResetRecoveredMs');
     },
     SCENARIO_TIMEOUT_MS,
   );

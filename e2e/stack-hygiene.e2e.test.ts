@@ -127,7 +127,16 @@ describe('stack hygiene', () => {
         .filter((u) => u.tenant === 'demo')
         .flatMap((u) => u.roles)
         .sort(),
-    ).toEqual(['ADMIN', 'AUDITOR', 'BILLING_CLERK', 'BILLING_SUPERVISOR', 'DOCTOR', 'NURSE', 'RECEPTIONIST']);
+    ).toEqual([
+      'ADMIN',
+      'AUDITOR',
+      'BILLING_CLERK',
+      'BILLING_SUPERVISOR',
+      'DOCTOR',
+      'NURSE',
+      'PHARMACIST',
+      'RECEPTIONIST',
+    ]);
     expect(users.some((u) => u.tenant === 'platform' && u.roles.includes('PLATFORM_ADMIN'))).toBe(true);
     const receptionist = users.find((u) => u.tenant === 'demo' && u.username === 'receptionist')!;
     const signedIn = await call('POST', '/auth/login', {
