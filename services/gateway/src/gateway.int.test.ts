@@ -413,20 +413,26 @@ describe('gateway in front of a stand-in appointments server', () => {
 
   it("puts every read of a patient's record on the trail as record.accessed, written after the answer", async () => {
     const { id: tenantId, token } = await tenant();
-    const accessed = async () => {
-      const [row] = await prisma.$queryRawUnsafe<{ n: number }[]>(
-        `SELECT count(*)::int AS n FROM identity_messaging.outbox WHERE tenant_id = $1::uuid AND event_type = 'record.accessed'`,
+    const accessed = async () =>
+      prisma.$queryRawUnsafe<{ traceparent: string | null }[]>(
+        `SELECT headers->>'traceparent' AS traceparent FROM identity_messaging.outbox
+          WHERE tenant_id = $1::uuid AND event_type = 'record.accessed'`,
         tenantId,
       );
-      return row!.n;
-    };
-    const read = await request(stubbed, 'GET', `/api/v1/appointments/${readableId}`, { token });
+    const traceId = newId().replaceAll('-', '');
+    const read = await request(stubbed, 'GET', `/api/v1/appointments/${readableId}`, {
+      token,
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
     expect(read.status).toBe(200);
     const missing = await request(stubbed, 'GET', `/api/v1/appointments/${newId()}`, { token });
     expect(missing.status).toBe(404);
     // Noted in memory by the request, written in a batch afterwards: nothing on the request's path.
     await stubbed.accessLog.flush();
-    expect(await accessed()).toBe(1);
+    const rows = await accessed();
+    expect(rows).toHaveLength(1);
+    // Written after the request ended, yet under the reading request's trace.
+    expect(rows[0]!.traceparent).toContain(traceId);
   });
 
   it("maps the backend's statuses: violations to 400, not found to 404, a slow answer to 504", async () => {

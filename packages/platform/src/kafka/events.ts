@@ -18,6 +18,8 @@ export interface PendingEvent<D extends EventDefinition = EventDefinition> {
    * login attempt, or reads recorded after their requests have ended.
    */
   actor?: { kind: string; id: string } | undefined;
+  /** The trace it belongs to, when that is not the current one (reads recorded after their requests). */
+  traceparent?: string | undefined;
 }
 
 /** A typed PendingEvent: the payload must be the definition's. */

@@ -39,13 +39,13 @@ export function createOutboxWriter(options: { schema: string; source: string }):
   };
   return {
     raise(event) {
-      return { ...event, traceparent: currentTraceparent(), actor: event.actor ?? currentActor() };
+      return { ...event, traceparent: event.traceparent || currentTraceparent(), actor: event.actor ?? currentActor() };
     },
     async write(tx, events) {
       if (events.length === 0) return [];
       const occurredAt = new Date();
       const rows = events.map((event) => {
-        const traceparent = event.traceparent ?? currentTraceparent();
+        const traceparent = event.traceparent || currentTraceparent();
         const actor = event.actor ?? currentActor();
         if (!known.has(event.def.type)) throw new Error(`event type ${event.def.type} is not in the catalogue`);
         const id = newId();

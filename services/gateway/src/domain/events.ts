@@ -90,6 +90,8 @@ export function recordAccessed(read: {
   patientId: string;
   route: string;
   requestId: string;
+  /** The reading request's trace, so the record and the request's logs find each other. */
+  traceparent?: string;
   at: Date;
 }): PendingEvent {
   return pendingEvent(EVENTS.recordAccessed, {
@@ -97,6 +99,7 @@ export function recordAccessed(read: {
     tenantId: read.tenantId,
     subject: `${read.entityType}/${read.entityId}`,
     actor: read.actor,
+    traceparent: read.traceparent,
     data: {
       entityType: read.entityType,
       entityId: read.entityId,

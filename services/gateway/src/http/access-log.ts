@@ -12,6 +12,7 @@
 import {
   Counter,
   currentContext,
+  currentTraceparent,
   Gauge,
   type Database,
   type Logger,
@@ -40,6 +41,7 @@ interface Note extends RecordRead {
   tenantId: string;
   actorId: string;
   requestId: string;
+  traceparent: string;
   at: Date;
 }
 
@@ -126,6 +128,7 @@ export function createAccessLog(options: {
         tenantId: ctx.tenantId,
         actorId: ctx.userId,
         requestId: ctx.requestId,
+        traceparent: currentTraceparent(),
         at: new Date(),
       });
       if (pending.length >= options.maxPending) void flush();
