@@ -497,10 +497,11 @@ async function pgbenchCeiling(env: StackEnv, fixture: Fixture, work: string): Pr
   const url = new URL(databaseUrl(env, 'hms_appointments', 'HMS_DB_PASSWORD_APPOINTMENTS'));
   const admin = new pg.Client({ connectionString: url.toString() });
   await admin.connect();
-  const [{ department_id: departmentId } = { department_id: '' }] = (
-    await admin.query<{ department_id: string }>('SELECT department_id FROM appointments.doctors WHERE id = $1', [
-      fixture.doctors[0],
-    ])
+  const [{ department_id: departmentId, version } = { department_id: '', version: 0 }] = (
+    await admin.query<{ department_id: string; version: number }>(
+      'SELECT department_id, version FROM appointments.doctors WHERE id = $1',
+      [fixture.doctors[0]],
+    )
   ).rows;
   const { stdout } = await run(
     `${env.HMS_PG_BIN}/pgbench`,
@@ -528,18 +529,22 @@ async function pgbenchCeiling(env: StackEnv, fixture: Fixture, work: string): Pr
       `patient=${fixture.patients[0]}`,
       '-D',
       `department=${departmentId}`,
+      '-D',
+      `version=${version}`,
       '-f',
       path.join(ROOT, 'bench', 'ceilings', 'booking.pgbench.sql'),
       'hms',
     ],
     { env: { ...process.env, PGPASSWORD: url.password }, cwd: work },
   );
-  await admin.query(`DELETE FROM appointments.appointment_history WHERE tenant_id = $1 AND actor_id = 'ceiling'`, [
-    fixture.tenantId,
-  ]);
-  await admin.query(`DELETE FROM appointments.appointments WHERE tenant_id = $1 AND service_date = '2200-01-01'`, [
-    fixture.tenantId,
-  ]);
+  for (const statement of [
+    `DELETE FROM appointments.appointment_history WHERE tenant_id = $1 AND actor_id = 'ceiling'`,
+    `DELETE FROM appointments.appointment_reminders r USING appointments.appointments a
+      WHERE r.tenant_id = $1 AND a.tenant_id = $1 AND a.id = r.appointment_id AND a.service_date = '2200-01-01'`,
+    `DELETE FROM appointments.slot_claims WHERE tenant_id = $1 AND starts_at >= '2200-01-01'`,
+    `DELETE FROM appointments.appointments WHERE tenant_id = $1 AND service_date = '2200-01-01'`,
+  ])
+    await admin.query(statement, [fixture.tenantId]);
   await admin.end();
   const tps = /tps = ([\d.]+)/.exec(stdout);
   if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);

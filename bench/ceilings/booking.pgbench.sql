@@ -1,31 +1,59 @@
--- The booking transaction's own SQL, as appointments runs it (one idempotency
--- claim, the doctor and patient reads, the appointment and its history row, the
--- outbox key lock and event row, the idempotency result), for pgbench: the
--- ceiling a booking's database work allows on this machine. Slots are drawn
--- from a range far in the future, so they do not collide; the outbox rows are
--- written as already published, so the relay has nothing to send.
+-- The booking transaction's own SQL, as appointments runs it today
+-- (services/appointments/src/db/scheduling.repository.ts, insertBooking): the
+-- idempotency claim, then one statement that share-locks the doctor and the
+-- patient, checks the slot's claims, inserts the appointment, its slot claim,
+-- its history row, its two reminders and the idempotent result; then the outbox
+-- key lock and event row. For pgbench: the ceiling a booking's database work
+-- allows on this machine. Slots are drawn from a range far in the future, so
+-- they do not collide; the outbox rows are written as already published, so the
+-- relay has nothing to send. bench/run.ts deletes what it wrote.
 \set n random(1, 2000000000)
 BEGIN;
 SELECT set_config('statement_timeout', '30000', true), set_config('app.tenant_id', :tenant, true);
 INSERT INTO appointments_messaging.idempotency_key (tenant_id, operation, key, fingerprint)
   VALUES (:tenant::uuid, 'BookAppointment', 'ceiling-' || :n || '-' || :client_id, 'f') ON CONFLICT DO NOTHING RETURNING 1;
-SELECT id, tenant_id, department_id, full_name, consultation_fee_minor, hospital_fee_minor, currency, time_zone,
-  slot_minutes, day_start_minute, day_end_minute, working_days, active
-  FROM appointments.doctors WHERE tenant_id = :tenant::uuid AND id = :doctor::uuid;
-SELECT id, tenant_id, mrn, full_name FROM appointments.patients WHERE tenant_id = :tenant::uuid AND id = :patient::uuid;
-INSERT INTO appointments.appointments (id, tenant_id, patient_id, doctor_id, department_id, starts_at, ends_at,
-  service_date, status, reason, consultation_fee_minor, hospital_fee_minor, currency, idempotency_key, trace_id,
-  created_at, updated_at)
-  VALUES (gen_random_uuid(), :tenant::uuid, :patient::uuid, :doctor::uuid, :department::uuid,
-    '2200-01-01'::timestamptz + :n * interval '15 minutes', '2200-01-01'::timestamptz + (:n + 1) * interval '15 minutes',
-    '2200-01-01'::date, 'BOOKED', '', 50000, 10000, 'INR', NULL, '', now(), now())
-  RETURNING id AS appointment_id \gset
-INSERT INTO appointments.appointment_history (id, tenant_id, appointment_id, from_status, to_status, actor_id, changed_at)
-  VALUES (gen_random_uuid(), :tenant::uuid, :appointment_id::uuid, NULL, 'BOOKED', 'ceiling', now());
-SELECT pg_advisory_xact_lock(20290, hashtext(:doctor || :n))::text;
+WITH doctor AS (
+  SELECT version FROM appointments.doctors WHERE tenant_id = :tenant::uuid AND id = :doctor::uuid FOR SHARE),
+patient AS (
+  SELECT active FROM appointments.patients WHERE tenant_id = :tenant::uuid AND id = :patient::uuid FOR SHARE),
+slot AS (
+  SELECT '2200-01-01'::timestamptz + :n * interval '15 minutes' AS s,
+         '2200-01-01'::timestamptz + (:n + 1) * interval '15 minutes' AS e),
+taken AS (
+  SELECT EXISTS (
+    SELECT 1 FROM appointments.slot_claims c, slot
+    WHERE c.tenant_id = :tenant::uuid AND c.doctor_id = :doctor::uuid AND tstzrange(c.starts_at, c.ends_at) && tstzrange(slot.s, slot.e)
+      AND (c.kind = 'APPOINTMENT' OR c.hold_expires_at > now())) AS yes),
+ok AS (
+  SELECT 1 FROM doctor, patient, taken WHERE doctor.version = :version AND patient.active AND NOT taken.yes),
+appointment AS (
+  INSERT INTO appointments.appointments (id, tenant_id, patient_id, doctor_id, department_id, starts_at, ends_at,
+    service_date, status, mode, reason, consultation_fee_minor, hospital_fee_minor, currency, idempotency_key, trace_id,
+    created_at, updated_at)
+  SELECT gen_random_uuid(), :tenant::uuid, :patient::uuid, :doctor::uuid, :department::uuid, slot.s, slot.e,
+    '2200-01-01'::date, 'BOOKED', 'IN_PERSON', '', 50000, 10000, 'INR', NULL, '', now(), now()
+  FROM ok, slot
+  RETURNING id, starts_at, ends_at),
+claim AS (
+  INSERT INTO appointments.slot_claims (id, tenant_id, doctor_id, patient_id, starts_at, ends_at, kind, appointment_id, created_at)
+  SELECT gen_random_uuid(), :tenant::uuid, :doctor::uuid, :patient::uuid, starts_at, ends_at, 'APPOINTMENT', id, now()
+  FROM appointment),
+history AS (
+  INSERT INTO appointments.appointment_history (id, tenant_id, appointment_id, from_status, to_status, actor_id, reason, changed_at)
+  SELECT gen_random_uuid(), :tenant::uuid, id, NULL, 'BOOKED', 'ceiling', '', now() FROM appointment),
+reminders AS (
+  INSERT INTO appointments.appointment_reminders (tenant_id, appointment_id, offset_minutes, due_at)
+  SELECT :tenant::uuid, appointment.id, r.o, appointment.starts_at - r.o * interval '1 minute'
+  FROM appointment, unnest(ARRAY[1440, 120]) AS r(o)),
+result AS (
+  UPDATE appointments_messaging.idempotency_key SET result = '{}'::jsonb
+  WHERE tenant_id = :tenant::uuid AND operation = 'BookAppointment' AND key = 'ceiling-' || :n || '-' || :client_id
+    AND EXISTS (SELECT 1 FROM appointment))
+SELECT (SELECT version FROM doctor) AS doctor_version, (SELECT active FROM patient) AS patient_active,
+  (SELECT yes FROM taken) AS taken, EXISTS (SELECT 1 FROM appointment) AS inserted;
+WITH locked AS MATERIALIZED (SELECT count(pg_advisory_xact_lock(20290, hashtext(:doctor || :n))) AS n)
 INSERT INTO appointments_messaging.outbox (id, topic, key, event_type, tenant_id, payload, headers, published_at)
-  VALUES (gen_random_uuid(), 'hms.bench.ceiling', :doctor, 'appointment.booked', :tenant::uuid,
-    decode(repeat('ab', 180), 'hex'), '{"content-type":"application/x-protobuf"}'::jsonb, now());
-UPDATE appointments_messaging.idempotency_key SET result = '{}'::jsonb
-  WHERE tenant_id = :tenant::uuid AND operation = 'BookAppointment' AND key = 'ceiling-' || :n || '-' || :client_id;
+  SELECT gen_random_uuid(), 'hms.bench.ceiling', :doctor, 'appointment.booked', :tenant::uuid,
+    decode(repeat('ab', 180), 'hex'), '{"content-type":"application/x-protobuf"}'::jsonb, now()
+  FROM locked;
 COMMIT;
