@@ -5,9 +5,28 @@
  * `ticket`, the always-firing Watchdog to `heartbeat`.
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { get } from 'node:https';
+import path from 'node:path';
 import { eventually } from '@hms/platform/testing';
 import { describe, expect, it } from 'vitest';
-import { alertmanagerUrl, prometheusUrl, receiverUrl } from './support/observability.js';
+import { alertmanagerUrl, prometheusUrl, promQuery, receiverUrl } from './support/observability.js';
+
+/** GET over HTTPS to nginx's TLS listener, trusting `ca` (or only the system's CAs). */
+function httpsGet(pathname: string, ca?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get(
+      { host: 'localhost', port: Number(process.env.HMS_NGINX_TLS_PORT), path: pathname, ca, timeout: 5_000 },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.on('error', reject);
+  });
+}
 
 interface Notification {
   receiver: string;
@@ -74,5 +93,28 @@ describe('alerting', () => {
       (n) => n.alerts.some((a) => a.labels.run === run) && !['pager', 'ticket'].includes(n.receiver),
     );
     expect(elsewhere).toEqual([]);
+  });
+
+  it("serves the API over HTTPS with the stack's own certificate, and Prometheus knows when it expires", async () => {
+    const ca = await readFile(path.join(process.env.HMS_HOME ?? '', 'tls', 'ca.pem'), 'utf8');
+    // The whole edge over TLS: nginx, then a gateway (the public key set needs no token).
+    const jwks = await httpsGet('/.well-known/jwks.json', ca);
+    expect(jwks.status).toBe(200);
+    expect((JSON.parse(jwks.body) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
+    // A client that does not trust the stack's CA is refused at the handshake.
+    await expect(httpsGet('/nginx-health')).rejects.toThrow(/certificate/i);
+    // The blackbox exporter's view, which the certificate alerts (monitoring/rules/tls.yml) read.
+    const probed = await eventually(
+      async () => {
+        const days = await promQuery('min(probe_ssl_earliest_cert_expiry{job="tls"} - time()) / 86400');
+        const ok = await promQuery('min(probe_success{job="tls"})');
+        const left = days.data?.result[0]?.value?.[1];
+        return left !== undefined && ok.data?.result[0]?.value?.[1] === '1' ? Number(left) : undefined;
+      },
+      { what: 'a successful HTTPS probe of the edge', timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+    // Made for HMS_TLS_CERT_DAYS (90 by default) and renewed when a third of that is left.
+    expect(probed).toBeGreaterThan(29);
+    expect(probed).toBeLessThanOrEqual(Number(process.env.HMS_TLS_CERT_DAYS ?? 90));
   });
 });

@@ -13,8 +13,8 @@
 #                                                  the newest base backup before it + archived WAL
 #
 # Components: postgres redis kafka jaeger nginx node-exporter postgres-exporter
-# redis-exporter nginx-exporter alert-receiver alertmanager prometheus (started in this
-# order, stopped in reverse); `monitoring` names the last seven together.
+# redis-exporter nginx-exporter blackbox-exporter alert-receiver alertmanager prometheus
+# (started in this order, stopped in reverse); `monitoring` names the last eight together.
 # Profile: HMS_PROFILE=dev (default) or test; ports in scripts/profiles/*.env.
 # Data and logs: .hms/$HMS_PROFILE/ in the repo (git-ignored), owner-only (folders 700,
 # files 600); PostgreSQL's cluster, when started by root, is reached through the link
@@ -33,9 +33,9 @@ HMS_LOG_PREFIX="infra:$HMS_PROFILE"
 umask 077
 
 ALL_COMPONENTS=(postgres redis kafka jaeger nginx node-exporter postgres-exporter redis-exporter
-  nginx-exporter alert-receiver alertmanager prometheus)
-MONITORING_COMPONENTS=(node-exporter postgres-exporter redis-exporter nginx-exporter alert-receiver
-  alertmanager prometheus)
+  nginx-exporter blackbox-exporter alert-receiver alertmanager prometheus)
+MONITORING_COMPONENTS=(node-exporter postgres-exporter redis-exporter nginx-exporter blackbox-exporter
+  alert-receiver alertmanager prometheus)
 
 usage() {
   # the header comment of this file
@@ -448,8 +448,42 @@ kafka_down() { proc_stop kafka 60; }
 NGINX_DIR="$HMS_HOME/nginx"
 NGINX_CONF="$NGINX_DIR/nginx.conf"
 NGINX_LOG="$HMS_LOGS/nginx.log"
-nginx_ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$HMS_NGINX_PORT/nginx-health"; }
-nginx_ports() { echo "$HMS_NGINX_PORT"; }
+nginx_ready() {
+  curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$HMS_NGINX_PORT/nginx-health" &&
+    curl -fsS -o /dev/null --max-time 2 --cacert "$TLS_DIR/ca.pem" "https://localhost:$HMS_NGINX_TLS_PORT/nginx-health"
+}
+nginx_ports() { echo "$HMS_NGINX_PORT,$HMS_NGINX_TLS_PORT"; }
+
+# HTTPS at the edge: a local certificate authority of this checkout and profile (made
+# once, ten years) signs nginx's server certificate for localhost and 127.0.0.1,
+# valid HMS_TLS_CERT_DAYS (default 90) and made again at start when less than a third
+# of that is left, as an ACME client would. Nothing of it is in the repository: it is
+# under $HMS_HOME/tls, keys 0600. Clients trust $HMS_HOME/tls/ca.pem; the blackbox
+# exporter probes the certificate nginx serves, and Prometheus alerts before it
+# expires (monitoring/rules/tls.yml).
+TLS_DIR="$HMS_HOME/tls"
+tls_ensure() {
+  private_dir "$TLS_DIR"
+  local days="${HMS_TLS_CERT_DAYS:-90}"
+  if [[ ! -s "$TLS_DIR/ca.pem" || ! -s "$TLS_DIR/ca.key" ]]; then
+    (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+      -subj "/CN=HMS local CA ($HMS_PROFILE)" -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.pem" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null) ||
+      die "tls: could not make the local certificate authority"
+    rm -f "$TLS_DIR/server.pem"
+  fi
+  if ! openssl x509 -checkend "$((days * 86400 / 3))" -noout -in "$TLS_DIR/server.pem" >/dev/null 2>&1; then
+    (umask 077 && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+      -keyout "$TLS_DIR/server.key" -out "$TLS_DIR/server.csr" 2>/dev/null &&
+      openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca.key" \
+        -set_serial "0x$(openssl rand -hex 16)" -days "$days" -out "$TLS_DIR/server.pem" \
+        -extfile <(printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "extendedKeyUsage=serverAuth" \
+          "basicConstraints=critical,CA:FALSE") 2>/dev/null) ||
+      die "tls: could not make nginx's certificate"
+    rm -f "$TLS_DIR/server.csr"
+    log "tls: nginx's certificate made, valid $days days (CA $TLS_DIR/ca.pem)"
+  fi
+}
 
 nginx_render() {
   private_dir "$NGINX_DIR" "$NGINX_DIR/tmp" "$HMS_LOGS"
@@ -464,12 +498,15 @@ nginx_render() {
   # As a normal user nginx cannot switch users and the directive must be absent.
   local user_directive=""
   if ((EUID == 0)); then user_directive="user nobody nogroup;"; fi
+  local tls="        listen 127.0.0.1:$HMS_NGINX_TLS_PORT ssl;
+        ssl_certificate $TLS_DIR/server.pem;
+        ssl_certificate_key $TLS_DIR/server.key;"
   HMS_NGINX_USER_DIRECTIVE="$user_directive" HMS_NGINX_UPSTREAM_SERVERS="${servers%$'\n'}" \
     HMS_NGINX_RLIMIT_NOFILE="$(nofile_target)" HMS_NGINX_HOME="$NGINX_DIR" HMS_NGINX_LOGS="$HMS_LOGS" \
-    HMS_NGINX_LISTEN="127.0.0.1:$HMS_NGINX_PORT" \
+    HMS_NGINX_LISTEN="127.0.0.1:$HMS_NGINX_PORT" HMS_NGINX_TLS="$tls" \
     render "$HMS_ROOT/nginx/nginx.conf.template" "$NGINX_CONF" \
     HMS_NGINX_USER_DIRECTIVE HMS_NGINX_UPSTREAM_SERVERS HMS_NGINX_RLIMIT_NOFILE \
-    HMS_NGINX_HOME HMS_NGINX_LOGS HMS_NGINX_LISTEN
+    HMS_NGINX_HOME HMS_NGINX_LOGS HMS_NGINX_LISTEN HMS_NGINX_TLS
 }
 
 nginx_up() {
@@ -477,6 +514,8 @@ nginx_up() {
   local nginx_bin
   nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
   require_free_port nginx "$HMS_NGINX_PORT"
+  require_free_port nginx "$HMS_NGINX_TLS_PORT"
+  tls_ensure
   nginx_render
   # -e: without it nginx first opens its compiled-in /var/log/nginx/error.log
   local out
@@ -596,6 +635,24 @@ nginx_exporter_up() {
 }
 nginx_exporter_down() { proc_stop nginx-exporter 10; }
 
+# The edge as a client sees it: HTTPS to nginx, trusting only the local CA
+# (monitoring/blackbox/blackbox.yml.template). Prometheus asks it to probe
+# (job "tls"); probe_ssl_earliest_cert_expiry feeds the certificate alerts.
+BLACKBOX_DIR="$HMS_HOME/blackbox-exporter"
+blackbox_exporter_ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$HMS_BLACKBOX_EXPORTER_PORT/metrics"; }
+blackbox_exporter_ports() { echo "$HMS_BLACKBOX_EXPORTER_PORT"; }
+blackbox_exporter_up() {
+  command -v prometheus-blackbox-exporter >/dev/null || die "blackbox-exporter: missing (run scripts/install.sh)"
+  require_free_port blackbox-exporter "$HMS_BLACKBOX_EXPORTER_PORT"
+  HMS_BLACKBOX_CA_FILE="$TLS_DIR/ca.pem" render "$HMS_ROOT/monitoring/blackbox/blackbox.yml.template" \
+    "$BLACKBOX_DIR/blackbox.yml" HMS_BLACKBOX_CA_FILE
+  proc_start blackbox-exporter "$HMS_LOGS/blackbox-exporter.log" -- prometheus-blackbox-exporter \
+    --config.file="$BLACKBOX_DIR/blackbox.yml" --web.listen-address="127.0.0.1:$HMS_BLACKBOX_EXPORTER_PORT"
+  wait_for "blackbox-exporter /metrics" 30 --proc blackbox-exporter --log "$HMS_LOGS/blackbox-exporter.log" \
+    blackbox_exporter_ready
+}
+blackbox_exporter_down() { proc_stop blackbox-exporter 10; }
+
 # ====================================================================== alerting
 alert_receiver_ready() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$HMS_ALERT_RECEIVER_PORT/notifications"; }
 alert_receiver_ports() { echo "$HMS_ALERT_RECEIVER_PORT"; }
@@ -641,7 +698,8 @@ prometheus_render() {
     HMS_PROFILE HMS_PROM_RULES_GLOB HMS_PROM_GATEWAY_TARGETS \
     HMS_APPOINTMENTS_OPS_PORT HMS_BILLING_OPS_PORT HMS_QUEUE_OPS_PORT HMS_AUDIT_OPS_PORT \
     HMS_PROMETHEUS_PORT HMS_ALERTMANAGER_PORT HMS_NODE_EXPORTER_PORT HMS_POSTGRES_EXPORTER_PORT \
-    HMS_REDIS_EXPORTER_PORT HMS_NGINX_EXPORTER_PORT HMS_JAEGER_METRICS_PORT
+    HMS_REDIS_EXPORTER_PORT HMS_NGINX_EXPORTER_PORT HMS_JAEGER_METRICS_PORT HMS_BLACKBOX_EXPORTER_PORT \
+    HMS_NGINX_TLS_PORT
 }
 
 prometheus_up() {
@@ -799,7 +857,7 @@ main() {
       -h | --help) usage ;;
       monitoring) comps+=("${MONITORING_COMPONENTS[@]}") ;;
       postgres | redis | kafka | jaeger | nginx | node-exporter | postgres-exporter | redis-exporter | \
-        nginx-exporter | alert-receiver | alertmanager | prometheus) comps+=("$c") ;;
+        nginx-exporter | blackbox-exporter | alert-receiver | alertmanager | prometheus) comps+=("$c") ;;
       *) die "unknown component or option: $c" ;;
     esac
   done

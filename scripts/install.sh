@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent installer for everything HMS runs natively on Debian 12:
 #   apt:   PostgreSQL 15 (+contrib), Redis 7, nginx, Prometheus (+promtool), Alertmanager
-#          (+amtool), the exporters of PostgreSQL, Redis, nginx and the machine
+#          (+amtool), the exporters of PostgreSQL, Redis, nginx and the machine, the blackbox exporter
 #   Maven: Apache Kafka broker + tools jars  -> $HMS_TOOLS/kafka-<version>/libs
 #   Go:    buf, k6, helm, kwok, jaeger         -> $HMS_TOOLS/bin
 #          the Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
@@ -30,7 +30,7 @@ started_ms="$(now_ms)"
 # browser download cannot work here).
 APT_PACKAGES=(postgresql-15 postgresql-contrib redis-server nginx prometheus
   prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter
-  prometheus-nginx-exporter prometheus-node-exporter
+  prometheus-nginx-exporter prometheus-node-exporter prometheus-blackbox-exporter
   curl ca-certificates openssl gettext-base procps util-linux shellcheck poppler-utils chromium)
 command -v java >/dev/null || APT_PACKAGES+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || APT_PACKAGES+=(maven)
@@ -58,7 +58,7 @@ fi
 for f in "$HMS_PG_BIN/postgres" "$HMS_PG_BIN/initdb" /usr/bin/redis-server /usr/sbin/nginx /usr/bin/chromium \
   /usr/bin/prometheus /usr/bin/promtool /usr/bin/prometheus-alertmanager /usr/bin/amtool \
   /usr/bin/prometheus-postgres-exporter /usr/bin/prometheus-redis-exporter \
-  /usr/bin/prometheus-nginx-exporter /usr/bin/prometheus-node-exporter \
+  /usr/bin/prometheus-nginx-exporter /usr/bin/prometheus-node-exporter /usr/bin/prometheus-blackbox-exporter \
   /usr/share/postgresql/15/extension/pg_trgm.control \
   /usr/share/postgresql/15/extension/btree_gist.control; do
   [[ -e "$f" ]] || die "expected $f after installing packages"

@@ -258,6 +258,17 @@ const overview: DashboardSpec = {
       title: 'Edge (nginx)',
       panels: [
         {
+          title: 'Edge certificate: days left',
+          description:
+            'Days until the certificate served over HTTPS expires, and whether a trusted HTTPS request succeeds (blackbox exporter, job tls). Alerts at 21 and 3 days.',
+          unit: 'short',
+          kind: 'stat',
+          queries: [
+            { expr: 'min(probe_ssl_earliest_cert_expiry{job="tls"} - time()) / 86400', legend: 'days left' },
+            { expr: 'min(probe_success{job="tls"})', legend: 'HTTPS probe ok' },
+          ],
+        },
+        {
           title: 'Requests per second at nginx',
           description: "All requests nginx accepted (stub_status); per-status figures are the gateway's below.",
           unit: 'reqps',
