@@ -376,7 +376,8 @@ main() {
     up | down | restart) ;;
     *) usage ;;
   esac
-  mkdir -p "$HMS_RUN" "$HMS_LOGS"
+  private_dir "$HMS_RUN" "$HMS_LOGS"
+  (umask 077 && : >>"$HMS_RUN/.k8s.lock")
   exec 9>"$HMS_RUN/.k8s.lock"
   flock -w 600 9 || die "another scripts/k8s.sh holds $HMS_RUN/.k8s.lock"
   case "$cmd" in
