@@ -89,11 +89,15 @@ export async function loadBills(
       [tenantId],
     );
     await db.query('COMMIT');
+    // Counted as the tenant (row-level security shows a session without it nothing).
+    await db.query('BEGIN READ ONLY');
+    await db.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
     const { rows } = await db.query<{ bills: string; payments: string }>(
       `SELECT (SELECT count(*) FROM billing.bills WHERE tenant_id = $1) AS bills,
               (SELECT count(*) FROM billing.payments WHERE tenant_id = $1) AS payments`,
       [tenantId],
     );
+    await db.query('COMMIT');
     return { bills: Number(rows[0]!.bills), payments: Number(rows[0]!.payments), ms: Date.now() - started };
   } catch (error) {
     await db.query('ROLLBACK').catch(() => undefined);
