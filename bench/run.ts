@@ -499,12 +499,17 @@ async function pgbenchCeiling(env: StackEnv, fixture: Fixture, work: string): Pr
   const url = new URL(databaseUrl(env, 'hms_appointments', 'HMS_DB_PASSWORD_APPOINTMENTS'));
   const admin = new pg.Client({ connectionString: url.toString() });
   await admin.connect();
+  // As the tenant: row-level security shows the runtime role nothing otherwise.
+  await admin.query('BEGIN READ ONLY');
+  await admin.query(`SELECT set_config('app.tenant_id', $1, true)`, [fixture.tenantId]);
   const [{ department_id: departmentId, version } = { department_id: '', version: 0 }] = (
     await admin.query<{ department_id: string; version: number }>(
       'SELECT department_id, version FROM appointments.doctors WHERE id = $1',
       [fixture.doctors[0]],
     )
   ).rows;
+  await admin.query('COMMIT');
+  if (!departmentId) throw new Error(`doctor ${fixture.doctors[0]} not found in tenant ${fixture.tenantId}`);
   const { stdout } = await run(
     `${env.HMS_PG_BIN}/pgbench`,
     [
@@ -545,8 +550,12 @@ async function pgbenchCeiling(env: StackEnv, fixture: Fixture, work: string): Pr
       WHERE r.tenant_id = $1 AND a.tenant_id = $1 AND a.id = r.appointment_id AND a.service_date = '2200-01-01'`,
     `DELETE FROM appointments.slot_claims WHERE tenant_id = $1 AND starts_at >= '2200-01-01'`,
     `DELETE FROM appointments.appointments WHERE tenant_id = $1 AND service_date = '2200-01-01'`,
-  ])
+  ]) {
+    await admin.query('BEGIN');
+    await admin.query(`SELECT set_config('app.tenant_id', $1, true)`, [fixture.tenantId]);
     await admin.query(statement, [fixture.tenantId]);
+    await admin.query('COMMIT');
+  }
   await admin.end();
   const tps = /tps = ([\d.]+)/.exec(stdout);
   if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
