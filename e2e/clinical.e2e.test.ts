@@ -290,28 +290,53 @@ describe('a whole visit through nginx', () => {
       ],
     });
 
-    // Every step, and every read of the record, on the audit trail.
-    const trail = async (entityId: string, types: string[]) =>
+    // Every step, and every read of the record, on the audit trail: each read is identity's
+    // record.accessed (written before the read was answered), with its reader, route and trace.
+    const trail = async (entityId: string, done: (entries: Json[]) => boolean, what: string) =>
       eventually(
         async () => {
           const r = await call('GET', `/audit?entityId=${entityId}&limit=100`, { token: tenant.token });
-          const seen = ((r.json.data as Json[] | undefined) ?? []).map((e) => String(e.eventType));
-          return types.every((t) => seen.includes(t)) ? (r.json.data as Json[]) : undefined;
+          const entries = (r.json.data as Json[] | undefined) ?? [];
+          return done(entries) ? entries : undefined;
         },
-        { what: `${types.join(', ')} of ${entityId} in the trail`, timeoutMs: 30_000 },
+        { what: `${what} of ${entityId} in the trail`, timeoutMs: 30_000 },
       );
-    const ofVisit = await trail(id, ['visit.vitals_recorded', 'clinical_record.accessed']);
-    const reads = ofVisit.filter((e) => e.eventType === 'clinical_record.accessed');
-    expect(reads.map((e) => [(e.data as Json).entityType, e.actorId]).sort()).toEqual(
+    const has =
+      (...types: string[]) =>
+      (entries: Json[]) =>
+        types.every((t) => entries.some((e) => e.eventType === t));
+    const CLINICAL = ['vitals', 'consultation', 'prescriptions', 'prescription', 'patient_history'];
+    const readsIn = (entries: Json[]) =>
+      entries.filter(
+        (e) => e.eventType === 'record.accessed' && CLINICAL.includes(String((e.data as Json).entityType)),
+      );
+    const readsOf = (entityId: string, count: number) =>
+      trail(entityId, (entries) => readsIn(entries).length >= count, `${count} clinical reads`).then(readsIn);
+    const asRead = (e: Json) => [(e.data as Json).entityType, e.actorId, (e.data as Json).route];
+
+    await trail(id, has('visit.vitals_recorded'), 'the vitals');
+    const visitReads = await readsOf(id, 3);
+    expect(visitReads.map(asRead).sort()).toEqual(
       [
-        ['consultation', 'dr-rao'],
-        ['prescriptions', 'pharm-joy'],
-        ['vitals', 'nurse-asha'],
+        ['consultation', 'dr-rao', 'GET /api/v1/appointments/:id/consultation'],
+        ['prescriptions', 'pharm-joy', 'GET /api/v1/appointments/:id/prescriptions'],
+        ['vitals', 'nurse-asha', 'GET /api/v1/appointments/:id/vitals'],
       ].sort(),
     );
-    expect(reads.every((e) => e.patientId === patient.id)).toBe(true);
-    await trail(String(consultation.id), ['consultation.signed', 'consultation.amended']);
-    await trail(String(prescription.id), ['prescription.issued', 'prescription.dispensed', 'clinical_record.accessed']);
+    expect(visitReads.every((e) => e.patientId === patient.id && e.entityType === (e.data as Json).entityType)).toBe(
+      true,
+    );
+    // The read's record carries the trace of the request that read.
+    const vitalsRead = visitReads.find((e) => (e.data as Json).entityType === 'vitals')!;
+    expect(vitalsRead.traceId).toBe(vitals.headers.get('x-trace-id'));
+    await trail(String(consultation.id), has('consultation.signed', 'consultation.amended'), 'the signing');
+    await trail(String(prescription.id), has('prescription.issued', 'prescription.dispensed'), 'the prescription');
+    expect((await readsOf(String(prescription.id), 1)).map(asRead)).toEqual([
+      ['prescription', 'dr-rao', 'GET /api/v1/prescriptions/:id/prescription.pdf'],
+    ]);
+    const historyReads = await readsOf(patient.id, 1);
+    expect(historyReads.map(asRead)).toEqual([['patient_history', 'dr-rao', 'GET /api/v1/patients/:id/history']]);
+    expect(historyReads[0]!.patientId).toBe(patient.id);
   });
 });
 

@@ -65,10 +65,6 @@ import type {
   PrescriptionDispensed,
   PrescriptionDispensed__Output,
 } from './generated/hms/appointments/v1/PrescriptionDispensed.js';
-import type {
-  ClinicalRecordAccessed,
-  ClinicalRecordAccessed__Output,
-} from './generated/hms/appointments/v1/ClinicalRecordAccessed.js';
 import type { BillCreated, BillCreated__Output } from './generated/hms/billing/v1/BillCreated.js';
 import type {
   BillDiscountApplied,
@@ -108,11 +104,6 @@ import type { QueueTransferred, QueueTransferred__Output } from './generated/hms
 /** One topic per producing service and major version. */
 export const TOPICS = {
   appointments: 'hms.appointments.v1',
-  /**
-   * Reads of the clinical record (clinical_record.accessed): many per visit and read only by
-   * audit, so on a topic of their own rather than before every reader of the appointments'.
-   */
-  clinicalAccess: 'hms.appointments.access.v1',
   billing: 'hms.billing.v1',
   queue: 'hms.queue.v1',
   gateway: 'hms.gateway.v1',
@@ -218,11 +209,6 @@ export const EVENTS = {
     'prescription.dispensed',
     TOPICS.appointments,
     'hms.appointments.v1.PrescriptionDispensed',
-  ),
-  clinicalRecordAccessed: defineEvent<ClinicalRecordAccessed, ClinicalRecordAccessed__Output>(
-    'clinical_record.accessed',
-    TOPICS.clinicalAccess,
-    'hms.appointments.v1.ClinicalRecordAccessed',
   ),
   billCreated: defineEvent<BillCreated, BillCreated__Output>(
     'bill.created',

@@ -29,3 +29,8 @@ export function runWithContext<T>(ctx: RequestContext, fn: () => T): T {
 export function currentContext(): RequestContext | undefined {
   return storage.getStore();
 }
+
+/** Runs fn with no request context (work started by one request on behalf of many). */
+export function runWithoutContext<T>(fn: () => T): T {
+  return storage.exit(fn);
+}

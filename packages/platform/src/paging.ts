@@ -40,3 +40,18 @@ export function decodeCursor<T>(schema: z.ZodType<T>, value: string, field = 'cu
 
 /** The cursor of an id-ordered list. */
 export const idCursor = z.object({ id: z.uuid() });
+
+/** Where a request's page starts: the position its cursor names, undefined for the first page (no cursor). */
+export function positionAfter<T>(schema: z.ZodType<T>, cursor: string | undefined, field = 'cursor'): T | undefined {
+  return cursor ? decodeCursor(schema, cursor, field) : undefined;
+}
+
+/** The cursor of the page after these items ('' when there is none): the last item's position. */
+export function nextPageCursor<I>(
+  items: readonly I[],
+  more: boolean,
+  positionOf: (last: I) => Record<string, string>,
+): string {
+  const last = items.at(-1);
+  return more && last !== undefined ? encodeCursor(positionOf(last)) : '';
+}

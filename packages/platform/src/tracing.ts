@@ -22,6 +22,7 @@ import {
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { runWithoutContext } from './context.js';
 
 export { SpanKind } from '@opentelemetry/api';
 
@@ -152,6 +153,15 @@ export function currentTraceId(): string {
 /** Adds attributes to the active span (e.g. the request id nginx gave a request, to find its trace by). */
 export function annotateActiveSpan(attributes: Record<string, string | number | boolean>): void {
   trace.getActiveSpan()?.setAttributes(attributes);
+}
+
+/**
+ * Runs fn outside the current request: no request context and no active span,
+ * for work one request starts on behalf of many (a group commit, a shared
+ * flush), which must not be charged to, or time out with, that one request.
+ */
+export function outsideRequest<T>(fn: () => T): T {
+  return runWithoutContext(() => context.with(ROOT_CONTEXT, fn));
 }
 
 /** The W3C traceparent of the active span, or '' when there is none. */

@@ -56,13 +56,37 @@ const tenantId = newId();
 const prisma = createPrismaClient(PrismaClient, ownerDatabaseUrl('appointments'));
 
 /**
- * What the gateway would vouch for beside the roles: the appointment steps each role of this
- * test takes (the clinical permissions the use cases derive from the roles themselves).
+ * What the gateway would vouch for beside the roles: the permissions of the steps each role
+ * of this test takes (the use cases judge by these alone, never by a role's name).
  */
 const PERMISSIONS_OF: Record<string, string[]> = {
   FRONT_DESK: ['patients.read', 'appointments.read', 'appointments.book', 'appointments.check_in'],
-  DOCTOR: ['appointments.read', 'appointments.attend'],
-  NURSE: ['appointments.read'],
+  DOCTOR: [
+    'appointments.read',
+    'appointments.attend',
+    'clinical.read',
+    'clinical.vitals.record',
+    'clinical.consultation.write',
+    'clinical.prescriptions.write',
+    'clinical.prescriptions.read',
+    'clinical.allergies.record',
+    'clinical.formulary.read',
+  ],
+  NURSE: [
+    'appointments.read',
+    'clinical.read',
+    'clinical.vitals.record',
+    'clinical.prescriptions.read',
+    'clinical.allergies.record',
+    'clinical.formulary.read',
+  ],
+  PHARMACIST: [
+    'clinical.prescriptions.read',
+    'clinical.prescriptions.dispense',
+    'clinical.formulary.read',
+    'clinical.formulary.manage',
+  ],
+  ADMIN: ['clinical.formulary.manage', 'clinical.settings.manage'],
 };
 const as = <T>(roles: string[], fn: () => Promise<T>, tenant = tenantId): Promise<T> =>
   runWithContext(

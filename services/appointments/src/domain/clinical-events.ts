@@ -101,27 +101,3 @@ export function prescriptionDispensed(p: Prescription): PendingEvent {
     },
   });
 }
-
-export function clinicalRecordAccessed(read: {
-  tenantId: string;
-  entityType: string;
-  entityId: string;
-  patientId: string;
-  route: string;
-  requestId: string;
-  at: Date;
-}): PendingEvent {
-  return pendingEvent(EVENTS.clinicalRecordAccessed, {
-    key: `${read.tenantId}:${read.patientId || read.entityId}`,
-    tenantId: read.tenantId,
-    subject: `${read.entityType}/${read.entityId}`,
-    data: {
-      entityType: read.entityType,
-      entityId: read.entityId,
-      patientId: read.patientId,
-      route: read.route,
-      requestId: read.requestId,
-      accessedAt: toTimestamp(read.at),
-    },
-  });
-}

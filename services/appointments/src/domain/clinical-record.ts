@@ -3,10 +3,9 @@
  * a patient's history of visits), the code list, the formulary, allergies and
  * the tenant's clinical settings. Each visit read is one statement whatever
  * the visit's history; each answers with the patient, so the caller can put
- * the read on the audit trail (recordClinicalAccess).
+ * the read on the audit trail (the gateway's record.accessed).
  */
 import { InvalidArgumentError, NotFoundError, type FieldViolation } from '@hms/platform/domain';
-import { clinicalRecordAccessed } from './clinical-events.js';
 import { CLINICAL_PERMISSIONS, requireClinical, type ClinicalActor } from './clinical-permissions.js';
 import type { DiagnosisSearch, HistoryCursor, VisitPart } from './clinical-store.js';
 import {
@@ -215,36 +214,4 @@ export async function updateClinicalSettings(
   requireClinical(cmd.actor, CLINICAL_PERMISSIONS.manageSettings);
   await deps.store.change(cmd.tenantId, (tx) => tx.saveSettings(cmd.settings));
   return cmd.settings;
-}
-
-export const ACCESSED_ENTITIES = [
-  'vitals',
-  'consultation',
-  'prescriptions',
-  'prescription',
-  'patient_history',
-] as const;
-
-/** Puts a read of the clinical record on the audit trail (clinical_record.accessed). */
-export async function recordClinicalAccess(
-  deps: ClinicalDeps,
-  cmd: {
-    tenantId: string;
-    entityType: string;
-    entityId: string;
-    patientId: string;
-    route: string;
-    requestId: string;
-    actor: ClinicalActor;
-  },
-): Promise<void> {
-  requireClinical(cmd.actor, CLINICAL_PERMISSIONS.read, CLINICAL_PERMISSIONS.readPrescriptions);
-  if (!(ACCESSED_ENTITIES as readonly string[]).includes(cmd.entityType)) {
-    throw new InvalidArgumentError('invalid access record', [
-      { field: 'entityType', message: `must be one of ${ACCESSED_ENTITIES.join(', ')}` },
-    ]);
-  }
-  await deps.store.change(cmd.tenantId, async (tx) => {
-    tx.emit([clinicalRecordAccessed({ ...cmd, at: deps.now() })]);
-  });
 }

@@ -6,11 +6,10 @@
  */
 import {
   ANY_CALLER,
-  currentContext,
-  decodeCursor,
-  encodeCursor,
+  nextPageCursor,
   pageSizeOf,
   parseRequest,
+  positionAfter,
   requestFingerprint,
   type CallContext,
   type MethodPermissions,
@@ -26,7 +25,6 @@ import {
   patientHistory,
   putFormularyItem,
   recordAllergy,
-  recordClinicalAccess,
   searchDiagnosisCodes,
   updateClinicalSettings,
   visitConsultation,
@@ -151,7 +149,6 @@ export const clinicalPermissions = {
   GetPatientHistory: ANY_CALLER,
   GetClinicalSettings: ANY_CALLER,
   UpdateClinicalSettings: ANY_CALLER,
-  RecordClinicalAccess: ANY_CALLER,
 } satisfies MethodPermissions<ClinicalServiceHandlers>;
 
 export function clinicalHandlers(deps: ClinicalDeps): UnaryImplementation<ClinicalServiceHandlers> {
@@ -260,17 +257,15 @@ export function clinicalHandlers(deps: ClinicalDeps): UnaryImplementation<Clinic
       return { item: formularyMessage(item) };
     },
     async ListFormulary(request, ctx) {
-      const limit = pageSizeOf(request.pageSize);
-      const after = request.cursor ? decodeCursor(formularyCursor, request.cursor).code : undefined;
       const { items, more } = await listFormulary(deps, {
         tenantId: ctx.tenantId,
         query: parseRequest(text(100), request.query, 'query'),
-        limit,
-        afterCode: after,
+        limit: pageSizeOf(request.pageSize),
+        afterCode: positionAfter(formularyCursor, request.cursor)?.code,
       });
       return {
         items: items.map(formularyMessage),
-        nextCursor: more ? encodeCursor({ code: items.at(-1)!.code }) : '',
+        nextCursor: nextPageCursor(items, more, (last) => ({ code: last.code })),
       };
     },
     async RecordAllergy(request, ctx) {
@@ -344,19 +339,20 @@ export function clinicalHandlers(deps: ClinicalDeps): UnaryImplementation<Clinic
       return { prescription: prescriptionMessage(prescription) };
     },
     async GetPatientHistory(request, ctx) {
-      const limit = pageSizeOf(request.pageSize);
-      const cursor = request.cursor ? decodeCursor(historyCursor, request.cursor) : undefined;
+      const cursor = positionAfter(historyCursor, request.cursor);
       const { visits, more } = await patientHistory(deps, {
         tenantId: ctx.tenantId,
         patientId: id(request.patientId, 'patientId'),
-        limit,
+        limit: pageSizeOf(request.pageSize),
         after: cursor ? { startsAt: new Date(cursor.s), id: cursor.id } : undefined,
         actor: actor(ctx),
       });
-      const last = visits.at(-1)?.appointment;
       return {
         visits: visits.map(visitMessage),
-        nextCursor: more && last ? encodeCursor({ s: last.startsAt.toISOString(), id: last.id }) : '',
+        nextCursor: nextPageCursor(visits, more, ({ appointment }) => ({
+          s: appointment.startsAt.toISOString(),
+          id: appointment.id,
+        })),
       };
     },
     async GetClinicalSettings(_request, ctx) {
@@ -369,18 +365,6 @@ export function clinicalHandlers(deps: ClinicalDeps): UnaryImplementation<Clinic
         actor: actor(ctx),
       });
       return { settings };
-    },
-    async RecordClinicalAccess(request, ctx) {
-      await recordClinicalAccess(deps, {
-        tenantId: ctx.tenantId,
-        entityType: request.entityType,
-        entityId: id(request.entityId, 'entityId'),
-        patientId: id(request.patientId, 'patientId'),
-        route: parseRequest(text(200), request.route, 'route'),
-        requestId: currentContext()?.requestId ?? ctx.requestId,
-        actor: actor(ctx),
-      });
-      return {};
     },
   };
 }

@@ -1,6 +1,6 @@
 /** A visit ready for the clinical record's unit tests: a checked-in appointment, codes, a formulary, a clock. */
 import type { Appointment } from '../domain/types.js';
-import type { ClinicalActor } from '../domain/clinical-permissions.js';
+import { CLINICAL_PERMISSIONS, type ClinicalActor } from '../domain/clinical-permissions.js';
 import type { ClinicalDeps } from '../domain/vitals.js';
 import { clinicianOf } from '../grpc/clinician.js';
 import { fakeClinicalStore } from './fake-clinical-store.js';
@@ -17,11 +17,28 @@ export const CODES = [
   { code: 'R50.9', title: 'Fever, unspecified' },
 ];
 
-export const doctor: ClinicalActor = clinicianOf({ userId: 'dr-rao', roles: ['DOCTOR'] });
-export const nurse: ClinicalActor = clinicianOf({ userId: 'nurse-asha', roles: ['NURSE'] });
-export const pharmacist: ClinicalActor = clinicianOf({ userId: 'pharm-joy', roles: ['PHARMACIST'] });
-export const admin: ClinicalActor = clinicianOf({ userId: 'admin-li', roles: ['ADMIN'] });
-export const clerk: ClinicalActor = clinicianOf({ userId: 'clerk-sam', roles: ['BILLING_CLERK'] });
+/**
+ * Callers as the gateway vouches for them: the clinical permissions their roles
+ * grant (services/gateway/src/domain/roles.ts), never the roles themselves.
+ */
+const P = CLINICAL_PERMISSIONS;
+export const doctor: ClinicalActor = clinicianOf({
+  userId: 'dr-rao',
+  permissions: [P.read, P.recordVitals, P.writeConsultation, P.prescribe, P.readPrescriptions, P.recordAllergies],
+});
+export const nurse: ClinicalActor = clinicianOf({
+  userId: 'nurse-asha',
+  permissions: [P.read, P.recordVitals, P.readPrescriptions, P.recordAllergies],
+});
+export const pharmacist: ClinicalActor = clinicianOf({
+  userId: 'pharm-joy',
+  permissions: [P.readPrescriptions, P.dispense, P.manageFormulary],
+});
+export const admin: ClinicalActor = clinicianOf({
+  userId: 'admin-li',
+  permissions: [P.manageFormulary, P.manageSettings],
+});
+export const clerk: ClinicalActor = clinicianOf({ userId: 'clerk-sam', permissions: ['bills.read'] });
 
 let sequence = 0;
 /** Time-ordered enough for a test: a counter in the last digits. */

@@ -14,7 +14,7 @@ import {
 import type { Permission } from '@hms/proto';
 import { contracts, type RouteContract } from './contract.js';
 import { protoSchema } from './proto-schemas.js';
-import { AppointmentSchema } from './schemas.js';
+import { AppointmentPageSchema, AppointmentSchema } from './schemas.js';
 
 const one = z.strictObject({ appointment: AppointmentSchema });
 const tag = 'Appointments';
@@ -131,7 +131,7 @@ export const appointmentContracts = contracts(
     responses: {
       200: {
         description: 'A page of appointments; `nextCursor` is empty on the last page',
-        schema: z.strictObject({ appointments: z.array(AppointmentSchema), nextCursor: z.string() }),
+        schema: AppointmentPageSchema,
       },
     },
     errors: [404, 422],

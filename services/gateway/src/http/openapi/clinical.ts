@@ -21,6 +21,9 @@ import { protoSchema } from './proto-schemas.js';
 import { AppointmentSchema, page } from './schemas.js';
 
 const tag = 'Clinical record';
+const AUDITED_READ =
+  'The read is put on the audit trail (`record.accessed`: reader, entity, patient, route, trace) before it is ' +
+  'answered. A read that cannot be recorded is not answered: 503 `read-not-recorded`, retry after Retry-After.';
 const list = (message: string) => z.strictObject({ data: z.array(protoSchema(message)) });
 const consultation = z.strictObject({ consultation: protoSchema('Consultation') });
 const prescription = z.strictObject({ prescription: protoSchema('Prescription') });
@@ -41,6 +44,7 @@ export const clinicalContracts = contracts(
     permission: 'clinical.read',
     tag,
     summary: "A visit's vitals, every reading with when and by whom (the read is audited)",
+    description: AUDITED_READ,
     request: visitPartRequest,
     responses: { 200: { description: 'The readings, oldest first', schema: list('Vitals') } },
     errors: [404],
@@ -66,6 +70,7 @@ export const clinicalContracts = contracts(
     permission: 'clinical.read',
     tag,
     summary: "A visit's consultation with its diagnoses and addenda (the read is audited)",
+    description: AUDITED_READ,
     request: visitPartRequest,
     responses: { 200: { description: 'The consultation', schema: consultation } },
     errors: [404],
@@ -110,6 +115,7 @@ export const clinicalContracts = contracts(
     permission: 'clinical.prescriptions.read',
     tag,
     summary: "A visit's prescriptions with their items (the read is audited)",
+    description: AUDITED_READ,
     request: visitPartRequest,
     responses: { 200: { description: 'The prescriptions', schema: list('Prescription') } },
     errors: [404],
@@ -136,6 +142,7 @@ export const clinicalContracts = contracts(
     permission: 'clinical.prescriptions.read',
     tag,
     summary: 'The prescription, printable (the read is audited)',
+    description: AUDITED_READ,
     request: prescriptionIdRequest,
     responses: {
       200: {
@@ -164,6 +171,7 @@ export const clinicalContracts = contracts(
     permission: 'clinical.read',
     tag,
     summary: "A patient's past visits, newest first, each with its diagnoses and prescriptions in summary",
+    description: AUDITED_READ,
     request: patientHistoryRequest,
     responses: { 200: { description: 'A page of visits', schema: page(visit) } },
     errors: [404],

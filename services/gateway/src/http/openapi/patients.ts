@@ -9,7 +9,7 @@ import {
 } from '../routes/patients.js';
 import { contracts } from './contract.js';
 import { protoSchema } from './proto-schemas.js';
-import { AppointmentSchema } from './schemas.js';
+import { AppointmentPageSchema } from './schemas.js';
 
 const tag = 'Patients';
 const one = z.strictObject({ patient: protoSchema('Patient') });
@@ -102,7 +102,7 @@ export const patientContracts = contracts(
     responses: {
       200: {
         description: 'A page of appointments; `nextCursor` is empty on the last page',
-        schema: z.strictObject({ appointments: z.array(AppointmentSchema), nextCursor: z.string() }),
+        schema: AppointmentPageSchema,
       },
     },
     errors: [404, 422],

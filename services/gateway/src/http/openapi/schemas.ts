@@ -498,6 +498,12 @@ export const JwksSchema = z
   })
   .meta({ id: 'JsonWebKeySet' });
 
+/** A page of appointments as the scheduling routes answer it: `nextCursor` is empty on the last page. */
+export const AppointmentPageSchema = z.strictObject({
+  appointments: z.array(AppointmentSchema),
+  nextCursor: z.string(),
+});
+
 /** A page of a list: `nextCursor` is null on the last page. */
 export const page = <T extends z.ZodType>(item: T) =>
   z.strictObject({ data: z.array(item), nextCursor: z.string().nullable() });

@@ -6,11 +6,13 @@
  * formulary and the clinical settings.
  *
  * Each route names the one permission it needs (`requires(...)`); every read of
- * the record is put on the audit trail (`recordClinicalRead`).
+ * the record is put on the audit trail as record.accessed before the answer
+ * leaves (`recordReadDurably`: a read that cannot be recorded is not answered).
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { toTimestamp } from '@hms/proto';
 import { z } from 'zod';
+import { recordReadDurably } from '../access-log.js';
 import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { appointmentJson } from '../json.js';
@@ -26,19 +28,6 @@ export interface ClinicalRead {
   entityType: 'vitals' | 'consultation' | 'prescriptions' | 'prescription' | 'patient_history';
   entityId: string;
   patientId: string;
-}
-
-/**
- * Puts a read of the clinical record on the tenant's audit trail before the
- * answer leaves (a read that cannot be recorded is not answered). Today it is
- * the appointments service's clinical_record.accessed; with the identity work
- * its body becomes `noteRead(req, read)` (record.accessed), the same fields.
- */
-async function recordClinicalRead(backends: Backends, req: Request, read: ClinicalRead): Promise<void> {
-  await backends.clinical.call.recordClinicalAccess({
-    ...read,
-    route: `${req.method} ${String(req.route?.path ?? req.path)}`,
-  });
 }
 
 // --- requests ----------------------------------------------------------------------------------
@@ -189,7 +178,7 @@ export function clinicalRoutes(backends: Backends, guards: RequestHandler[]): Ro
   const router = Router();
   const api = backends.clinical.call;
   const read = (entityType: ClinicalRead['entityType'], req: Request, entityId: string, patientId: string) =>
-    recordClinicalRead(backends, req, { entityType, entityId, patientId });
+    recordReadDurably(req, { entityType, entityId, patientId });
 
   router
     .route(`${API_PREFIX}/appointments/:id/vitals`)
