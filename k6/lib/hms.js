@@ -68,8 +68,9 @@ export function getAppointment(fixture, n) {
 
 export function getQueue(fixture, n) {
   const doctorId = pick(fixture.queueDoctors, n);
+  // As a browser asks: the gateway keeps the queue's gzip per version (k6 decodes it).
   const res = http.get(`${fixture.api}/queues/${doctorId}?date=${fixture.queueDate}`, {
-    headers: headers(fixture),
+    headers: headers(fixture, { 'accept-encoding': 'gzip' }),
     tags: { op: 'get-queue', name: 'GET /queues/{doctorId}' },
   });
   check(res, { 'queue read (200)': (r) => r.status === 200 }, { op: 'get-queue' });

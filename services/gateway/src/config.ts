@@ -169,6 +169,16 @@ export const configKeys = z.object({
     .positiveInt()
     .default(10_000)
     .describe("How long a queue's upstream watch stays open after its last client left"),
+  QUEUE_READ_MAX_AGE_MS: configTypes
+    .positiveInt()
+    .default(10_000)
+    .describe(
+      'How long GET /queues/{doctorId} reuses a serialized queue whose last change is still current (its estimates move with the clock)',
+    ),
+  QUEUE_READ_CACHE_BYTES: configTypes
+    .positiveInt()
+    .default(64 * 1024 * 1024)
+    .describe('Bytes of serialized queues (JSON and gzip) GET /queues/{doctorId} keeps per gateway'),
   DISPLAY_TOKEN_CACHE_TTL_MS: configTypes
     .positiveInt()
     .default(5_000)

@@ -202,6 +202,7 @@ export async function startGateway(env: Record<string, string | undefined>, opti
       perToken: config.SSE_MAX_STREAMS_PER_TOKEN,
     }),
     maxStreamsPerProcess: config.SSE_MAX_STREAMS_PER_PROCESS,
+    queueReads: { maxAgeMs: config.QUEUE_READ_MAX_AGE_MS, maxBytes: config.QUEUE_READ_CACHE_BYTES },
   });
   if (developmentTokens) logger.warn({ profile: config.DEPLOYMENT_PROFILE }, 'development tokens are accepted');
   let server: HttpServer | undefined;

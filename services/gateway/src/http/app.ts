@@ -40,6 +40,7 @@ import { displayTokenRoutes } from './routes/display-tokens.js';
 import { queueDeskRoutes } from './routes/queue-desk.js';
 import { queueStreamRoutes } from './routes/queue-stream.js';
 import { queueRoutes } from './routes/queues.js';
+import { createQueueReads, type QueueReadOptions } from '../live/queue-reads.js';
 import type { SessionDeps } from '../domain/login.js';
 
 export interface AppDeps {
@@ -67,6 +68,8 @@ export interface AppDeps {
   displayTokenCacheTtlMs: number;
   streamCapsOf: StreamCapsOf;
   maxStreamsPerProcess: number;
+  /** GET /queues/{doctorId}'s cache of serialized queues (src/live/queue-reads.ts). */
+  queueReads: Pick<QueueReadOptions, 'maxAgeMs' | 'maxBytes'>;
 }
 
 /** A body that is there must be JSON; no body at all is fine (e.g. check-in). */
@@ -144,7 +147,9 @@ export function createApp(deps: AppDeps): express.Express {
       ],
     ),
   );
-  app.use(queueRoutes(deps.backends, guards));
+  app.use(
+    queueRoutes(createQueueReads({ backends: deps.backends, metrics: deps.metrics, ...deps.queueReads }), guards),
+  );
   app.use(queueDeskRoutes(deps.backends, doctors, guards));
   app.use(displayTokenRoutes({ tokens: deps.displayTokens, auth: displayAuth, doctors, hub: deps.hub }, guards));
   app.use(displayPageRoutes());

@@ -129,6 +129,7 @@ describe('proto to REST JSON', () => {
       consultationSeconds: 600,
       pause: { paused: false, pausedAt: null, resumeExpectedAt: null, reason: '' },
       entries: [waiting],
+      notModified: false,
     });
     expect(queue).toEqual({
       doctorId: 'd1',

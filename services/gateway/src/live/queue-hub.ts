@@ -75,9 +75,30 @@ export interface LiveClient {
 
 interface Frame {
   seq: number;
-  staff: string;
-  display: string;
+  staff: Wire;
+  display: Wire;
 }
+
+/**
+ * An SSE frame already in HTTP/1.1 chunked framing (size line, frame, CRLF):
+ * encoded once per change and view, then handed to each client's socket as
+ * one buffer, instead of a string that each response would encode and frame
+ * again in three writes. `text` is the frame alone, for a response that is
+ * not chunked (an HTTP/1.0 client).
+ */
+export interface Wire {
+  chunk: Buffer;
+  text: Buffer;
+}
+
+export function wire(frame: string): Wire {
+  const body = Buffer.from(frame);
+  const chunk = Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, CRLF]);
+  return { chunk, text: chunk.subarray(chunk.length - 2 - body.length, chunk.length - 2) };
+}
+
+const CRLF = Buffer.from('\r\n');
+const HEARTBEAT = wire(': hb\n\n');
 
 interface QueueState {
   doctorId: string;
@@ -180,14 +201,19 @@ export function createQueueHub(options: HubOptions): QueueHub {
    * drops it. A catch-up (snapshot, replay) is exempt: it is a burst of known
    * size, and the bound is about a client that stopped reading.
    */
-  function write(client: LiveClient, chunk: string, live = true): void {
+  function write(client: LiveClient, frame: string | Wire, live = true): void {
     const res = client.res;
     if (res.destroyed || res.writableEnded) return;
-    const flowing = res.write(chunk);
+    // Headers are out and the body is chunked: a pre-framed frame goes straight to the socket.
+    const socket = typeof frame !== 'string' && res.headersSent && res.chunkedEncoding ? res.socket : null;
+    const flowing = socket
+      ? socket.write((frame as Wire).chunk)
+      : res.write(typeof frame === 'string' ? frame : frame.text);
     if (!live) {
       // A burst the client has yet to read must not count against it when the next live
       // frame or heartbeat comes before it has drained: the allowance ends at the drain.
-      if (!flowing && client.catchUpBytes === undefined) res.once('drain', () => (client.catchUpBytes = undefined));
+      if (!flowing && client.catchUpBytes === undefined)
+        (socket ?? res).once('drain', () => (client.catchUpBytes = undefined));
       if (!flowing) client.catchUpBytes = res.writableLength;
       return;
     }
@@ -284,8 +310,8 @@ export function createQueueHub(options: HubOptions): QueueHub {
     const id = eventIdOf(s.serviceDate, c.seq);
     return {
       seq: c.seq,
-      staff: `id: ${id}\nevent: change\ndata: ${body('staff')}\n\n`,
-      display: `id: ${id}\nevent: change\ndata: ${body('display')}\n\n`,
+      staff: wire(`id: ${id}\nevent: change\ndata: ${body('staff')}\n\n`),
+      display: wire(`id: ${id}\nevent: change\ndata: ${body('display')}\n\n`),
     };
   }
 
@@ -369,7 +395,7 @@ export function createQueueHub(options: HubOptions): QueueHub {
   }
 
   const heartbeat = setInterval(() => {
-    for (const sub of subs.values()) for (const client of sub.clients) write(client, ': hb\n\n');
+    for (const sub of subs.values()) for (const client of sub.clients) write(client, HEARTBEAT);
     for (const hook of heartbeatHooks) {
       Promise.resolve(hook()).catch((error: unknown) => log.warn({ err: error }, 'heartbeat check failed'));
     }
@@ -493,8 +519,8 @@ function replayFrame(sub: Subscription, c: QueueChange__Output): Frame {
   const id = eventIdOf(sub.key.serviceDate, c.seq);
   return {
     seq: c.seq,
-    staff: `id: ${id}\nevent: change\ndata: ${body('staff')}\n\n`,
-    display: `id: ${id}\nevent: change\ndata: ${body('display')}\n\n`,
+    staff: wire(`id: ${id}\nevent: change\ndata: ${body('staff')}\n\n`),
+    display: wire(`id: ${id}\nevent: change\ndata: ${body('display')}\n\n`),
   };
 }
 

@@ -73,6 +73,7 @@ export function inertApp(): ReturnType<typeof createApp> {
     displayTokenCacheTtlMs: 5_000,
     streamCapsOf: () => ({ perQueue: 1, perToken: 1 }),
     maxStreamsPerProcess: 1,
+    queueReads: { maxAgeMs: 1_000, maxBytes: 1_000_000 },
   };
   return createApp(deps);
 }

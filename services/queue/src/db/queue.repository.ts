@@ -210,6 +210,15 @@ export function createQueueStore(db: Database, options: QueueStoreOptions = { ch
         };
       }),
 
+    daySeq: (tenantId, doctorId, serviceDate) =>
+      db.read(tenantId, async (sql) => {
+        const [row] = await sql.query<{ seq: string }>(
+          `SELECT seq FROM queue_days WHERE tenant_id = $1 AND doctor_id = $2 AND service_date = $3`,
+          [tenantId, doctorId, serviceDate],
+        );
+        return Number(row?.seq ?? 0);
+      }),
+
     listChanges: (tenantId, doctorId, serviceDate, afterSeq) =>
       db.read(tenantId, async (sql) => {
         const rows = await sql.query<{ body: ChangeJson }>(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeQueueStore } from '../testing/fake-queue-store.js';
-import { changesAfter, getQueue } from './get-queue.js';
+import { changesAfter, getQueue, getQueueUnlessKnown } from './get-queue.js';
 import { joinQueue } from './join-queue.js';
 
 const tenantId = '0192f0a0-0000-7000-8000-000000000001';
@@ -49,6 +49,45 @@ describe('getQueue', () => {
     const { store } = await clinicWith(['2030-01-08'], 'Mars/Olympus_Mons');
     const queue = await getQueue({ store, now }, { tenantId, doctorId, serviceDate: undefined });
     expect(queue.serviceDate).toBe('2030-01-07');
+  });
+});
+
+describe('getQueueUnlessKnown', () => {
+  it('answers not modified while the day and its last change are the ones the caller holds', async () => {
+    const { store } = await clinicWith(['2030-01-08', '2030-01-08']);
+    const known = { serviceDate: '2030-01-08', seq: 2 };
+    const answer = await getQueueUnlessKnown({ store, now }, { tenantId, doctorId, serviceDate: undefined, known });
+    expect(answer).toEqual({ notModified: true, doctorId, serviceDate: '2030-01-08', seq: 2 });
+  });
+
+  it('answers the whole queue once the day has changed since, or for another day', async () => {
+    const { store } = await clinicWith(['2030-01-08', '2030-01-08']);
+    const full = await getQueue({ store, now }, { tenantId, doctorId, serviceDate: '2030-01-08' });
+    const older = await getQueueUnlessKnown(
+      { store, now },
+      { tenantId, doctorId, serviceDate: undefined, known: { serviceDate: '2030-01-08', seq: 1 } },
+    );
+    expect(older).toEqual(full);
+    // Yesterday's queue held at the same seq is not today's.
+    const otherDay = await getQueueUnlessKnown(
+      { store, now },
+      { tenantId, doctorId, serviceDate: undefined, known: { serviceDate: '2030-01-07', seq: 2 } },
+    );
+    expect(otherDay).toEqual(full);
+  });
+
+  it('answers an empty day known at seq 0 as not modified, and the whole queue without a known state', async () => {
+    const { store } = await clinicWith(['2030-01-08']);
+    const empty = await getQueueUnlessKnown(
+      { store, now },
+      { tenantId, doctorId, serviceDate: '2030-01-09', known: { serviceDate: '2030-01-09', seq: 0 } },
+    );
+    expect(empty).toEqual({ notModified: true, doctorId, serviceDate: '2030-01-09', seq: 0 });
+    const unconditional = await getQueueUnlessKnown(
+      { store, now },
+      { tenantId, doctorId, serviceDate: undefined, known: undefined },
+    );
+    expect(unconditional).toMatchObject({ serviceDate: '2030-01-08', seq: 1, entries: [{ id: 'e1' }] });
   });
 });
 

@@ -35,6 +35,30 @@ export async function getQueue(
   return viewOf({ doctorId: input.doctorId, serviceDate, ...read, now: deps.now() });
 }
 
+/** What a conditional read's caller already holds: a day and its last change. */
+export interface KnownQueue {
+  serviceDate: string;
+  seq: number;
+}
+
+/**
+ * The queue as getQueue answers it, unless the caller already holds it: when
+ * the day asked for is `known`'s day and its last change is still `known.seq`,
+ * only that is answered (one row read instead of the day, its rules and stats).
+ * A change that commits between the check and a full read is in the full read.
+ */
+export async function getQueueUnlessKnown(
+  deps: { store: QueueStore; now: () => Date },
+  input: { tenantId: string; doctorId: string; serviceDate: string | undefined; known: KnownQueue | undefined },
+): Promise<DoctorQueue | { notModified: true; doctorId: string; serviceDate: string; seq: number }> {
+  const serviceDate = await resolveServiceDate(deps, input.tenantId, input.doctorId, input.serviceDate);
+  if (input.known && input.known.serviceDate === serviceDate) {
+    const seq = await deps.store.daySeq(input.tenantId, input.doctorId, serviceDate);
+    if (seq === input.known.seq) return { notModified: true, doctorId: input.doctorId, serviceDate, seq };
+  }
+  return getQueue(deps, { ...input, serviceDate });
+}
+
 /**
  * The changes of a day after `afterSeq`, and whether they are all there (the
  * log is bounded: an old enough seq has been pruned, and then the caller needs

@@ -24,6 +24,8 @@ export interface QueueStore {
   /** The time zone the doctor's most recently updated queue day was reported in, if any. */
   latestTimeZone(tenantId: string, doctorId: string): Promise<string | undefined>;
   readDay(tenantId: string, doctorId: string, serviceDate: string): Promise<DayRead>;
+  /** The day's last change (0 for a day nobody joined): one row, for conditional reads. */
+  daySeq(tenantId: string, doctorId: string, serviceDate: string): Promise<number>;
   /** The logged changes of a day after `afterSeq`, oldest first, and the day's last seq. */
   listChanges(
     tenantId: string,

@@ -52,7 +52,10 @@ async function invalidFields(call: () => Promise<unknown>): Promise<string[]> {
 describe('GetQueue', () => {
   it('answers the entries in calling order as proto messages, with the seq and pause of the day', async () => {
     const { handlers } = await handlersWithQueue(2);
-    const response = await handlers.GetQueue({ doctorId: doctorId.toUpperCase(), serviceDate: '2030-01-07' }, ctx);
+    const response = await handlers.GetQueue(
+      { doctorId: doctorId.toUpperCase(), serviceDate: '2030-01-07', knownServiceDate: '', knownSeq: 0 },
+      ctx,
+    );
     expect(response).toMatchObject({ doctorId, serviceDate: '2030-01-07', seq: 2, timeZone: 'Asia/Kolkata' });
     expect(response.pause).toMatchObject({ paused: false });
     expect(response.entries?.[0]).toMatchObject({
@@ -68,9 +71,23 @@ describe('GetQueue', () => {
     });
   });
 
+  it('answers a conditional read of the current version with not_modified and no entries', async () => {
+    const { handlers } = await handlersWithQueue(2);
+    const ask = (knownSeq: number) =>
+      handlers.GetQueue({ doctorId, serviceDate: '2030-01-07', knownServiceDate: '2030-01-07', knownSeq }, ctx);
+    expect(await ask(2)).toEqual({ notModified: true, doctorId, serviceDate: '2030-01-07', seq: 2 });
+    const older = await ask(1);
+    expect(older).toMatchObject({ seq: 2, entries: [{ tokenNumber: 1 }, { tokenNumber: 2 }] });
+    expect('notModified' in older).toBe(false);
+    const bad = () =>
+      handlers.GetQueue({ doctorId, serviceDate: '', knownServiceDate: 'yesterday', knownSeq: -1 }, ctx);
+    expect(await invalidFields(bad)).toEqual(['knownServiceDate', 'knownSeq']);
+  });
+
   it('refuses a doctor id that is not a UUID and a date that is not a day, naming the fields', async () => {
     const { handlers } = await handlersWithQueue(0);
-    const get = (doctorId: string, serviceDate: string) => () => handlers.GetQueue({ doctorId, serviceDate }, ctx);
+    const get = (doctorId: string, serviceDate: string) => () =>
+      handlers.GetQueue({ doctorId, serviceDate, knownServiceDate: '', knownSeq: 0 }, ctx);
     expect(await invalidFields(get('nope', ''))).toEqual(['doctorId']);
     expect(await invalidFields(get(doctorId, '2030-02-30'))).toEqual(['serviceDate']);
     expect(await invalidFields(get('x', 'today'))).toEqual(['doctorId', 'serviceDate']);

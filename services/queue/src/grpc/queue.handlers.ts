@@ -12,7 +12,7 @@ import { fromTimestamp, type QueueServiceHandlers } from '@hms/proto';
 import { z } from 'zod';
 import { callNext } from '../domain/call-next.js';
 import { completeEntry, recallEntry, setEntryPriority, skipEntry } from '../domain/entry-actions.js';
-import { changesAfter, getQueue, resolveServiceDate } from '../domain/get-queue.js';
+import { changesAfter, getQueueUnlessKnown, resolveServiceDate } from '../domain/get-queue.js';
 import { joinWalkIn } from '../domain/join-queue.js';
 import { setQueuePaused } from '../domain/pause-queue.js';
 import { getQueueRules, setQueueRules } from '../domain/queue-rules.js';
@@ -28,7 +28,12 @@ const optionalDate = z
   .refine((date) => date === '' || isCalendarDate(date), 'must be a calendar date, YYYY-MM-DD, or empty for today');
 const timeZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone');
 const room = z.string().trim().min(1, 'required').max(40, 'must be at most 40 characters');
-const getQueueRequest = z.object({ doctorId: uuid, serviceDate: optionalDate });
+const getQueueRequest = z.object({
+  doctorId: uuid,
+  serviceDate: optionalDate,
+  knownServiceDate: optionalDate,
+  knownSeq: z.number().int().min(0, 'must not be negative'),
+});
 const entryRequest = z.object({ entryId: uuid });
 const priority = (fallback: 'NORMAL' | undefined) =>
   z.unknown().transform((value, ctx) => {
@@ -93,11 +98,13 @@ export function queueHandlers(deps: QueueHandlerDeps): UnaryImplementation<Queue
   return {
     async GetQueue(request, ctx) {
       const input = parseRequest(getQueueRequest, request);
-      const queue = await getQueue(deps, {
+      const queue = await getQueueUnlessKnown(deps, {
         tenantId: ctx.tenantId,
         doctorId: input.doctorId,
         serviceDate: input.serviceDate || undefined,
+        known: input.knownServiceDate ? { serviceDate: input.knownServiceDate, seq: input.knownSeq } : undefined,
       });
+      if ('notModified' in queue) return queue;
       return queueMessage(queue);
     },
     async JoinWalkIn(request, ctx) {

@@ -126,6 +126,9 @@ export function fakeQueueStore(rules: QueueRules = DEFAULT_RULES) {
         stats: stats.get(`${tenantId}:${doctorId}`),
       };
     },
+    async daySeq(tenantId, doctorId, serviceDate) {
+      return days.get(dayKey(tenantId, doctorId, serviceDate))?.seq ?? 0;
+    },
     async listChanges(tenantId, doctorId, serviceDate, afterSeq) {
       const key = dayKey(tenantId, doctorId, serviceDate);
       return {

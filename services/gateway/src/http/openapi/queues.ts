@@ -17,6 +17,10 @@ import { contracts } from './contract.js';
 import { DisplayTokenSchema, QueueEntrySchema, QueuePauseSchema, QueueRulesSchema, QueueSchema } from './schemas.js';
 
 const tag = 'Queues';
+const etag = {
+  description: 'W/"<day as YYYYMMDD><seq, 7 digits>": the version of the queue',
+  schema: { type: 'string' as const },
+};
 const entry = z.strictObject({ entry: QueueEntrySchema });
 const paused = z.strictObject({ serviceDate: z.string(), pause: QueuePauseSchema });
 const rules = z.strictObject({ rules: QueueRulesSchema });
@@ -33,8 +37,15 @@ export const queueContracts = contracts(
     permission: 'queues.read',
     tag,
     summary: "A doctor's queue of one day (today in the doctor's time zone when no date is given)",
+    description:
+      "The ETag names the day and its last change (the id of the live stream's latest event). With that ETag in " +
+      'If-None-Match the answer is 304 while nothing changed. Estimated call times are as of the latest change ' +
+      '(or a few seconds old at most), as the live stream shows them. Served gzip-encoded when accepted.',
     request: getQueueRequest,
-    responses: { 200: { description: 'The queue in calling order', schema: QueueSchema } },
+    responses: {
+      200: { description: 'The queue in calling order', schema: QueueSchema, headers: { ETag: etag } },
+      304: { description: 'Not modified since the version in If-None-Match', headers: { ETag: etag } },
+    },
     errors: [404],
   },
   {

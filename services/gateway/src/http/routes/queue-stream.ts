@@ -62,14 +62,26 @@ export function queueStreamRoutes(deps: StreamDeps, guards: RequestHandler[]): R
 
   // Every heartbeat: displays whose token was revoked are closed; streams following
   // "today" are closed when the doctor's day rolls over (they reconnect to the new one).
+  // Both are decided once per token and per queue day, not per client: a gateway holds
+  // thousands of streams, and a heartbeat must not cost a time-zone conversion for each.
   deps.hub.onHeartbeat(async () => {
     const byToken = new Map<string, LiveClient[]>();
     const now = new Date();
+    const rolledOver = new Map<string, boolean>();
     deps.hub.forEachClient((client, sub) => {
-      if (client.displayTokenId)
-        byToken.set(client.displayTokenId, [...(byToken.get(client.displayTokenId) ?? []), client]);
-      const zone = sub.state?.timeZone;
-      if (client.followsToday && zone && localParts(now, zone).date !== sub.key.serviceDate) client.res.end();
+      if (client.displayTokenId) {
+        const clients = byToken.get(client.displayTokenId);
+        if (clients) clients.push(client);
+        else byToken.set(client.displayTokenId, [client]);
+      }
+      if (!client.followsToday) return;
+      let over = rolledOver.get(sub.id);
+      if (over === undefined) {
+        const zone = sub.state?.timeZone;
+        over = zone !== undefined && localParts(now, zone).date !== sub.key.serviceDate;
+        rolledOver.set(sub.id, over);
+      }
+      if (over) client.res.end();
     });
     if (byToken.size === 0) return;
     for (const id of await deps.displayTokens.revokedAmong([...byToken.keys()])) {
