@@ -312,6 +312,9 @@ export function createReadThroughCache<V extends object>(options: ReadThroughCac
         return shared.entry.value;
       }
       count('miss');
+      // A load another caller began finished while Redis answered: its value, not a second load.
+      const landed = local.get(key);
+      if (landed && fresh(key, landed.version) && trusted && landed.heard) return landed.value;
       return loadOnce(key, shared.generation);
     },
     async invalidate(key, version) {
