@@ -169,6 +169,10 @@ export const configKeys = z.object({
     .positiveInt()
     .default(10_000)
     .describe("How long a queue's upstream watch stays open after its last client left"),
+  DOCTOR_CACHE_TTL_MS: configTypes
+    .positiveInt()
+    .default(300_000)
+    .describe('How long a doctor stays cached for the queue desk and streams (doctor.updated drops it at once)'),
   DISPLAY_TOKEN_CACHE_TTL_MS: configTypes
     .positiveInt()
     .default(5_000)
