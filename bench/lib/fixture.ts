@@ -82,7 +82,7 @@ export async function createFixture(
     await db.query('INSERT INTO departments (id, tenant_id, name) VALUES ($1, $2, $3)', [
       departmentId,
       tenantId,
-      'Load',
+      `Load ${departmentId}`,
     ]);
     await db.query(
       `INSERT INTO doctors (id, tenant_id, department_id, full_name, consultation_fee_minor, hospital_fee_minor,

@@ -784,11 +784,12 @@ function changesIn(tx: Transaction): SchedulingTx {
     },
     async likelyDuplicates(phone, nameText) {
       const rows = await tx.query<PatientRow>(
+        // The patients with that number, through the owner's function (see patientSearchQuery); a family shares one.
         `SELECT ${PATIENT_COLUMNS} FROM patients
-         WHERE tenant_id = $1 AND phone IS NOT NULL AND reverse(phone) = reverse($2) AND active
-           AND similarity(search_name, $3) >= 0.4
-         ORDER BY similarity(search_name, $3) DESC, id LIMIT 10`,
-        [tenantId, phone, nameText],
+         WHERE tenant_id = $1 AND id IN (SELECT patient_ids_by_phone($2, $3, true, NULL, 100))
+           AND similarity(search_name, $4) >= 0.4
+         ORDER BY similarity(search_name, $4) DESC, id LIMIT 10`,
+        [tenantId, ...reversedRange(phone), nameText],
       );
       return rows.map(toPatient);
     },
@@ -1201,11 +1202,21 @@ export function appointmentListQuery(
 }
 
 /**
+ * A phone number's (or its last digits') reversed form and the end of its range: reversed, the last
+ * digits are a prefix, so the numbers ending in them are those in [reversed, reversed with its last
+ * character raised).
+ */
+function reversedRange(digits: string): [string, string] {
+  const reversed = [...digits].reverse().join('');
+  return [reversed, reversed.slice(0, -1) + String.fromCharCode(reversed.charCodeAt(reversed.length - 1) + 1)];
+}
+
+/**
  * How many patients holding every word of a name query are ranked at most: what
  * bounds a search's work whatever the tenant's size. A query more common than
  * that is answered with the best of that many (the same set on every page).
  */
-export const NAME_SEARCH_CANDIDATES = 1_000;
+export const NAME_SEARCH_CANDIDATES = 500;
 
 /**
  * Patient search: an exact MRN; a phone number (whole, or its last digits: a
@@ -1241,9 +1252,7 @@ export function patientSearchQuery(
      WHERE p.tenant_id = $1 AND p.mrn = ${param(search.mrn)} AND p.active`,
   ];
   if (search.phone) {
-    // Reversed, the last digits are a prefix: the numbers in [digits, digits with its last one raised).
-    const reversed = [...(search.phone.e164 ?? search.phone.digits)].reverse().join('');
-    const upper = reversed.slice(0, -1) + String.fromCharCode(reversed.charCodeAt(reversed.length - 1) + 1);
+    const [reversed, upper] = reversedRange(search.phone.e164 ?? search.phone.digits);
     const score = search.phone.e164 ? 1 : 0.9;
     // Phone matches share a score and go by id: a cursor at that score continues after its id.
     const afterId = after?.score === score ? after.id : null;
