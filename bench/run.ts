@@ -23,7 +23,7 @@
  *       10,000 SSE clients on one gateway, 50,000 stream connect/disconnect cycles)
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -344,19 +344,32 @@ async function main(): Promise<void> {
 
 /** Scheduling's parts named in --only (bench/scheduling), reported and written to bench/results. */
 async function runSchedulingParts(env: StackEnv, work: string, commit: string): Promise<void> {
+  const patients = Number(values.patients ?? 1_000_000);
+  // Patient search's generated tenant, when an earlier run on this stack made one of this size.
+  const searchTenantFile = path.join(env.HMS_HOME!, 'bench-search-tenant.json');
+  let tenantId: string | undefined;
+  if (only.has('patient-search')) {
+    const saved = await readFile(searchTenantFile, 'utf8').then(
+      (text) => JSON.parse(text) as { tenantId: string; patients: number },
+      () => undefined,
+    );
+    if (saved?.patients === patients) tenantId = saved.tenantId;
+  }
   const fixture = await createFixture(env, {
     doctors: 20,
     patients: 400,
     rateLimitMultiplier: 100_000,
     file: path.join(work, 'fixture.json'),
+    ...(tenantId ? { tenantId } : {}),
   });
   log(`fixture: tenant ${fixture.tenantId}, ${fixture.doctors.length} doctors`);
   const parts = new Set(SCHEDULING_PARTS.filter((p) => only.has(p)));
   const reports = await schedulingBenchmarks(env, fixture, parts, {
     workDir: work,
-    patients: Number(values.patients ?? 1_000_000),
+    patients,
     rate: Number(values.rate ?? 100),
     duration: quick ? '5s' : '15s',
+    searchTenantFile,
   });
   printScheduling(reports);
   const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');

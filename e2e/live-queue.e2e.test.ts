@@ -194,6 +194,34 @@ describe('bad input', () => {
   });
 });
 
+describe('the doctor directory', () => {
+  it("sees a doctor stop practising on both gateways within a second of the change's doctor.updated", async () => {
+    const clinic = await newTenant();
+    const d = clinic.doctors[0]!.id;
+    const ports = gatewayHttpPorts();
+    expect(ports.length).toBeGreaterThanOrEqual(2);
+    const walkInAt = (port: number, patient: number) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/queues/${d}/walk-ins`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${clinic.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ patientId: clinic.patients[patient]!.id }),
+      });
+    // Each replica reads the doctor (practising) and keeps it.
+    for (const [i, port] of ports.entries()) expect((await walkInAt(port, i)).status).toBe(201);
+    const stopped = await call('DELETE', `/doctors/${d}`, { token: clinic.token });
+    expect(stopped.status).toBe(200);
+    const changed = Date.now();
+    for (const port of ports) {
+      await eventually(async () => ((await walkInAt(port, 4)).status === 422 ? true : undefined), {
+        timeoutMs: 1_000,
+        intervalMs: 50,
+        what: `gateway ${port} refusing a walk-in for the doctor who stopped`,
+      });
+    }
+    expect(Date.now() - changed).toBeLessThan(1_000);
+  });
+});
+
 describe('live streams', () => {
   it('sends a snapshot, then every change with a growing id, to clients of both gateways', async () => {
     const a = doctor(4);

@@ -38,9 +38,16 @@ async function node(script: string, args: string[], env: Record<string, string>)
 
 export async function createFixture(
   env: StackEnv,
-  options: { doctors: number; patients: number; rateLimitMultiplier: number; file: string },
+  options: {
+    doctors: number;
+    patients: number;
+    rateLimitMultiplier: number;
+    file: string;
+    /** An existing tenant to act in (seeding is an upsert); a new one when absent. */
+    tenantId?: string;
+  },
 ): Promise<Fixture> {
-  const tenantId = newId();
+  const tenantId = options.tenantId ?? newId();
   // An integration's API key: no expiry within a run, and no development token (refused outside dev and test).
   const seeded = await node(
     'services/gateway/dist/db/seed-demo.js',
@@ -75,7 +82,7 @@ export async function createFixture(
     await db.query('INSERT INTO departments (id, tenant_id, name) VALUES ($1, $2, $3)', [
       departmentId,
       tenantId,
-      'Load',
+      `Load ${departmentId}`,
     ]);
     await db.query(
       `INSERT INTO doctors (id, tenant_id, department_id, full_name, consultation_fee_minor, hospital_fee_minor,
@@ -93,9 +100,10 @@ export async function createFixture(
        FROM unnest($1::uuid[]) AS d(id)`,
       [doctors, tenantId],
     );
+    // The MRN carries the patient's id: a reused tenant (tenantId given) already has the earlier runs' patients.
     await db.query(
       `INSERT INTO patients (id, tenant_id, mrn, full_name, search_name, name_tokens)
-       SELECT id, $2, 'LOAD-' || lpad(n::text, 7, '0'), 'Load Patient ' || n, 'load patient ' || n,
+       SELECT id, $2, 'LOAD-' || lpad(n::text, 7, '0') || '-' || right(id::text, 12), 'Load Patient ' || n, 'load patient ' || n,
               ARRAY['load', 'patient', n::text]
        FROM unnest($1::uuid[]) WITH ORDINALITY AS p(id, n)`,
       [patients, tenantId],

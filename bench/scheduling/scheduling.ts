@@ -10,7 +10,9 @@
  * The patients are made in PostgreSQL (generate_series: names from lists of
  * common given names and surnames, phones, MRNs, the search columns and the
  * word list), as the owner role, in batches; the load takes minutes per
- * million rows.
+ * million rows. They are made once per stack: the tenant is remembered in
+ * $HMS_HOME/bench-search-tenant.json and a later run with the same --patients
+ * searches it again (keep the stack: --keep, then --target bench).
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,7 +20,7 @@ import { newId } from '@hms/platform';
 import pg from 'pg';
 import type { Fixture } from '../lib/fixture.js';
 import { runK6 } from '../lib/k6.js';
-import { databaseUrl, type StackEnv } from '../lib/stack.js';
+import { cpuSnapshot, cpuUsed, databaseUrl, sum, type StackEnv } from '../lib/stack.js';
 
 export const SCHEDULING_PARTS = ['patient-search', 'slots-7d', 'daily-dashboard'] as const;
 export type SchedulingPart = (typeof SCHEDULING_PARTS)[number];
@@ -32,6 +34,10 @@ export interface ReadReport {
   p99Ms: number;
   failed: number;
   targetP95Ms: number;
+  /** Stack CPU (every process: nginx, gateways, services, PostgreSQL, ...) over the run per request. */
+  cpuMsPerOp: number;
+  /** The same less what the stack burnt idle over as long, sampled just before. */
+  netCpuMsPerOp: number;
 }
 
 const GIVEN = [
@@ -129,6 +135,9 @@ const FAMILY = [
   'Tiwari',
 ];
 
+/** How long the stack's idle CPU is sampled before each read's run. */
+const IDLE_SAMPLE_MS = 3_000;
+
 function log(message: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} [bench] ${message}\n`);
 }
@@ -197,7 +206,14 @@ export async function schedulingBenchmarks(
   env: StackEnv,
   fixture: Fixture,
   parts: Set<SchedulingPart>,
-  options: { workDir: string; patients: number; rate: number; duration: string },
+  options: {
+    workDir: string;
+    patients: number;
+    rate: number;
+    duration: string;
+    /** Where the generated tenant is remembered, for the next run to reuse. */
+    searchTenantFile: string;
+  },
 ): Promise<ReadReport[]> {
   const reports: ReadReport[] = [];
   const read = async (
@@ -207,9 +223,25 @@ export async function schedulingBenchmarks(
     target: number,
     extra: Record<string, unknown>,
   ) => {
+    const idleFrom = cpuSnapshot(env);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+    const idlePerSecond = sum(cpuUsed(idleFrom, cpuSnapshot(env)).values()) / (IDLE_SAMPLE_MS / 1000);
     log(`${part}: reading at ${options.rate}/s for ${options.duration}`);
+    const before = cpuSnapshot(env);
+    const started = Date.now();
     const run = await k6Read(env, { ...fixture, ...extra }, op, options);
-    reports.push({ part, what, rate: options.rate, ...pick(run), targetP95Ms: target });
+    const cpuSeconds = sum(cpuUsed(before, cpuSnapshot(env)).values());
+    const requests = Math.max(1, run.ok + run.failed);
+    const idleSeconds = (idlePerSecond * (Date.now() - started)) / 1000;
+    reports.push({
+      part,
+      what,
+      rate: options.rate,
+      ...pick(run),
+      targetP95Ms: target,
+      cpuMsPerOp: (cpuSeconds * 1000) / requests,
+      netCpuMsPerOp: (Math.max(0, cpuSeconds - idleSeconds) * 1000) / requests,
+    });
   };
 
   if (parts.has('patient-search')) {
@@ -218,13 +250,28 @@ export async function schedulingBenchmarks(
     });
     await db.connect();
     try {
-      const started = Date.now();
-      await makePatients(db, fixture.tenantId, options.patients, 0);
-      // The rest of the table: four other tenants as large, so the index holds five times the tenant.
-      for (let t = 1; t <= 4; t += 1) await makePatients(db, newId(), options.patients, t * options.patients);
-      await db.query('ANALYZE appointments.patients');
-      await db.query('ANALYZE appointments.patient_name_words');
-      log(`patient-search: ${options.patients * 5} patients made in ${Math.round((Date.now() - started) / 1000)} s`);
+      const [made] = (
+        await db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM appointments.patients WHERE tenant_id = $1 AND mrn LIKE 'BM-%'`,
+          [fixture.tenantId],
+        )
+      ).rows;
+      if (Number(made?.n ?? 0) === options.patients) {
+        log(`patient-search: reusing the ${options.patients} patients of tenant ${fixture.tenantId.slice(0, 8)}`);
+      } else {
+        const started = Date.now();
+        await makePatients(db, fixture.tenantId, options.patients, 0);
+        // The rest of the table: four other tenants as large, so the index holds five times the tenant.
+        for (let t = 1; t <= 4; t += 1) await makePatients(db, newId(), options.patients, t * options.patients);
+        await db.query('ANALYZE appointments.patients');
+        await db.query('ANALYZE appointments.patient_name_words');
+        log(`patient-search: ${options.patients * 5} patients made in ${Math.round((Date.now() - started) / 1000)} s`);
+        await writeFile(
+          options.searchTenantFile,
+          `${JSON.stringify({ tenantId: fixture.tenantId, patients: options.patients })}\n`,
+          { mode: 0o600 },
+        );
+      }
     } finally {
       await db.end();
     }
@@ -267,7 +314,7 @@ function pick(run: { p50Ms: number; p95Ms: number; p99Ms: number; failed: number
 export function printScheduling(reports: ReadReport[]): void {
   for (const r of reports) {
     console.log(
-      `\n${r.what} through nginx at ${r.rate}/s: p50 ${r.p50Ms.toFixed(1)} ms, p95 ${r.p95Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.failed} failed (target p95 <= ${r.targetP95Ms} ms)`,
+      `\n${r.what} through nginx at ${r.rate}/s: p50 ${r.p50Ms.toFixed(1)} ms, p95 ${r.p95Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.failed} failed (target p95 <= ${r.targetP95Ms} ms), ${r.cpuMsPerOp.toFixed(2)} CPU-ms per request (${r.netCpuMsPerOp.toFixed(2)} net of idle)`,
     );
   }
 }

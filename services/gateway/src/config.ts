@@ -179,6 +179,10 @@ export const configKeys = z.object({
     .positiveInt()
     .default(64 * 1024 * 1024)
     .describe('Bytes of serialized queues (JSON and gzip) GET /queues/{doctorId} keeps per gateway'),
+  DOCTOR_CACHE_TTL_MS: configTypes
+    .positiveInt()
+    .default(300_000)
+    .describe('How long a doctor stays cached for the queue desk and streams (doctor.updated drops it at once)'),
   DISPLAY_TOKEN_CACHE_TTL_MS: configTypes
     .positiveInt()
     .default(5_000)

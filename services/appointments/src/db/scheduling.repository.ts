@@ -784,11 +784,12 @@ function changesIn(tx: Transaction): SchedulingTx {
     },
     async likelyDuplicates(phone, nameText) {
       const rows = await tx.query<PatientRow>(
+        // The patients with that number, through the owner's function (see patientSearchQuery); a family shares one.
         `SELECT ${PATIENT_COLUMNS} FROM patients
-         WHERE tenant_id = $1 AND phone IS NOT NULL AND reverse(phone) = reverse($2) AND active
-           AND similarity(search_name, $3) >= 0.4
-         ORDER BY similarity(search_name, $3) DESC, id LIMIT 10`,
-        [tenantId, phone, nameText],
+         WHERE tenant_id = $1 AND id IN (SELECT patient_ids_by_phone($2, $3, true, NULL, 100))
+           AND similarity(search_name, $4) >= 0.4
+         ORDER BY similarity(search_name, $4) DESC, id LIMIT 10`,
+        [tenantId, ...reversedRange(phone), nameText],
       );
       return rows.map(toPatient);
     },
@@ -1200,16 +1201,37 @@ export function appointmentListQuery(
   };
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+/**
+ * A phone number's (or its last digits') reversed form and the end of its range: reversed, the last
+ * digits are a prefix, so the numbers ending in them are those in [reversed, reversed with its last
+ * character raised).
+ */
+function reversedRange(digits: string): [string, string] {
+  const reversed = [...digits].reverse().join('');
+  return [reversed, reversed.slice(0, -1) + String.fromCharCode(reversed.charCodeAt(reversed.length - 1) + 1)];
+}
 
 /**
- * Patient search: an exact MRN, a phone number (whole, by the reversed-number
- * index; or its last digits, a prefix of the reversed number), and a name:
- * each query word finds the tenant's name words it may mean (trigram
- * similarity or prefix, on the word list's trigram index), and a patient must
- * hold one of those for every query word (the GIN index on name tokens), in
- * any order. Ranked by the name's similarity to the query; exact MRN and phone
- * matches first. Paged by (score, id).
+ * How many patients holding every word of a name query are ranked at most: what
+ * bounds a search's work whatever the tenant's size. A query more common than
+ * that is answered with the best of that many (the same set on every page).
+ */
+export const NAME_SEARCH_CANDIDATES = 500;
+
+/**
+ * Patient search: an exact MRN; a phone number (whole, or its last digits: a
+ * prefix of the reversed number); a name: for every query word the tenant's
+ * words it may mean (trigram similarity or prefix, the most similar first), and
+ * the patients who hold one of them for every word, in any order, ranked by the
+ * name's similarity to the query. Exact MRN and phone matches first. Paged by
+ * (score, id).
+ *
+ * Phone and name matches are found by the schema owner's functions
+ * `patient_ids_by_phone` and `patients_by_name` (migration
+ * 20261128104500_patient_search_at_scale): row-level security keeps their
+ * non-leakproof conditions (reverse(), LIKE, %, && on arrays) off this role's
+ * index scans. They read only the transaction's tenant and return ids; the rows
+ * are read here, under the policies.
  */
 export function patientSearchQuery(
   tenantId: string,
@@ -1229,35 +1251,30 @@ export function patientSearchQuery(
     `SELECT ${cols}, 'mrn' AS matched_by, 1.0::float8 AS score FROM patients p
      WHERE p.tenant_id = $1 AND p.mrn = ${param(search.mrn)} AND p.active`,
   ];
-  const ctes: string[] = [];
   if (search.phone) {
-    const exact = search.phone.e164
-      ? `reverse(p.phone) = reverse(${param(search.phone.e164)})`
-      : `reverse(p.phone) LIKE ${param(`${escapeLike([...search.phone.digits].reverse().join(''))}%`)}`;
+    const [reversed, upper] = reversedRange(search.phone.e164 ?? search.phone.digits);
+    const score = search.phone.e164 ? 1 : 0.9;
+    // Phone matches share a score and go by id: a cursor at that score continues after its id.
+    const afterId = after?.score === score ? after.id : null;
     parts.push(
-      `SELECT ${cols}, 'phone', ${search.phone.e164 ? '1.0' : '0.9'}::float8 FROM patients p
-       WHERE p.tenant_id = $1 AND p.phone IS NOT NULL AND ${exact} AND p.active`,
+      `SELECT ${cols}, 'phone', ${score.toFixed(1)}::float8 FROM patients p
+       WHERE p.tenant_id = $1 AND p.id IN (SELECT patient_ids_by_phone(${param(reversed)}, ${param(upper)},
+         ${search.phone.e164 ? 'true' : 'false'}, ${param(afterId)}::uuid, ${param(limit + 1)}))`,
     );
   }
   if (search.name) {
-    const tokenChecks = search.name.words.map((word, i) => {
-      ctes.push(
-        `w${i} AS (SELECT coalesce(array_agg(word), '{}') AS alts FROM patient_name_words
-           WHERE tenant_id = $1 AND (word % ${param(word)} OR word LIKE ${param(`${escapeLike(word)}%`)}))`,
-      );
-      return `p.name_tokens && (SELECT alts FROM w${i})`;
-    });
     parts.push(
-      `SELECT ${cols}, 'name', similarity(p.search_name, ${param(search.name.text)})::float8 FROM patients p
-       WHERE p.tenant_id = $1 AND ${tokenChecks.join(' AND ')} AND p.active`,
+      `SELECT ${cols}, 'name', s.score FROM patients_by_name(${param(search.name.text)}, ${param(search.name.words)}::text[],
+         ${param(after?.score ?? null)}::float8, ${param(after?.id ?? null)}::uuid, ${param(limit + 2)},
+         ${NAME_SEARCH_CANDIDATES}) s
+       JOIN patients p ON p.tenant_id = $1 AND p.id = s.patient_id`,
     );
   }
   const page = after
     ? `WHERE m.score < ${param(after.score)} OR (m.score = ${param(after.score)} AND m.id > ${param(after.id)}::uuid)`
     : '';
   return {
-    text: `WITH ${ctes.length > 0 ? `${ctes.join(',\n')},\n` : ''}
-      found AS (${parts.join('\nUNION ALL\n')}),
+    text: `WITH found AS (${parts.join('\nUNION ALL\n')}),
       best AS (SELECT DISTINCT ON (id) * FROM found ORDER BY id, score DESC)
       SELECT * FROM best m ${page} ORDER BY m.score DESC, m.id LIMIT ${param(limit)}`,
     values,

@@ -14,7 +14,7 @@ import { ACCESS_LOG, type AccessLog } from './access-log.js';
 import { authenticate, type AuthenticateOptions } from './auth.js';
 import type { Backends } from './backends.js';
 import { authenticateStaffOrDisplay, createDisplayAuth } from './display-auth.js';
-import { createDoctorDirectory } from './doctors.js';
+import type { DoctorDirectory } from './doctors.js';
 import type { LoginGuard } from './login-guard.js';
 import type { StreamCapsOf } from './plan-limits.js';
 import { observe } from './observability.js';
@@ -47,6 +47,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   backends: Backends;
+  /** Doctors as the queue desk and the streams need them (cached, invalidated by doctor.updated). */
+  doctors: DoctorDirectory;
   /** How credentials are checked (access tokens, API keys, development tokens). */
   authentication: Omit<AuthenticateOptions, 'limits'>;
   limits: RateLimits;
@@ -99,7 +101,7 @@ export function createApp(deps: AppDeps): express.Express {
   const authenticated = authenticate({ ...deps.authentication, limits: deps.limits });
   const tenantOf = (id: string) => deps.authentication.access.tenant(id);
   const displayAuth = createDisplayAuth(deps.displayTokens, deps.displayTokenCacheTtlMs);
-  const doctors = createDoctorDirectory(deps.backends);
+  const doctors = deps.doctors;
   const body = [
     requireJsonBody,
     express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }),

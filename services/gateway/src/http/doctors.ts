@@ -1,12 +1,24 @@
 /**
- * Doctors as the appointments service knows them, cached briefly per tenant:
- * the queue desk's routes need a doctor's clinic time zone (which decides
- * "today") and whether they practise, and every stream connect would
- * otherwise ask again.
+ * Doctors as the appointments service knows them, for the queue desk's routes
+ * (a doctor's clinic time zone decides "today"; whether they practise decides
+ * a transfer) and every stream connect, which would otherwise ask again.
+ *
+ * Kept in the platform's read-through cache (the process over Redis, shared by
+ * the replicas), keyed by tenant and doctor. Every replica hears doctor.updated
+ * (a broadcast listener, see main.ts) and drops its copy and Redis's, with the
+ * event's version, so an older copy is never served again; while the listener
+ * is not fetching, process copies are not trusted past a second.
  */
-import { currentContext } from '@hms/platform';
+import {
+  createReadThroughCache,
+  currentContext,
+  type CacheInvalidations,
+  type Logger,
+  type Redis,
+  type Registry,
+} from '@hms/platform';
+import { decodeEventData, EVENTS, type Envelope } from '@hms/proto';
 import type { Doctor__Output as Doctor } from '@hms/proto';
-import { LRUCache } from 'lru-cache';
 import type { Backends } from './backends.js';
 import { HttpProblem } from './problem.js';
 
@@ -15,17 +27,50 @@ export interface DoctorDirectory {
   find(doctorId: string): Promise<Doctor>;
   /** The same, and a 422 problem naming `field` when the doctor does not practise. */
   active(doctorId: string, field: string): Promise<Doctor>;
+  /** Applies a doctor.updated event (any other is ignored): the doctor is read anew from then on. */
+  onEvent(envelope: Envelope): Promise<void>;
 }
 
-export function createDoctorDirectory(backends: Pick<Backends, 'directory'>, ttlMs = 30_000): DoctorDirectory {
-  const cache = new LRUCache<string, Doctor>({ max: 20_000, ttl: ttlMs });
+/** The event types the directory listens for. */
+export const DOCTOR_DIRECTORY_EVENTS = [EVENTS.doctorUpdated.type];
+
+export interface DoctorDirectoryOptions {
+  backends: Pick<Backends, 'directory'>;
+  /** The shared tier; without it each process keeps its own copies. */
+  redis?: Redis | undefined;
+  invalidations?: CacheInvalidations | undefined;
+  registry: Registry;
+  logger: Logger;
+  ttlMs: number;
+  /** Whether doctor.updated reaches this process now (the broadcast listener is fetching). */
+  trustLocal?: () => boolean;
+}
+
+const keyOf = (tenantId: string, doctorId: string) => `${tenantId}:${doctorId.toLowerCase()}`;
+
+export function createDoctorDirectory(options: DoctorDirectoryOptions): DoctorDirectory {
+  const cache = createReadThroughCache<Doctor>({
+    name: 'gateway-doctors',
+    ttlMs: options.ttlMs,
+    maxEntries: 20_000,
+    redis: options.redis,
+    invalidations: options.invalidations,
+    registry: options.registry,
+    logger: options.logger,
+    ...(options.trustLocal ? { trustLocal: options.trustLocal } : {}),
+    degradedTtlMs: 1_000,
+    versionOf: (doctor) => doctor.version,
+    // Called in the asking request's context: the key's tenant is the caller's, so the backend answers for it.
+    load: async (key) => {
+      const doctorId = key.slice(key.indexOf(':') + 1);
+      return (await options.backends.directory.call.getDoctor({ id: doctorId })).doctor ?? undefined;
+    },
+  });
   const find = async (doctorId: string) => {
-    const key = `${currentContext()?.tenantId}:${doctorId}`;
-    let doctor = cache.get(key);
-    if (!doctor) {
-      doctor = (await backends.directory.call.getDoctor({ id: doctorId })).doctor as Doctor;
-      cache.set(key, doctor);
-    }
+    const tenantId = currentContext()?.tenantId;
+    if (!tenantId) throw new Error('the doctor directory is read inside a request');
+    const doctor = await cache.get(keyOf(tenantId, doctorId));
+    if (!doctor) throw new HttpProblem(404, 'not-found', `doctor ${doctorId} not found`);
     return doctor;
   };
   return {
@@ -38,6 +83,11 @@ export function createDoctorDirectory(backends: Pick<Backends, 'directory'>, ttl
         ]);
       }
       return doctor;
+    },
+    async onEvent(envelope) {
+      if (envelope.type !== EVENTS.doctorUpdated.type) return;
+      const data = decodeEventData(EVENTS.doctorUpdated, envelope);
+      await cache.invalidate(keyOf(envelope.tenantId.toLowerCase(), data.doctorId), data.version);
     },
   };
 }

@@ -53,6 +53,7 @@ export function inertApp(): ReturnType<typeof createApp> {
     logger: createLogger({ service: 'routes-test', level: 'silent' }),
     metrics: createMetrics('routes-test', { defaultMetrics: false }),
     backends: new Proxy({}, { get: () => ({ call: {} }) }) as never,
+    doctors: inert,
     authentication: {
       access: inert,
       tokens: { ttlSeconds: 900 } as never,
