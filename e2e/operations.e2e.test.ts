@@ -110,7 +110,7 @@ describe('operations', () => {
           data: { activeTargets: { labels: { job: string }; health: string }[] };
         };
         const active = body.data.activeTargets;
-        return active.length >= 13 && active.every((t) => t.health === 'up') ? active : undefined;
+        return active.length >= 14 && active.every((t) => t.health === 'up') ? active : undefined;
       },
       { what: 'every target up', timeoutMs: 30_000, intervalMs: 1_000 },
     );
@@ -118,6 +118,8 @@ describe('operations', () => {
       new Set([
         ...['gateway', 'appointments', 'billing', 'queue', 'audit'],
         ...['postgres', 'redis', 'nginx', 'node'],
+        // The edge over HTTPS, through the blackbox exporter.
+        'tls',
         ...['prometheus', 'alertmanager', 'jaeger'],
       ]),
     );
@@ -128,6 +130,8 @@ describe('operations', () => {
     expect(names).toEqual(
       expect.arrayContaining([
         'ServiceDown',
+        'TLSCertificateExpiresSoon',
+        'ClinicalReadsRefused',
         'OutboxBacklogHigh',
         'KafkaConsumerLagHigh',
         'OutboxOldestUnpublishedTooOld',
