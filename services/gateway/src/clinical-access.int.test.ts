@@ -7,7 +7,6 @@
  * schema's owner for this test's one tenant, refuses that tenant's outbox rows.
  */
 import {
-  ANY_CALLER,
   audienceOf,
   createGrpcServer,
   createInternalTokenVerifier,
@@ -15,7 +14,6 @@ import {
   createMetrics,
   newId,
   type GrpcServer,
-  type MethodPermissions,
   type UnaryImplementation,
 } from '@hms/platform';
 import { testKeys } from '@hms/platform/testing';
@@ -29,6 +27,7 @@ import {
   ownerPrisma,
   request,
   startTestGateway,
+  addStandIn,
   type Gateway,
 } from './testing/harness.js';
 
@@ -82,18 +81,10 @@ beforeAll(async () => {
       };
     },
   };
-  const definition = loadContracts().hms.appointments.v1.ClinicalService.service;
-  const notHere = async () => {
-    throw new Error('not called by these tests');
-  };
-  backend.addService(
-    definition,
-    Object.fromEntries(
-      Object.keys(definition).map((name) => [name, (implementation as Record<string, unknown>)[name] ?? notHere]),
-    ) as unknown as UnaryImplementation<ClinicalServiceHandlers>,
-    Object.fromEntries(
-      Object.keys(definition).map((name) => [name, ANY_CALLER]),
-    ) as MethodPermissions<ClinicalServiceHandlers>,
+  addStandIn<ClinicalServiceHandlers>(
+    backend,
+    loadContracts().hms.appointments.v1.ClinicalService.service,
+    implementation,
   );
   const port = await backend.listen('127.0.0.1', 0);
   // The batch interval far away: only the durable write can have put a read on the outbox.

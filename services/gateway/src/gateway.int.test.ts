@@ -12,7 +12,6 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import {
-  ANY_CALLER,
   audienceOf,
   createGrpcServer,
   createInternalTokenVerifier,
@@ -24,7 +23,6 @@ import {
   NotFoundError,
   type CallContext,
   type GrpcServer,
-  type MethodPermissions,
   type UnaryImplementation,
 } from '@hms/platform';
 import {
@@ -45,6 +43,7 @@ import {
   ownerPrisma,
   request,
   startTestGateway,
+  addStandIn,
   type Gateway,
 } from './testing/harness.js';
 
@@ -332,22 +331,15 @@ describe('gateway in front of a stand-in appointments server', () => {
         return { appointment: appointment(request.id, 'APPOINTMENT_STATUS_CHECKED_IN') };
       },
     };
-    // The contract's other methods are not called by these tests.
-    const definition = loadContracts().hms.appointments.v1.AppointmentsService.service;
-    const notHere = async () => {
-      throw new Error('not called by these tests');
-    };
-    backend.addService(
-      definition,
-      Object.fromEntries(
-        Object.keys(definition).map((name) => [name, (implementation as Record<string, unknown>)[name] ?? notHere]),
-      ) as unknown as UnaryImplementation<AppointmentsServiceHandlers>,
+    addStandIn<AppointmentsServiceHandlers>(
+      backend,
+      loadContracts().hms.appointments.v1.AppointmentsService.service,
+      implementation,
       {
-        ...Object.fromEntries(Object.keys(definition).map((name) => [name, ANY_CALLER])),
         BookAppointment: 'appointments.book',
         GetAppointment: 'appointments.read',
         CheckInAppointment: 'appointments.check_in',
-      } as MethodPermissions<AppointmentsServiceHandlers>,
+      },
     );
     const port = await backend.listen('127.0.0.1', 0);
     stubbed = await startTestGateway({ APPOINTMENTS_GRPC_ADDRESS: `127.0.0.1:${port}`, GRPC_DEADLINE_MS: '500' });

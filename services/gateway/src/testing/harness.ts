@@ -5,7 +5,15 @@
  * and requests. Backends are unreachable unless a test says otherwise.
  */
 import { randomBytes } from 'node:crypto';
-import { newId, createPrismaClient } from '@hms/platform';
+import {
+  ANY_CALLER,
+  newId,
+  createPrismaClient,
+  type GrpcServer,
+  type MethodPermissions,
+  type UnaryImplementation,
+} from '@hms/platform';
+import type { ServiceDefinition } from '@grpc/grpc-js';
 import { newTestKeys, ownerDatabaseUrl, serviceDatabaseUrl, testEnv, testKeys } from '@hms/platform/testing';
 import { createPasswordHasher } from '../auth/passwords.js';
 import { PrismaClient } from '../db/generated/client.js';
@@ -160,4 +168,28 @@ export async function within(withinMs: number, probe: () => Promise<boolean>): P
     if (Date.now() - started > withinMs) throw new Error(`not within ${withinMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * A stand-in backend service for a test: the methods it implements, every
+ * other method of the contract failing if called, each open to any caller
+ * unless `permissions` names what it needs.
+ */
+export function addStandIn<H>(
+  server: GrpcServer,
+  definition: ServiceDefinition,
+  implementation: Partial<UnaryImplementation<H>>,
+  permissions: Partial<MethodPermissions<H>> = {},
+): void {
+  const notHere = async () => {
+    throw new Error('not called by these tests');
+  };
+  const methods = Object.keys(definition);
+  server.addService<H>(
+    definition,
+    Object.fromEntries(
+      methods.map((name) => [name, (implementation as Record<string, unknown>)[name] ?? notHere]),
+    ) as unknown as UnaryImplementation<H>,
+    { ...Object.fromEntries(methods.map((name) => [name, ANY_CALLER])), ...permissions } as MethodPermissions<H>,
+  );
 }
