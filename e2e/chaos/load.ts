@@ -27,7 +27,7 @@ export interface LoadStats {
   byStatus: Record<string, number>;
   /** Answers that break the edge's contract (see the module comment). */
   violations: string[];
-  /** Requests with no answer within `hangMs`. */
+  /** Requests with no answer within their route's deadline and the margin. */
   hangs: number;
   maxLatencyMs: number;
   /** Operations given up after `operationTimeoutMs` of retries. */
@@ -41,8 +41,14 @@ export interface LoadOptions {
   tenants: LoadTenant[];
   /** Concurrent booking flows per tenant. */
   workersPerTenant?: number;
-  /** A request with no answer after this is a hang (the gateway's backend deadline is 3 s). */
-  hangMs?: number;
+  /**
+   * The gateway's deadlines (its defaults: GRPC_DEADLINE_MS 3 s for a call, CLAIM_DEADLINE_MS 10 s for
+   * a booking, which waits its turn on a contested slot rather than answer an uncertain 504). A request
+   * with no answer `hangMarginMs` after its route's deadline is a hang.
+   */
+  deadlines?: { callMs: number; claimMs: number };
+  /** What nginx, the gateway's own work and the client may add to a backend's deadline. */
+  hangMarginMs?: number;
   /** How long one operation is retried before it is given up. */
   operationTimeoutMs?: number;
   /** Pause between two flows of one worker. */
@@ -68,7 +74,8 @@ interface Answer {
 const CHECK_IN_SLOTS = 14;
 
 export function startLoad(options: LoadOptions): Load {
-  const hangMs = options.hangMs ?? 5_000;
+  const deadlines = options.deadlines ?? { callMs: 3_000, claimMs: 10_000 };
+  const hangMarginMs = options.hangMarginMs ?? 2_000;
   const operationTimeoutMs = options.operationTimeoutMs ?? 150_000;
   const thinkMs = options.thinkMs ?? 50;
   const ledger: Ledger = {
@@ -97,6 +104,9 @@ export function startLoad(options: LoadOptions): Load {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (key) headers['idempotency-key'] = key;
+    // A booking claims its slot under the longer deadline; every other request under a call's.
+    const hangMs =
+      (method === 'POST' && path === '/appointments' ? deadlines.claimMs : deadlines.callMs) + hangMarginMs;
     const started = Date.now();
     stats.sent += 1;
     let status = 0;
