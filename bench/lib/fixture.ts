@@ -242,3 +242,24 @@ export async function bookNearTerm(
   });
   return booked;
 }
+
+/**
+ * Display tokens of the fixture's tenant, as waiting-room screens hold them: one per group of at
+ * most five doctors, issued through the API (each token may keep five streams open, like any other).
+ */
+export async function issueDisplayTokens(fixture: Fixture, groups: string[][]): Promise<string[]> {
+  const api = createHmsClient({ baseUrl: fixture.api, token: fixture.token });
+  const tokens: string[] = [];
+  let next = 0;
+  const issuer = async () => {
+    for (let i = next++; i < groups.length; i = next++) {
+      const { data, response, error } = await api.POST('/display-tokens', {
+        body: { name: `bench screen ${i}`, doctorIds: groups[i]! },
+      });
+      if (!data) throw new Error(`issuing a display token failed: ${response.status} ${JSON.stringify(error)}`);
+      tokens[i] = data.token;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, issuer));
+  return tokens;
+}

@@ -5,13 +5,15 @@
  * upstream watch and no queue-service watcher left, and the heap (after a full
  * GC) within 10 % of where it started.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { signDevelopmentToken } from '../../services/gateway/src/http/auth.js';
 import { startGateway } from '../../services/gateway/src/main.js';
-import type { Fixture } from '../lib/fixture.js';
-import { databaseUrl, type StackEnv } from '../lib/stack.js';
+import { issueDisplayTokens, type Fixture } from '../lib/fixture.js';
+import type { StackEnv } from '../lib/stack.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -40,34 +42,26 @@ export async function leakBenchmark(
   fixture: Fixture,
   options: { cycles: number; log: (m: string) => void },
 ): Promise<LeakReport> {
+  // The running stack's first gateway's environment (scripts/hms writes it at every start), so this
+  // gateway is configured exactly as the stack's are; only its ports, log level and linger differ.
+  const stackEnv = parseEnv(readFileSync(path.join(env.HMS_RUN!, 'env', 'gateway-1.env'), 'utf8'));
   const gateway = await startGateway(
     {
-      DATABASE_URL: databaseUrl(env, 'hms_gateway', 'HMS_DB_PASSWORD_GATEWAY'),
-      REDIS_URL: env.HMS_REDIS_URL,
-      JWT_SECRET: env.HMS_JWT_SECRET,
-      INTERNAL_TOKEN_PRIVATE_KEY: env.HMS_INTERNAL_TOKEN_PRIVATE_KEY,
+      ...stackEnv,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',
       OPS_PORT: '0',
       LOG_LEVEL: 'warn',
-      APPOINTMENTS_GRPC_ADDRESS: `127.0.0.1:${env.HMS_APPOINTMENTS_GRPC_PORT}`,
-      BILLING_GRPC_ADDRESS: `127.0.0.1:${env.HMS_BILLING_GRPC_PORT}`,
-      QUEUE_GRPC_ADDRESS: `127.0.0.1:${env.HMS_QUEUE_GRPC_PORT}`,
-      AUDIT_GRPC_ADDRESS: `127.0.0.1:${env.HMS_AUDIT_GRPC_PORT}`,
       SSE_UPSTREAM_LINGER_MS: '1000',
     },
     { inProcess: true },
   );
   const doctorId = fixture.doctors[0]!;
-  // A token per concurrent client: the per-token cap (5) holds as configured.
+  // A display token per concurrent client: the per-token cap (5) holds as configured.
   const concurrency = 40;
-  const tokens = await Promise.all(
-    Array.from({ length: concurrency }, (_, i) =>
-      signDevelopmentToken(
-        { tenantId: fixture.tenantId, userId: `leak-bench-${i}` },
-        { secret: env.HMS_JWT_SECRET!, issuer: 'hms-dev', ttl: '2h' },
-      ),
-    ),
+  const tokens = await issueDisplayTokens(
+    fixture,
+    Array.from({ length: concurrency }, () => [doctorId]),
   );
   const cycle = (token: string) =>
     new Promise<void>((resolve, reject) => {

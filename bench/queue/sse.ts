@@ -19,8 +19,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { signDevelopmentToken } from '../../services/gateway/src/http/auth.js';
-import type { Fixture } from '../lib/fixture.js';
+import { issueDisplayTokens, type Fixture } from '../lib/fixture.js';
 import { ROOT, type StackEnv } from '../lib/stack.js';
 
 export interface SseReport {
@@ -110,19 +109,18 @@ export async function sseBenchmark(
   const pid = Number(readFileSync(path.join(env.HMS_RUN!, 'gateway-1.pid'), 'utf8').trim());
   const doctors = fixture.doctors.slice(0, options.queues);
   const perQueue = Math.ceil(options.clients / options.queues);
-  // A token per five clients: the per-token cap (5) holds, and no other cap is raised for the run.
-  const tokens: string[] = [];
-  for (let i = 0; i < Math.ceil(options.clients / 5); i += 1) {
-    tokens.push(
-      await signDevelopmentToken(
-        { tenantId: fixture.tenantId, userId: `sse-bench-${i}` },
-        { secret: env.HMS_JWT_SECRET!, issuer: 'hms-dev', ttl: '2h' },
-      ),
-    );
-  }
-  const clients: [string, string][] = [];
+  // Waiting-room screens: a display token per five clients, scoped to those clients' doctors (the
+  // per-token cap of 5 holds, and no other cap is raised for the run).
+  const clients: [string, number][] = [];
   for (let i = 0; i < perQueue * doctors.length; i += 1)
-    clients.push([doctors[i % doctors.length]!, tokens[Math.floor(i / 5)]!]);
+    clients.push([doctors[i % doctors.length]!, Math.floor(i / 5)]);
+  const groups: string[][] = [];
+  for (const [doctorId, t] of clients) {
+    const group = (groups[t] ??= []);
+    if (!group.includes(doctorId)) group.push(doctorId);
+  }
+  const tokens = await issueDisplayTokens(fixture, groups);
+  const withTokens = clients.map(([doctorId, t]): [string, string] => [doctorId, tokens[t]!]);
   const workers = [worker(), worker()];
   const api = `http://127.0.0.1:${changePort}/api/v1`;
   const headers = { authorization: `Bearer ${fixture.token}`, 'content-type': 'application/json' };
@@ -139,8 +137,8 @@ export async function sseBenchmark(
   };
   try {
     // One client per queue first: the subscriptions exist before the baseline is taken.
-    const first = clients.slice(0, doctors.length);
-    const rest = clients.slice(doctors.length);
+    const first = withTokens.slice(0, doctors.length);
+    const rest = withTokens.slice(doctors.length);
     await ask(workers[0]!, { kind: 'connect', port, clients: first, concurrency: 20 }, 'connected');
     await new Promise((r) => setTimeout(r, 3_000));
     const before = rssKb(pid);
