@@ -416,6 +416,9 @@ describe('the desk against the real database', () => {
     expect(changes[1]!.entries[0]).toMatchObject({ status: 'QUEUE_ENTRY_STATUS_CALLED', room: 'Room 9' });
     expect(changes[1]!.line.map((p) => p.entryId)).toEqual([first.id]);
     expect(service.runtime.metrics.registry.getSingleMetric('hms_queue_watch_streams')).toBeDefined();
+    // Small changes come with their announcements: the live stream sent them without reading the log.
+    expect(await watchChanges('announcement')).toBeGreaterThanOrEqual(2);
+    const fromLog = await watchChanges('log');
     stream.cancel();
 
     // From seq 1: the two changes again, nothing else first.
@@ -427,6 +430,8 @@ describe('the desk against the real database', () => {
     resumed.on('error', () => undefined);
     await eventually(async () => (replayed.length >= 2 ? true : undefined), { what: 'the replay' });
     expect(replayed.map((u) => u.change?.seq)).toEqual([2, 3]);
+    // A resume reads them from the log.
+    expect(await watchChanges('log')).toBeGreaterThanOrEqual(fromLog + 2);
     resumed.cancel();
     // An ended stream is counted in the gRPC histogram (which keeps exemplars: observing it the
     // wrong way threw when a stream ended, and took the process down).
@@ -457,3 +462,8 @@ describe('the desk against the real database', () => {
 });
 
 type WatchUpdate = WatchQueueResponse__Output;
+
+async function watchChanges(source: 'announcement' | 'log'): Promise<number> {
+  const metric = await service.runtime.metrics.registry.getSingleMetric('hms_queue_watch_changes_total')?.get();
+  return metric?.values.find((v) => v.labels.source === source)?.value ?? 0;
+}

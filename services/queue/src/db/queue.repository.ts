@@ -20,8 +20,30 @@ import {
   type QueueRules,
 } from '../domain/types.js';
 
-/** The channel every committed change of a queue day is announced on: "tenant:doctor:day:seq". */
+/**
+ * The channel every committed change of a queue day is announced on: "tenant:doctor:day:seq", then,
+ * when it fits PostgreSQL's payload limit (8000 bytes), a newline and the change itself, so that a
+ * watcher that has sent every change before it needs no read of the log (parseChangeNotice).
+ */
 export const CHANGES_CHANNEL = 'hms_queue_changes';
+/** The largest change (its JSON, bytes) carried in its announcement; the key before it takes ~120. */
+const NOTICE_BODY_MAX = 7_600;
+
+/** A change's announcement: its day (tenant:doctor:day), its seq, and the change when it was carried. */
+export interface ChangeNotice {
+  key: string;
+  seq: number;
+  change?: QueueChange;
+}
+
+export function parseChangeNotice(payload: string): ChangeNotice {
+  const newline = payload.indexOf('\n');
+  const head = newline < 0 ? payload : payload.slice(0, newline);
+  const colon = head.lastIndexOf(':');
+  const notice: ChangeNotice = { key: head.slice(0, colon), seq: Number(head.slice(colon + 1)) };
+  if (newline >= 0) notice.change = changeFromJson(JSON.parse(payload.slice(newline + 1)) as ChangeJson);
+  return notice;
+}
 
 interface EntryRow {
   id: string;
@@ -168,7 +190,8 @@ export function createQueueStore(db: Database, options: QueueStoreOptions = { ch
                  DELETE FROM queue_changes
                  WHERE tenant_id = $1 AND doctor_id = $2 AND service_date = $3 AND seq <= $4::bigint - $8::bigint
                )
-               SELECT pg_notify('${CHANGES_CHANNEL}', $1::text || ':' || $2::text || ':' || $3::text || ':' || $4::text)`,
+               SELECT pg_notify('${CHANGES_CHANNEL}', $1::text || ':' || $2::text || ':' || $3::text || ':' || $4::text
+                 || CASE WHEN octet_length($7::text) <= ${NOTICE_BODY_MAX} THEN E'\\n' || $7::text ELSE '' END)`,
               [
                 tenantId,
                 day.doctorId,
