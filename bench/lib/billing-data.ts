@@ -61,6 +61,9 @@ export async function loadBills(
       await db.query('COMMIT');
     }
     await db.query('BEGIN');
+    // As the tenant: under row-level security a session without it sees no rows, and the read
+    // models were left as they were (the report then read a near-empty day).
+    await db.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
     await db.query('DELETE FROM billing.collections_daily WHERE tenant_id = $1', [tenantId]);
     await db.query(
       `INSERT INTO billing.collections_daily (tenant_id, day, department_id, method, cashier_id, currency,

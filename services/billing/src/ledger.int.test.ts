@@ -21,6 +21,7 @@ import {
   type EventTap,
 } from '@hms/platform/testing';
 import { EVENTS, loadContracts, toTimestamp, type BillingServiceClient } from '@hms/proto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBillStore } from './db/bill.repository.js';
@@ -341,6 +342,55 @@ describe('read models', () => {
     expect(report.outstanding.find((o) => o.departmentId === departmentId)?.dueMinor).toBe(Number(dues[0].actual));
   });
 });
+
+describe('dues outstanding backfill (migration 20261129000200)', () => {
+  it('counts a bill the read model never counted, so paying it is no longer refused', async () => {
+    // A bill as the ledger found those made before it: no dues row of its own.
+    const bill = await newBill();
+    const before = await duesOf(departmentId);
+    await ownerDb.query(
+      `UPDATE billing.dues_outstanding SET due_minor = due_minor - $3, bills = bills - 1
+       WHERE tenant_id = $1 AND department_id = $2`,
+      [tenantId, departmentId, Number(bill.dueMinor)],
+    );
+    expect((await duesOf(departmentId)).model).toBe(before.model - Number(bill.dueMinor));
+
+    const sql = readFileSync(
+      new URL('../prisma/migrations/20261129000200_dues_outstanding_backfill/migration.sql', import.meta.url),
+      'utf8',
+    );
+    const owner = await ownerDb.connect();
+    try {
+      await owner.query('BEGIN');
+      await owner.query(sql);
+      await owner.query('COMMIT');
+    } finally {
+      owner.release();
+    }
+    const after = await duesOf(departmentId);
+    expect(after.model).toBe(after.actual);
+    expect(after.modelBills).toBe(after.actualBills);
+    // Paid in full: its due leaves the row without proposing a negative one.
+    await pay(bill.id, Number(bill.dueMinor));
+    const paid = await duesOf(departmentId);
+    expect(paid.model).toBe(paid.actual);
+    expect(paid.model).toBe(after.model - Number(bill.dueMinor));
+  });
+});
+
+async function duesOf(department: string) {
+  const { rows } = await ownerDb.query(
+    `SELECT coalesce((SELECT due_minor FROM billing.dues_outstanding WHERE tenant_id = $1 AND department_id = $2), 0)::int AS model,
+       coalesce((SELECT bills FROM billing.dues_outstanding WHERE tenant_id = $1 AND department_id = $2), 0)::int AS model_bills,
+       (SELECT coalesce(sum(due_minor), 0) FROM billing.bills
+         WHERE tenant_id = $1 AND department_id = $2 AND voided_at IS NULL AND due_minor > 0)::int AS actual,
+       (SELECT count(*) FROM billing.bills
+         WHERE tenant_id = $1 AND department_id = $2 AND voided_at IS NULL AND due_minor > 0)::int AS actual_bills`,
+    [tenantId, department],
+  );
+  const r = rows[0] as { model: number; model_bills: number; actual: number; actual_bills: number };
+  return { model: r.model, modelBills: r.model_bills, actual: r.actual, actualBills: r.actual_bills };
+}
 
 describe('overdue', () => {
   it('marks an issued bill past its due date once, with bill.overdue, and lists it by status', async () => {
