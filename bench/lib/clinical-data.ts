@@ -2,8 +2,11 @@
  * The clinical record a load run reads and writes (issue 15): a patient of
  * the fixture with 200 past visits, each with two sets of vitals, a signed
  * consultation with an addendum and a prescription, made in PostgreSQL as the
- * schema's owner; the tenant's formulary and a pharmacy; and development
- * tokens of a doctor and a nurse (the clinical routes need clinical roles).
+ * schema's owner; the tenant's formulary and a pharmacy; and tokens of a
+ * doctor and a nurse (the clinical routes need clinical roles): development
+ * tokens where the stack accepts them (dev and test: they outlive a k6 soak),
+ * else the tenant's own doctor and nurse signed in (15-minute access tokens,
+ * ample for a benchmark's reads).
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -22,6 +25,24 @@ export interface ClinicalFixture {
   clinicalVisits: string[];
   /** Medicines of the tenant's formulary. */
   medicines: string[];
+}
+
+/** A token of the tenant's user `role` (DOCTOR, NURSE, ...), as the stack allows one to be had. */
+async function roleToken(
+  env: StackEnv,
+  fixture: { api: string; tenantId: string; passwords: Record<string, string> },
+  role: string,
+): Promise<string> {
+  if (['dev', 'test'].includes(env.HMS_PROFILE ?? ''))
+    return devToken(env, fixture.tenantId, `load-${role.toLowerCase()}`, role);
+  const username = role.toLowerCase().replaceAll('_', '-');
+  const response = await fetch(`${fixture.api}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tenant: fixture.tenantId, username, password: fixture.passwords[username] }),
+  });
+  if (!response.ok) throw new Error(`signing in as ${username} failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { accessToken: string }).accessToken;
 }
 
 async function devToken(env: StackEnv, tenantId: string, user: string, roles: string): Promise<string> {
@@ -46,7 +67,7 @@ async function devToken(env: StackEnv, tenantId: string, user: string, roles: st
 /** `fixture`: the load's tenant, its doctors and patients (bench/lib/fixture.ts); the last of each is used. */
 export async function makeClinicalHistory(
   env: StackEnv,
-  fixture: { tenantId: string; doctors: string[]; patients: string[] },
+  fixture: { api: string; tenantId: string; doctors: string[]; patients: string[]; passwords: Record<string, string> },
   visits = 200,
 ): Promise<ClinicalFixture> {
   const db = new pg.Client({
@@ -134,8 +155,8 @@ export async function makeClinicalHistory(
       await db.query(`ANALYZE appointments.${table}`);
     }
     return {
-      doctorToken: await devToken(env, tenantId, 'load-doctor', 'DOCTOR'),
-      nurseToken: await devToken(env, tenantId, 'load-nurse', 'NURSE'),
+      doctorToken: await roleToken(env, fixture, 'DOCTOR'),
+      nurseToken: await roleToken(env, fixture, 'NURSE'),
       historyPatient: patient,
       clinicalVisits: rows.map((r) => r.id),
       medicines,

@@ -27,6 +27,8 @@ export interface Fixture {
   slotMinutes: number;
   /** The first bookable slot (ISO): fixtures book forward from it. */
   firstSlot: string;
+  /** Passwords of the tenant's users, one per built-in role (username: the role, e.g. "doctor"). */
+  passwords: Record<string, string>;
 }
 
 async function node(script: string, args: string[], env: Record<string, string>): Promise<string> {
@@ -62,13 +64,15 @@ export async function createFixture(
       String(options.rateLimitMultiplier),
       '--api-key',
       'load-test',
+      '--users',
     ],
     {
       DATABASE_URL: databaseUrl(env, 'hms_gateway', 'HMS_DB_PASSWORD_GATEWAY'),
       API_KEY_SECRET: env.HMS_API_KEY_SECRET ?? '',
     },
   );
-  const token = (JSON.parse(seeded) as { apiKey: { key: string } }).apiKey.key;
+  const made = JSON.parse(seeded) as { apiKey: { key: string }; users: { username: string; password: string }[] };
+  const token = made.apiKey.key;
 
   const db = new pg.Client({ connectionString: databaseUrl(env, 'hms_appointments', 'HMS_DB_PASSWORD_APPOINTMENTS') });
   await db.connect();
@@ -121,8 +125,9 @@ export async function createFixture(
     patients,
     slotMinutes: 15,
     firstSlot: new Date((Math.floor(Date.now() / quarter) + 2) * quarter).toISOString(),
+    passwords: Object.fromEntries(made.users.map((u) => [u.username, u.password])),
   };
-  await writeFile(options.file, JSON.stringify(fixture));
+  await writeFile(options.file, JSON.stringify(fixture), { mode: 0o600 });
   return fixture;
 }
 

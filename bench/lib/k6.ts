@@ -1,7 +1,9 @@
 /** Runs one k6 scenario of k6/bench.js and reads back what the benchmark needs. */
 import { execFile } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { ROOT } from './stack.js';
 
@@ -64,7 +66,8 @@ export async function runK6(options: {
   const duration = s.metrics.http_req_duration ?? {};
   const series: [number, number][] = [];
   let t0: number | undefined;
-  for (const line of (await readFile(points, 'utf8')).split('\n')) {
+  // Read line by line: a ceiling run at 10,000+ requests/s writes more than a string can hold.
+  for await (const line of createInterface({ input: createReadStream(points), crlfDelay: Infinity })) {
     if (!line.includes('"http_req_duration"') || !line.includes('"Point"')) continue;
     const point = JSON.parse(line) as { data: { time: string; value: number } };
     const t = Date.parse(point.data.time);
