@@ -6,8 +6,10 @@
  *   values bound to a statement;
  * - ioredis: only inside a traced request;
  * - http: the gateway's REST requests (a SERVER span continuing the caller's
- *   W3C trace); probes and scrapes of the ops endpoint make none; outgoing
- *   requests only inside a trace;
+ *   W3C trace); probes and scrapes of the ops endpoint make none, nor live
+ *   event streams (a span held open for the hours a waiting-room screen
+ *   watches, exported only when it leaves, costs each idle stream its memory
+ *   and tells nothing); outgoing requests only inside a trace;
  * - express: names the HTTP span after the route template and times the route
  *   handlers, not every middleware and router layer.
  * gRPC and Kafka spans come from our own helpers (grpc/, kafka/), which also
@@ -23,6 +25,10 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 /** Paths of the ops endpoint (ops-server.ts), polled by probes and Prometheus. */
 const OPS_PATHS = new Set(['/metrics', '/livez', '/readyz']);
 
+/** A live event stream: asked for as one (EventSource sends this), or on a `…/stream` path. */
+const isEventStream = (path: string, accept: string | string[] | undefined) =>
+  path.endsWith('/stream') || String(accept ?? '').includes('text/event-stream');
+
 export function hmsInstrumentations(common: { enabled?: boolean } = {}): InstrumentationBase[] {
   return [
     new PgInstrumentation({
@@ -34,7 +40,10 @@ export function hmsInstrumentations(common: { enabled?: boolean } = {}): Instrum
     new IORedisInstrumentation({ ...common, requireParentSpan: true }),
     new HttpInstrumentation({
       ...common,
-      ignoreIncomingRequestHook: (req) => OPS_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
+      ignoreIncomingRequestHook: (req) => {
+        const path = (req.url ?? '').split('?')[0] ?? '';
+        return OPS_PATHS.has(path) || isEventStream(path, req.headers.accept);
+      },
       requireParentforOutgoingSpans: true,
     }),
     new ExpressInstrumentation({
