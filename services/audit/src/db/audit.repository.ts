@@ -68,10 +68,20 @@ export function createAuditStore(db: Database, newId: () => string): AuditStore 
             return { seq: head.last_seq, hash: head.last_hash };
           },
           async recorded(events) {
+            // The batch's time range lets the planner keep only the partitions it falls in (one,
+            // mostly) instead of probing every month's index for each event.
+            const times = events.map((e) => e.occurredAt.getTime());
             const rows = await tx.query<{ event_id: string }>(
               `SELECT event_id FROM audit_log
-               WHERE tenant_id = $1 AND (event_id, occurred_at) IN (SELECT * FROM unnest($2::uuid[], $3::timestamptz[]))`,
-              [tenantId, events.map((e) => e.eventId), events.map((e) => e.occurredAt)],
+               WHERE tenant_id = $1 AND occurred_at BETWEEN $4 AND $5
+                 AND (event_id, occurred_at) IN (SELECT * FROM unnest($2::uuid[], $3::timestamptz[]))`,
+              [
+                tenantId,
+                events.map((e) => e.eventId),
+                events.map((e) => e.occurredAt),
+                new Date(Math.min(...times)),
+                new Date(Math.max(...times)),
+              ],
             );
             return new Set(rows.map((r) => r.event_id));
           },
