@@ -195,10 +195,18 @@ describe('doctors and calendars', () => {
       asTenant(() => calendar.call.holdSlot({ doctorId, patientId: people[2]!, startsAt: toTimestamp(first) })),
     );
     expect(taken.code).toBe(status.ALREADY_EXISTS);
-    const { slots } = await asTenant(() =>
+    const { runs } = await asTenant(() =>
       calendar.call.listSlots({ doctorId, from: toTimestamp(first), to: toTimestamp(quarter(10)) }),
     );
-    expect(slots.map((s) => s.status)).toEqual(['SLOT_STATUS_HELD', 'SLOT_STATUS_FREE']);
+    // Two slots back to back: one run, starting at the held one.
+    expect(runs).toEqual([
+      {
+        startsAt: toTimestamp(first),
+        slotMinutes: 15,
+        serviceDate: first.toISOString().slice(0, 10),
+        statuses: ['SLOT_STATUS_HELD', 'SLOT_STATUS_FREE'],
+      },
+    ]);
     const appointment = await book(people[1]!, first, doctorId, { holdId: hold!.id });
     const claims = await prisma.slotClaim.findMany({ where: { tenantId, doctorId, startsAt: first } });
     expect(claims).toMatchObject([
@@ -279,14 +287,14 @@ describe('doctors and calendars', () => {
       }),
     );
     expect(outcome?.cancelledAppointmentIds).toEqual([appointment.id]);
-    const { slots } = await asTenant(() =>
+    const { runs } = await asTenant(() =>
       calendar.call.listSlots({
         doctorId: doctor,
         from: toTimestamp(new Date(`${day}T00:00:00Z`)),
         to: toTimestamp(new Date(`${day}T23:59:00Z`)),
       }),
     );
-    expect(slots).toEqual([]);
+    expect(runs).toEqual([]);
     const stored = await prisma.appointment.findUniqueOrThrow({ where: { id: appointment.id } });
     expect(stored).toMatchObject({ status: 'CANCELLED', cancelledBy: 'STAFF' });
     expect(await prisma.slotClaim.count({ where: { appointmentId: appointment.id } })).toBe(0);

@@ -64,6 +64,42 @@ describe('migrations', () => {
     expect(await run()).toEqual(['20260103000000_broken']);
   });
 
+  it('builds an index concurrently in a no-transaction migration, and refuses one of two statements before either runs', async () => {
+    await addMigration(
+      '20260104000000_things_name_index',
+      `-- hms:no-transaction\n-- A large table's index, built without blocking writes.\nCREATE INDEX CONCURRENTLY IF NOT EXISTS things_name_idx ON ${schema}.things (name);\n`,
+    );
+    expect(await run()).toEqual(['20260104000000_things_name_index']);
+    const { rows } = await admin.query<{ valid: boolean }>(
+      `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'things_name_idx'`,
+      [schema],
+    );
+    expect(rows).toEqual([{ valid: true }]);
+    // Two statements sent together would be one implicit transaction, where CONCURRENTLY is refused.
+    await addMigration(
+      '20260105000000_two_statements',
+      `-- hms:no-transaction\nALTER TABLE ${schema}.things ADD COLUMN code text;\nCREATE INDEX CONCURRENTLY things_code_idx ON ${schema}.things (code);\n`,
+    );
+    const error = await run().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as Error).message).toMatch(/20260105000000_two_statements .*more than one statement/);
+    const columns = await admin.query(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'things'`,
+      [schema],
+    );
+    expect(columns.rows.map((r) => r.column_name)).not.toContain('code');
+    const recorded = await admin.query(
+      `SELECT 1 FROM ${schema}._prisma_migrations WHERE migration_name = '20260105000000_two_statements'`,
+    );
+    expect(recorded.rowCount).toBe(0);
+    await addMigration(
+      '20260105000000_two_statements',
+      `-- hms:no-transaction\nCREATE INDEX CONCURRENTLY things_id_name_idx ON ${schema}.things (id, name);\n`,
+    );
+    expect(await run()).toEqual(['20260105000000_two_statements']);
+  });
+
   it('stops when an applied migration was edited', async () => {
     await addMigration('20260101000000_first', `CREATE TABLE ${schema}.things (id bigint PRIMARY KEY);`);
     const error = await run().catch((e: unknown) => e);

@@ -17,7 +17,12 @@ import { messagingSchemaOf, quoteIdent } from './sql.js';
 
 /** Prisma migrate's advisory lock key for PostgreSQL. */
 const MIGRATION_LOCK_KEY = 72707369;
-/** A migration starting with this line runs outside a transaction (e.g. CREATE INDEX CONCURRENTLY). */
+/**
+ * A migration starting with this line runs outside a transaction (CREATE INDEX CONCURRENTLY on a
+ * large table). It holds one statement: PostgreSQL runs statements sent together as one implicit
+ * transaction, where CONCURRENTLY is refused, so the file is sent alone (the extended protocol,
+ * one statement per message) and a second statement is refused before anything runs.
+ */
 const NO_TRANSACTION_MARKER = '-- hms:no-transaction';
 
 /** The platform's own migrations (outbox, processed events), applied to `<schema>_messaging`. */
@@ -131,7 +136,9 @@ async function apply(client: pg.Client, schema: string, migration: Migration): P
       `INSERT INTO ${schema}."_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)`,
       [id, migration.checksum, migration.name],
     );
-    await client.query(migration.sql);
+    if (transactional) await client.query(migration.sql);
+    // A named statement goes by the extended protocol: one statement, outside any transaction block.
+    else await client.query({ name: `hms-migrate-${id}`, text: migration.sql });
     await client.query(
       `UPDATE ${schema}."_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`,
       [id],
@@ -139,7 +146,16 @@ async function apply(client: pg.Client, schema: string, migration: Migration): P
     if (transactional) await client.query('COMMIT');
   } catch (error) {
     if (transactional) await client.query('ROLLBACK').catch(() => undefined);
-    throw new MigrationError(`migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
+    const message = (error as Error).message;
+    if (!transactional && /cannot insert multiple commands/.test(message)) {
+      // Refused at parse: nothing ran, so nothing of it is recorded either.
+      await client.query(`DELETE FROM ${schema}."_prisma_migrations" WHERE id = $1`, [id]);
+      throw new MigrationError(
+        `migration ${migration.name} runs outside a transaction (${NO_TRANSACTION_MARKER}) and holds more than one statement: put each statement in a migration of its own`,
+        { cause: error },
+      );
+    }
+    throw new MigrationError(`migration ${migration.name} failed: ${message}`, { cause: error });
   }
 }
 

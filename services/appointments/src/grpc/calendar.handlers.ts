@@ -27,7 +27,7 @@ import {
   optionalDate,
   requiredInstant,
   scheduleMessage,
-  slotMessage,
+  slotRunMessages,
   uuid,
 } from './messages.js';
 
@@ -196,7 +196,7 @@ export function calendarHandlers(deps: SchedulingDeps): UnaryImplementation<Cale
         to: instant(request.to),
       });
       const { doctor, slots } = await listSlots(deps, { tenantId: ctx.tenantId, ...input });
-      return { doctorId: doctor.id, timeZone: doctor.timeZone, slots: slots.map(slotMessage) };
+      return { doctorId: doctor.id, timeZone: doctor.timeZone, runs: slotRunMessages(slots) };
     },
     async HoldSlot(request, ctx) {
       const input = parseRequest(holdRequest, { ...request, startsAt: instant(request.startsAt) });

@@ -153,6 +153,34 @@ export function slotMessage(s: SlotWithStatus) {
   };
 }
 
+/**
+ * Slots (in time order) as runs: a run holds the slots that follow one another
+ * without a gap, of one length and one local day, with one status each.
+ */
+export function slotRunMessages(slots: SlotWithStatus[]) {
+  type Status = `SLOT_STATUS_${SlotWithStatus['status']}`;
+  const runs: { startsAt: Timestamp; slotMinutes: number; serviceDate: string; statuses: Status[] }[] = [];
+  let last: { ends: number; length: number; serviceDate: string; statuses: Status[] } | undefined;
+  for (const slot of slots) {
+    const starts = slot.startsAt.getTime();
+    const length = slot.endsAt.getTime() - starts;
+    const status: Status = `SLOT_STATUS_${slot.status}`;
+    if (last?.ends === starts && last.length === length && last.serviceDate === slot.serviceDate) {
+      last.statuses.push(status);
+      last.ends += length;
+      continue;
+    }
+    last = { ends: starts + length, length, serviceDate: slot.serviceDate, statuses: [status] };
+    runs.push({
+      startsAt: toTimestamp(slot.startsAt),
+      slotMinutes: length / 60_000,
+      serviceDate: slot.serviceDate,
+      statuses: last.statuses,
+    });
+  }
+  return runs;
+}
+
 export function scheduleMessage(s: WeeklySchedule) {
   return {
     id: s.id,

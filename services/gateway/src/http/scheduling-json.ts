@@ -45,3 +45,43 @@ export function schedulingJson(value: unknown): Json {
 export function protoEnum<T extends string | number>(value: string, prefix: string): T {
   return `${prefix}_${value.toUpperCase()}` as unknown as T;
 }
+
+/** A window's slots as the gRPC contract packs them (hms.appointments.v1.SlotRun). */
+export interface SlotRuns {
+  doctorId: string;
+  timeZone: string;
+  runs: { startsAt: Timestamp__Output | null; slotMinutes: number; serviceDate: string; statuses: string[] }[];
+}
+
+const MINUTE = 60_000;
+/** Each SLOT_STATUS_ name's JSON, made once. */
+const statusJson = new Map<string, string>();
+
+/**
+ * GET /doctors/{id}/slots's body, written out from the runs: one Slot object
+ * per slot as the contract's Slot message maps by schedulingJson (startsAt,
+ * endsAt, serviceDate, status), without building the ~670 objects of a 7-day
+ * window only to serialise them; each boundary's ISO string is made once (a
+ * slot ends where the next of its run starts).
+ */
+export function slotsJson(window: SlotRuns): string {
+  const slots: string[] = [];
+  for (const run of window.runs) {
+    const step = run.slotMinutes * MINUTE;
+    const serviceDate = JSON.stringify(run.serviceDate);
+    let at = fromTimestamp(run.startsAt)!.getTime();
+    let startsAt = new Date(at).toISOString();
+    for (const status of run.statuses) {
+      let statusText = statusJson.get(status);
+      if (statusText === undefined) {
+        statusText = JSON.stringify(schedulingJson(status));
+        statusJson.set(status, statusText);
+      }
+      at += step;
+      const endsAt = new Date(at).toISOString();
+      slots.push(`{"startsAt":"${startsAt}","endsAt":"${endsAt}","serviceDate":${serviceDate},"status":${statusText}}`);
+      startsAt = endsAt;
+    }
+  }
+  return `{"doctorId":${JSON.stringify(window.doctorId)},"timeZone":${JSON.stringify(window.timeZone)},"slots":[${slots.join(',')}]}`;
+}

@@ -24,6 +24,12 @@ const holdLinks = {
   GetHold: { operationId: 'getSlotHold', parameters: { id: '$response.body#/hold/id' } },
   ReleaseHold: { operationId: 'releaseSlotHold', parameters: { id: '$response.body#/hold/id' } },
 };
+/** The slots as the REST API answers them (the gRPC contract carries them packed as SlotRuns: slotsJson). */
+const SLOTS_RESPONSE = z.strictObject({
+  doctorId: z.string(),
+  timeZone: z.string(),
+  slots: z.array(protoSchema('Slot')),
+});
 const sessions = [
   { weekday: 1, startMinute: 540, endMinute: 780 },
   { weekday: 3, startMinute: 540, endMinute: 780 },
@@ -136,7 +142,7 @@ export const calendarContracts = contracts(
     tag,
     summary: 'Every slot of a doctor in a window of at most 31 days: free, held or booked',
     request: listSlotsRequest,
-    responses: { 200: { description: 'The slots in time order', schema: protoSchema('ListSlotsResponse') } },
+    responses: { 200: { description: 'The slots in time order', schema: SLOTS_RESPONSE } },
     errors: [404, 422],
   },
   {

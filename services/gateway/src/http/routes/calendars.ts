@@ -9,7 +9,7 @@ import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { requires } from '../permissions.js';
-import { protoEnum, schedulingJson } from '../scheduling-json.js';
+import { protoEnum, schedulingJson, slotsJson } from '../scheduling-json.js';
 import { calendarDate, instant, parseInput, uuid } from './validation.js';
 import { idempotencyHeaders, minuteOfDay, noQuery, wholeNumber } from './scheduling-inputs.js';
 
@@ -204,12 +204,12 @@ export function calendarRoutes(
     .route(`${API_PREFIX}/doctors/:doctorId/slots`)
     .get(...read, async (req, res) => {
       const { params, query } = parseInput(req, listSlotsRequest);
-      const slots = await calendar.listSlots({
+      const window = await calendar.listSlots({
         doctorId: params.doctorId,
         from: toTimestamp(new Date(query.from)),
         to: toTimestamp(new Date(query.to)),
       });
-      res.json(schedulingJson(slots));
+      res.type('json').send(slotsJson(window));
     })
     .all(methodNotAllowed('GET'));
 
