@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { DEVELOPMENT_PROFILES } from '../../services/gateway/src/config.js';
 import { databaseUrl, ROOT, type StackEnv } from './stack.js';
 
 const run = promisify(execFile);
@@ -33,7 +34,7 @@ async function roleToken(
   fixture: { api: string; tenantId: string; passwords: Record<string, string> },
   role: string,
 ): Promise<string> {
-  if (['dev', 'test'].includes(env.HMS_PROFILE ?? ''))
+  if ((DEVELOPMENT_PROFILES as readonly string[]).includes(env.HMS_PROFILE ?? ''))
     return devToken(env, fixture.tenantId, `load-${role.toLowerCase()}`, role);
   const username = role.toLowerCase().replaceAll('_', '-');
   const response = await fetch(`${fixture.api}/auth/login`, {

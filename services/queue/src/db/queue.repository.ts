@@ -23,27 +23,21 @@ import {
 /**
  * The channel every committed change of a queue day is announced on: "tenant:doctor:day:seq", then,
  * when it fits PostgreSQL's payload limit (8000 bytes), a newline and the change itself, so that a
- * watcher that has sent every change before it needs no read of the log (parseChangeNotice).
+ * watcher that has sent every change before it needs no read of the log (splitChangeNotice).
  */
 export const CHANGES_CHANNEL = 'hms_queue_changes';
 /** The largest change (its JSON, bytes) carried in its announcement; the key before it takes ~120. */
 const NOTICE_BODY_MAX = 7_600;
 
-/** A change's announcement: its day (tenant:doctor:day), its seq, and the change when it was carried. */
-export interface ChangeNotice {
-  key: string;
-  seq: number;
-  change?: QueueChange;
-}
-
-export function parseChangeNotice(payload: string): ChangeNotice {
+/** A change's announcement: its day (tenant:doctor:day) and, when it was carried, the change's JSON (unparsed). */
+export function splitChangeNotice(payload: string): { key: string; body: string | undefined } {
   const newline = payload.indexOf('\n');
   const head = newline < 0 ? payload : payload.slice(0, newline);
-  const colon = head.lastIndexOf(':');
-  const notice: ChangeNotice = { key: head.slice(0, colon), seq: Number(head.slice(colon + 1)) };
-  if (newline >= 0) notice.change = changeFromJson(JSON.parse(payload.slice(newline + 1)) as ChangeJson);
-  return notice;
+  return { key: head.slice(0, head.lastIndexOf(':')), body: newline < 0 ? undefined : payload.slice(newline + 1) };
 }
+
+/** The change an announcement carried (its `body`). */
+export const changeOfNotice = (body: string): QueueChange => changeFromJson(JSON.parse(body) as ChangeJson);
 
 interface EntryRow {
   id: string;

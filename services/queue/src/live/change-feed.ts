@@ -9,7 +9,7 @@
  * watcher is woken to catch up.
  */
 import { Counter, createPgListener, Gauge, type Logger, type Metrics } from '@hms/platform';
-import { CHANGES_CHANNEL, parseChangeNotice } from '../db/queue.repository.js';
+import { CHANGES_CHANNEL, changeOfNotice, splitChangeNotice } from '../db/queue.repository.js';
 import type { QueueChange } from '../domain/types.js';
 
 /** Woken with the committed change, or with nothing: then the log must be read. */
@@ -46,14 +46,13 @@ export function createChangeFeed(options: { connectionString: string; logger: Lo
     applicationName: 'queue-change-feed',
     logger: options.logger,
     onNotify(payload) {
-      // "tenant:doctor:day:seq", then the change when it fitted: parsed only when someone here watches the day.
-      const newline = payload.indexOf('\n');
-      const head = newline < 0 ? payload : payload.slice(0, newline);
-      const set = watchers.get(head.slice(0, head.lastIndexOf(':')));
+      // The change is parsed only when someone here watches its day, once for all of them.
+      const { key, body } = splitChangeNotice(payload);
+      const set = watchers.get(key);
       if (!set) return;
       let change: QueueChange | undefined;
       try {
-        change = parseChangeNotice(payload).change;
+        if (body !== undefined) change = changeOfNotice(body);
       } catch (error) {
         options.logger.warn({ err: error }, 'a queue change announcement could not be read; its watchers read the log');
       }
