@@ -30,6 +30,9 @@ cd "$HMS_ROOT" || exit 1
 passed=0
 failed=0
 failures=()
+# Each failed test's name and the head of its error, repeated at the very end of
+# the run so that the tail of a CI log names the cause.
+failed_tests=""
 # Outside $HMS_HOME, which the fresh start below wipes.
 report_dir="$HMS_ROOT/.hms/test-reports"
 started="$(now_ms)"
@@ -71,9 +74,30 @@ suite() {
   fi
   passed=$((passed + p))
   failed=$((failed + f))
-  ((f > 0)) && failures+=("$name suite ($f)")
+  if ((f > 0)); then
+    failures+=("$name suite ($f)")
+    failed_tests+="$(failed_test_lines "$json")"$'\n'
+  fi
   ((s > 0)) && log "$name: $s skipped"
   log "$name: $p passed, $f failed"
+}
+
+# failed_test_lines JSON: "file > test: first lines of the error" per failed test.
+failed_test_lines() {
+  [[ -f "$1" ]] || return 0
+  # shellcheck disable=SC2016 # JavaScript template literals, not shell
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const root = process.cwd() + "/";
+    for (const f of r.testResults) {
+      const file = f.name.replace(root, "");
+      if (f.status === "failed" && f.assertionResults.length === 0)
+        console.log(`  ${file}: ${(f.message || "did not load").split("\n").slice(0, 6).join("\n    ")}`);
+      for (const t of f.assertionResults.filter((a) => a.status === "failed")) {
+        const msg = (t.failureMessages || []).join("\n").split("\n").slice(0, 8).join("\n    ");
+        console.log(`  ${file} > ${t.fullName}:\n    ${msg}`);
+      }
+    }' "$1" 2>/dev/null || true
 }
 
 teardown() {
@@ -87,6 +111,7 @@ summary() {
   teardown
   log "finished in $((($(now_ms) - started) / 1000)) s"
   if ((${#failures[@]})); then log "failed: ${failures[*]}"; fi
+  if [[ -n "${failed_tests//[[:space:]]/}" ]]; then printf 'failed tests:\n%s' "$failed_tests"; fi
   echo "$passed passed, $failed failed"
   ((failed == 0))
 }
