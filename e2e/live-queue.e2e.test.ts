@@ -220,6 +220,37 @@ describe('the doctor directory', () => {
     }
     expect(Date.now() - changed).toBeLessThan(1_000);
   });
+
+  it('answers a changed fee at once from the gateway that took the change, and from the other within a second', async () => {
+    const clinic = await newTenant();
+    const d = clinic.doctors[0]!.id;
+    const [mine, other] = gatewayHttpPorts();
+    const at = (port: number, init: RequestInit = {}) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/doctors/${d}`, {
+        ...init,
+        headers: { authorization: `Bearer ${clinic.token}`, 'content-type': 'application/json' },
+      });
+    const feeAt = async (port: number) =>
+      ((await (await at(port)).json()) as { doctor: { fees: { consultationFeeMinor: number } } }).doctor.fees
+        .consultationFeeMinor;
+    // Both replicas read the doctor and keep it.
+    const before = await feeAt(mine!);
+    expect(await feeAt(other!)).toBe(before);
+    const fee = before + 12_345;
+    const patched = await at(mine!, {
+      method: 'PATCH',
+      body: JSON.stringify({ fees: { consultationFeeMinor: fee, hospitalFeeMinor: 0, currency: 'INR' } }),
+    });
+    expect(patched.status).toBe(200);
+    const changed = Date.now();
+    expect(await feeAt(mine!)).toBe(fee);
+    await eventually(async () => ((await feeAt(other!)) === fee ? true : undefined), {
+      timeoutMs: 1_000,
+      intervalMs: 50,
+      what: `gateway ${other} answering the doctor's new fee`,
+    });
+    expect(Date.now() - changed).toBeLessThan(1_000);
+  });
 });
 
 describe('live streams', () => {

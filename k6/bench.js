@@ -1,6 +1,6 @@
 // One operation under one executor, for `npm run bench` (bench/run.ts), which
 // chooses both and measures the stack's CPU around the run:
-//   HMS_OP          book | check-in | get-appointment | get-queue | list-bills | audit-query
+//   HMS_OP          book | check-in | get-appointment | get-doctor | get-queue | list-bills | audit-query
 //   HMS_EXECUTOR    saturate (fixed work, as fast as the stack goes) | rate (fixed arrival rate)
 //   HMS_VUS, HMS_ITERATIONS, HMS_DURATION, HMS_RATE
 import { iteration, loadFixture, OPERATIONS } from './lib/hms.js';

@@ -66,6 +66,16 @@ export function getAppointment(fixture, n) {
   check(res, { 'appointment read (200)': (r) => r.status === 200 }, { op: 'get-appointment' });
 }
 
+/** GET /doctors/{id}: reference data, served from the gateway's cache once read. */
+export function getDoctor(fixture, n) {
+  const id = pick(fixture.doctors, n);
+  const res = http.get(`${fixture.api}/doctors/${id}`, {
+    headers: headers(fixture),
+    tags: { op: 'get-doctor', name: 'GET /doctors/{id}' },
+  });
+  check(res, { 'doctor read (200)': (r) => r.status === 200 }, { op: 'get-doctor' });
+}
+
 export function getQueue(fixture, n) {
   const doctorId = pick(fixture.queueDoctors, n);
   // As a browser asks: the gateway keeps the queue's gzip per version (k6 decodes it).
@@ -365,6 +375,7 @@ export const OPERATIONS = {
   book: (fixture, n) => book(fixture, n),
   'check-in': (fixture, n) => checkIn(fixture, fixture.checkIns[n % fixture.checkIns.length]),
   'get-appointment': getAppointment,
+  'get-doctor': getDoctor,
   'get-queue': getQueue,
   'list-bills': listBills,
   'audit-query': queryAudit,

@@ -129,7 +129,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(appointmentRoutes(deps.backends, guards, claims));
   app.use(clinicalRoutes(deps.backends, guards));
   app.use(patientRoutes(deps.backends, guards));
-  app.use(directoryRoutes(deps.backends, guards));
+  app.use(directoryRoutes(deps.backends, doctors, guards));
   app.use(calendarRoutes(deps.backends, guards, claims));
   // The stream before /queues/:doctorId; it alone also takes a display token.
   app.use(

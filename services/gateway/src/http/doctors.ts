@@ -27,6 +27,11 @@ export interface DoctorDirectory {
   find(doctorId: string): Promise<Doctor>;
   /** The same, and a 422 problem naming `field` when the doctor does not practise. */
   active(doctorId: string, field: string): Promise<Doctor>;
+  /**
+   * This process changed the doctor (the backend answered `doctor`): its copies, here and in
+   * Redis, are dropped at once, so the caller reads its own change before doctor.updated arrives.
+   */
+  changed(doctor: Doctor): Promise<void>;
   /** Applies a doctor.updated event (any other is ignored): the doctor is read anew from then on. */
   onEvent(envelope: Envelope): Promise<void>;
 }
@@ -83,6 +88,11 @@ export function createDoctorDirectory(options: DoctorDirectoryOptions): DoctorDi
         ]);
       }
       return doctor;
+    },
+    async changed(doctor) {
+      const tenantId = currentContext()?.tenantId;
+      if (!tenantId) throw new Error('the doctor directory is changed inside a request');
+      await cache.invalidate(keyOf(tenantId, doctor.id), doctor.version);
     },
     async onEvent(envelope) {
       if (envelope.type !== EVENTS.doctorUpdated.type) return;

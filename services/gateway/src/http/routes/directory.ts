@@ -1,8 +1,13 @@
-/** /departments and /doctors: the tenant's reference data, and doctor search with next free slots. */
+/**
+ * /departments and /doctors: the tenant's reference data, and doctor search with next free slots.
+ * A doctor is read from the gateway's doctor directory (the process over Redis, dropped on
+ * doctor.updated), so the hot read of reference data never leaves the gateway once cached.
+ */
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
+import type { DoctorDirectory } from '../doctors.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { requires } from '../permissions.js';
 import { schedulingJson } from '../scheduling-json.js';
@@ -79,7 +84,7 @@ export const updateDoctorRequest = {
   body: z.object(doctorFields).partial().strict(),
 };
 
-export function directoryRoutes(backends: Backends, guards: RequestHandler[]): Router {
+export function directoryRoutes(backends: Backends, doctors: DoctorDirectory, guards: RequestHandler[]): Router {
   const router = Router();
   const directory = backends.directory.call;
   const read = [...guards, requires('doctors.read')];
@@ -158,8 +163,7 @@ export function directoryRoutes(backends: Backends, guards: RequestHandler[]): R
     .route(`${API_PREFIX}/doctors/:id`)
     .get(...read, async (req, res) => {
       const { params } = parseInput(req, doctorIdRequest);
-      const { doctor } = await directory.getDoctor({ id: params.id });
-      res.json({ doctor: schedulingJson(doctor) });
+      res.json({ doctor: schedulingJson(await doctors.find(params.id)) });
     })
     .patch(...manage, async (req, res) => {
       const { params, body } = parseInput(req, updateDoctorRequest);
@@ -171,11 +175,13 @@ export function directoryRoutes(backends: Backends, guards: RequestHandler[]): R
         ...(languages ? { languages: { values: languages } } : {}),
         ...(consultationModes ? { consultationModes: { values: consultationModes.map(toProtoMode) } } : {}),
       });
+      await doctors.changed(doctor!);
       res.json({ doctor: schedulingJson(doctor) });
     })
     .delete(...manage, async (req, res) => {
       const { params } = parseInput(req, doctorIdRequest);
       const { doctor } = await directory.deactivateDoctor({ id: params.id });
+      await doctors.changed(doctor!);
       res.json({ doctor: schedulingJson(doctor) });
     })
     .all(methodNotAllowed('GET, PATCH, DELETE'));
