@@ -129,6 +129,8 @@ shutdown) overlaid by the service's own `env`. Call with (dict "root" $ "svc" $s
 {{- $_ := set $derived "OTEL_SERVICE_NAME" (printf "hms-%s" $name) -}}
 {{- $_ := set $derived "OTEL_TRACES_EXPORTER" $root.Values.tracing.exporter -}}
 {{- if $root.Values.tracing.otlpEndpoint }}{{ $_ := set $derived "OTEL_EXPORTER_OTLP_ENDPOINT" $root.Values.tracing.otlpEndpoint }}{{ end -}}
+{{- $_ := set $derived "OTEL_TRACES_SAMPLER" $root.Values.tracing.sampler -}}
+{{- $_ := set $derived "OTEL_TRACES_SAMPLER_ARG" (toString $root.Values.tracing.samplerArg) -}}
 {{- $_ := set $derived "OPS_PORT" (toString $svc.opsPort) -}}
 {{- $_ := set $derived "SHUTDOWN_TIMEOUT_MS" (toString (mul $root.Values.shutdown.timeoutSeconds 1000)) -}}
 {{- $_ := set $derived "SHUTDOWN_DRAIN_DELAY_MS" (toString (mul $root.Values.shutdown.drainDelaySeconds 1000)) -}}

@@ -36,6 +36,20 @@ describe('loadConfig', () => {
     expect(message).toMatch(/LOG_LEVEL: /);
   });
 
+  it('refuses a misspelt trace sampler or a share outside 0..1, and takes a good one', () => {
+    const url = { DATABASE_URL: 'postgres://u:p@h:1/db' };
+    expect(() => loadConfig(schema, { ...url, OTEL_TRACES_SAMPLER: 'parentbased_ratio' })).toThrow(
+      /OTEL_TRACES_SAMPLER/,
+    );
+    expect(() => loadConfig(schema, { ...url, OTEL_TRACES_SAMPLER_ARG: '1.5' })).toThrow(/OTEL_TRACES_SAMPLER_ARG/);
+    const config = loadConfig(schema, {
+      ...url,
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.1',
+    });
+    expect([config.OTEL_TRACES_SAMPLER, config.OTEL_TRACES_SAMPLER_ARG]).toEqual(['parentbased_traceidratio', 0.1]);
+  });
+
   it('checks URL protocols and splits lists', () => {
     const s = z.object({ U: configTypes.url(['redis']), L: configTypes.list() });
     expect(loadConfig(s, { U: 'redis://h:1', L: 'a:1, b:2,,' })).toEqual({ U: 'redis://h:1', L: ['a:1', 'b:2'] });

@@ -101,6 +101,25 @@ export function baseConfigShape(defaults: { opsPort: number }) {
       .string()
       .optional()
       .describe('OpenTelemetry trace exporter (otlp, console or none); the other OTEL_* keys are read by the SDK'),
+    // Read by the SDK; declared so that a misspelt sampler stops the service instead of
+    // silently recording every trace.
+    OTEL_TRACES_SAMPLER: z
+      .enum([
+        'always_on',
+        'always_off',
+        'traceidratio',
+        'parentbased_always_on',
+        'parentbased_always_off',
+        'parentbased_traceidratio',
+      ])
+      .optional()
+      .describe('Head sampling of traces; parentbased_traceidratio with OTEL_TRACES_SAMPLER_ARG records that share'),
+    OTEL_TRACES_SAMPLER_ARG: z.coerce
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('The share of traces recorded by a traceidratio sampler (0 to 1)'),
     SHUTDOWN_TIMEOUT_MS: configTypes
       .positiveInt()
       .default(20_000)
