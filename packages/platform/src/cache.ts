@@ -49,7 +49,12 @@ export interface CacheInvalidations {
 }
 
 export function createCacheInvalidations(redis: Redis, logger: Logger): CacheInvalidations {
-  const subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+  // A subscriber sends little and waits on its channel: nothing to pipeline.
+  const subscriber = redis.duplicate({
+    enableOfflineQueue: true,
+    commandTimeout: undefined,
+    enableAutoPipelining: false,
+  });
   const listeners = new Map<string, { onKey(key: string, version: number | undefined): void; onReset(): void }[]>();
   let live = false;
   let everLive = false;

@@ -5,9 +5,11 @@
  * RateLimit headers and 429 with Retry-After; and the Redis-down policy, each
  * gateway its share of the budget rather than all of it.
  */
-import { newId } from '@hms/platform';
+import { createLogger, createMetrics, createRedis, newId } from '@hms/platform';
+import { testEnv } from '@hms/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevelopmentToken } from './http/auth.js';
+import { createRateLimits } from './http/rate-limit.js';
 import {
   DEV_SECRET,
   json,
@@ -95,5 +97,36 @@ describe('request budgets', () => {
     const alone = await spendUntilRefused(withoutRedis, token, 300);
     expect(alone.passed).toBe(125);
     expect(alone.refusal.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+});
+
+describe('budgets over the auto-pipelined Redis client', () => {
+  it('spends a budget first used in the same tick as other commands, and counts it in Redis', async () => {
+    const logger = createLogger({ service: 'test-rate-limits', level: 'error' });
+    const redis = createRedis(testEnv().HMS_REDIS_URL, logger);
+    try {
+      if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+      const limits = createRateLimits({
+        redis,
+        census: { name: 'census', start: async () => undefined, stop: async () => undefined, count: () => 1 },
+        metrics: createMetrics('test', { defaultMetrics: false }),
+        logger,
+      });
+      const key = newId();
+      // One tick: a command opens the tick's pipeline, then two budgets of a policy never used before.
+      const [pong, spent] = await Promise.all([
+        redis.ping(),
+        limits.spend([
+          { policy: `probe-${key}`, key, points: 5, durationSeconds: 60 },
+          { policy: `probe-${key}`, key: `${key}:user`, points: 3, durationSeconds: 60 },
+        ]),
+      ]);
+      expect(pong).toBe('PONG');
+      expect(spent.map((s) => s.remaining)).toEqual([4, 2]);
+      // Spent in Redis, not in a process fallback.
+      expect(Number(await redis.get(`hms:rl:probe-${key}:60:${key}`))).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -112,6 +112,11 @@ export function createRateLimits(options: {
   const local = new Map<string, RateLimiterMemory>();
   const refusals = rateLimitRefusals(options.metrics);
   let degraded = false;
+  // A Redis limiter defines its Lua command on the client when it is made. The client
+  // auto-pipelines (createRedis): a pipeline opened earlier in the same tick lacks a command
+  // defined after it, and ioredis then fails the whole batch. Defined here, at start, before
+  // any budget is spent, every pipeline has it.
+  new RateLimiterRedis({ storeClient: options.redis, points: 1, duration: 1 });
 
   const sharedFor = (b: Budget) => {
     const id = `${b.policy}:${b.points}:${b.durationSeconds}`;
