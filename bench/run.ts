@@ -45,7 +45,7 @@ import { printSse, sseBenchmark, type SseReport } from './queue/sse.js';
 import { runK6, type K6Run } from './lib/k6.js';
 import { eventLatencies, openPipeline, type EventLatency } from './lib/pipeline.js';
 import { renderChart } from './lib/report.js';
-import { cpuSnapshot, cpuUsed, databaseUrl, ROOT, stackEnv, sum, type StackEnv } from './lib/stack.js';
+import { cpuSnapshot, cpuUsed, databaseUrl, ROOT, stackEnv, sum, tracesSampler, type StackEnv } from './lib/stack.js';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -102,10 +102,6 @@ const WORK = {
   rate: Number(values.rate ?? 200),
   vus: 16,
 };
-
-/** The share of traces the stack records (scripts/hms passes the variables on; the Helm chart samples 0.1). */
-const TRACES_SAMPLER =
-  `${process.env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on'} ${process.env.OTEL_TRACES_SAMPLER_ARG ?? ''}`.trim();
 
 /** How long the stack's idle CPU is sampled before each operation's run. */
 const IDLE_SAMPLE_MS = 3_000;
@@ -320,7 +316,8 @@ async function main(): Promise<void> {
       profile,
       quick,
       // The stack records this share of traces (scripts/hms passes the variables on; helm samples 0.1).
-      tracesSampler: TRACES_SAMPLER,
+      // The share of traces the stack records (scripts/hms passes the variables on; the Helm chart samples 0.1).
+      tracesSampler: tracesSampler(env),
       work: WORK,
       results: results.map(({ points: _p, ...r }) => r),
       eventLatency: latencies,
@@ -339,7 +336,7 @@ async function main(): Promise<void> {
         `HMS latency at ${WORK.rate}/s (${commit})`,
       ),
     );
-    printTable(results, latencies, deadLetters, ceilings);
+    printTable(results, latencies, deadLetters, ceilings, report.tracesSampler);
     log(`wrote ${path.relative(ROOT, base)}.json and .svg`);
   } finally {
     await pipeline.close();
@@ -445,6 +442,7 @@ function printTable(
   latencies: EventLatency[],
   deadLetters: number,
   ceilings: Record<string, number>,
+  sampler: string,
 ): void {
   const rows = results.map((r) => {
     const t = TARGETS[r.op];
@@ -496,7 +494,7 @@ function printTable(
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  console.log(`traces recorded: ${TRACES_SAMPLER}\n`);
+  console.log(`traces recorded: ${sampler}\n`);
   console.log(line(header));
   for (const row of rows) console.log(line(row));
   console.log(`\nevent latency, commit -> applied, at ${WORK.rate}/s (ms):`);

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -25,6 +26,17 @@ export function stackEnv(profile: string): StackEnv {
     if (eq > 0 && entry.startsWith('HMS_')) env[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
   return env;
+}
+
+/** A running service's whole environment, as scripts/hms wrote it at its start (e.g. "gateway-1"). */
+export function serviceEnv(env: StackEnv, service: string): Record<string, string> {
+  return parseEnv(readFileSync(path.join(env.HMS_RUN!, 'env', `${service}.env`), 'utf8')) as Record<string, string>;
+}
+
+/** The share of traces the running stack records (its gateways' OTEL_TRACES_SAMPLER and _ARG). */
+export function tracesSampler(env: StackEnv): string {
+  const gateway = serviceEnv(env, 'gateway-1');
+  return `${gateway.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on'} ${gateway.OTEL_TRACES_SAMPLER_ARG ?? ''}`.trim();
 }
 
 /** A service's database URL, as the stack scripts build it. */

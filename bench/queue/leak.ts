@@ -5,15 +5,12 @@
  * upstream watch and no queue-service watcher left, and the heap (after a full
  * GC) within 10 % of where it started.
  */
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
-import { parseEnv } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { startGateway } from '../../services/gateway/src/main.js';
 import { issueDisplayTokens, type Fixture } from '../lib/fixture.js';
-import type { StackEnv } from '../lib/stack.js';
+import { serviceEnv, type StackEnv } from '../lib/stack.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -44,7 +41,7 @@ export async function leakBenchmark(
 ): Promise<LeakReport> {
   // The running stack's first gateway's environment (scripts/hms writes it at every start), so this
   // gateway is configured exactly as the stack's are; only its ports, log level and linger differ.
-  const stackEnv = parseEnv(readFileSync(path.join(env.HMS_RUN!, 'env', 'gateway-1.env'), 'utf8'));
+  const stackEnv = serviceEnv(env, 'gateway-1');
   const gateway = await startGateway(
     {
       ...stackEnv,

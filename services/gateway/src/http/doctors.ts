@@ -71,10 +71,14 @@ export function createDoctorDirectory(options: DoctorDirectoryOptions): DoctorDi
       return (await options.backends.directory.call.getDoctor({ id: doctorId })).doctor ?? undefined;
     },
   });
-  const find = async (doctorId: string) => {
+  /** The cache key of a doctor of the asking request's tenant. */
+  const keyInRequest = (doctorId: string) => {
     const tenantId = currentContext()?.tenantId;
-    if (!tenantId) throw new Error('the doctor directory is read inside a request');
-    const doctor = await cache.get(keyOf(tenantId, doctorId));
+    if (!tenantId) throw new Error('the doctor directory is used inside a request');
+    return keyOf(tenantId, doctorId);
+  };
+  const find = async (doctorId: string) => {
+    const doctor = await cache.get(keyInRequest(doctorId));
     if (!doctor) throw new HttpProblem(404, 'not-found', `doctor ${doctorId} not found`);
     return doctor;
   };
@@ -90,9 +94,7 @@ export function createDoctorDirectory(options: DoctorDirectoryOptions): DoctorDi
       return doctor;
     },
     async changed(doctor) {
-      const tenantId = currentContext()?.tenantId;
-      if (!tenantId) throw new Error('the doctor directory is changed inside a request');
-      await cache.invalidate(keyOf(tenantId, doctor.id), doctor.version);
+      await cache.invalidate(keyInRequest(doctor.id), doctor.version);
     },
     async onEvent(envelope) {
       if (envelope.type !== EVENTS.doctorUpdated.type) return;
