@@ -31,6 +31,9 @@ import { ROOT } from '../support/stack.js';
 
 const run = promisify(execFile);
 
+/** How long the stack must stay quiet to count as settled: past one access-log flush (1 s) with a margin. */
+const QUIET_FOR_MS = 1_500;
+
 /** What a load run was told by the API: the checker's evidence of what was accepted. */
 export interface Ledger {
   tenantIds: string[];
@@ -218,9 +221,16 @@ export function createChecker(): Checker {
     return row!.n;
   }
 
+  /**
+   * Settled: nothing unpublished, no lag, every event audited, every booking billed, and still so
+   * after a gateway's access log has flushed once more (reads are written to the outbox in batches
+   * every ACCESS_LOG_FLUSH_INTERVAL_MS, 1 s by default): a batch flushed just after one quiet look
+   * would otherwise still be on its way to audit when the invariants are read.
+   */
   async function settle(ledger: Ledger, timeoutMs: number) {
     const started = Date.now();
     let waitingFor = '';
+    let quietSince: number | undefined;
     for (;;) {
       try {
         const pending = await unpublished(ledger.tenantIds);
@@ -242,8 +252,14 @@ export function createChecker(): Checker {
         waitingFor = `the stack to answer (${(error as Error).message})`;
         admin = undefined;
       }
-      if (!waitingFor) return { settled: true, ms: Date.now() - started, waitingFor };
-      if (Date.now() - started > timeoutMs) return { settled: false, ms: Date.now() - started, waitingFor };
+      if (waitingFor) quietSince = undefined;
+      else {
+        quietSince ??= Date.now();
+        if (Date.now() - quietSince >= QUIET_FOR_MS) return { settled: true, ms: Date.now() - started, waitingFor };
+      }
+      if (Date.now() - started > timeoutMs) {
+        return { settled: false, ms: Date.now() - started, waitingFor: waitingFor || 'a quiet second and a half' };
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
   }
