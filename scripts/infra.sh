@@ -55,7 +55,16 @@ render() {
 }
 
 # Fail early and clearly when a port is taken by something that is not ours.
+# A component of ours that was just killed may still hold its ports for a moment: a
+# multi-threaded process (the broker's JVM) shows as a zombie as soon as its main thread
+# dies, yet its sockets close only when the last thread is gone. Its pid file is still
+# there, so wait for that (up to 15 s) rather than call the port someone else's.
 require_free_port() { # COMPONENT PORT
+  local deadline
+  if port_open "$2" && [[ -f "$(_proc_pidfile "$1")" ]]; then
+    deadline=$(($(now_ms) + 15000))
+    while port_open "$2" && (($(now_ms) < deadline)); do sleep 0.1; done
+  fi
   if port_open "$2"; then
     die "$1: port $2 is already in use by another process (a system service, or another profile?). Change it in scripts/profiles/$HMS_PROFILE.env or the environment."
   fi

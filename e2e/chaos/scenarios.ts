@@ -417,6 +417,10 @@ export async function runScenario(scenario: Scenario, scale: Scale): Promise<Sce
   const checker = createChecker();
   try {
     return await scenario.run(scale, checker);
+  } catch (error) {
+    // A scenario that failed half-way may have left a part stopped: the next one starts on a whole stack.
+    await restoreStack().catch((e: unknown) => console.error('restoring the stack after a failed scenario:', e));
+    throw error;
   } finally {
     await checker.close();
   }

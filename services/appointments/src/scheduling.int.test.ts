@@ -186,7 +186,8 @@ describe('doctors and calendars', () => {
   });
 
   it('shows held and booked slots, converts a hold into the booking, and never lets two claims overlap', async () => {
-    const first = quarter(8);
+    // Two back-to-back slots on one service date: at 23:45 UTC the second would open the next day's run.
+    const first = quarter(9).getUTCHours() === 0 && quarter(9).getUTCMinutes() === 0 ? quarter(6) : quarter(8);
     const { hold } = await asTenant(() =>
       calendar.call.holdSlot({ doctorId, patientId: people[1]!, startsAt: toTimestamp(first) }),
     );
@@ -196,7 +197,11 @@ describe('doctors and calendars', () => {
     );
     expect(taken.code).toBe(status.ALREADY_EXISTS);
     const { runs } = await asTenant(() =>
-      calendar.call.listSlots({ doctorId, from: toTimestamp(first), to: toTimestamp(quarter(10)) }),
+      calendar.call.listSlots({
+        doctorId,
+        from: toTimestamp(first),
+        to: toTimestamp(new Date(first.getTime() + 30 * MINUTE)),
+      }),
     );
     // Two slots back to back: one run, starting at the held one.
     expect(runs).toEqual([
