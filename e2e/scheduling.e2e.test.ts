@@ -7,7 +7,7 @@
  * day's dashboard, and bad input answered 4xx naming the field.
  */
 import { newId } from '@hms/platform';
-import { eventually } from '@hms/platform/testing';
+import { eventually, testEnv } from '@hms/platform/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, newTenant, slot, tenantSql, type DemoTenant } from './support/stack.js';
 
@@ -252,6 +252,55 @@ describe('holds, bookings and the lifecycle', () => {
     ).toMatchObject({
       status: 'free',
     });
+  });
+
+  it("answers a week's slots from each gateway's memory, and neither gateway is stale right after a hold, release, booking or cancellation", async () => {
+    const gateways = (process.env.HMS_GATEWAY_PORTS ?? '').split(' ').filter(Boolean).map(Number);
+    const ops = (testEnv().HMS_GATEWAY_OPS_PORTS ?? '').split(' ').filter(Boolean).map(Number);
+    expect(gateways.length).toBeGreaterThanOrEqual(2);
+    const hits = async () => {
+      let sum = 0;
+      for (const port of ops) {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        const line = text
+          .split('\n')
+          .find((l) => /^hms_cache_lookups_total\{.*cache="slot-windows".*result="hit"/.test(l));
+        sum += Number(line?.split(' ').at(-1) ?? 0);
+      }
+      return sum;
+    };
+    const from = slot(300);
+    const to = new Date(Date.parse(from) + 7 * DAY).toISOString();
+    const at = slot(304);
+    const statusAt = async (port: number) => {
+      const r = await fetch(`http://127.0.0.1:${port}/api/v1/doctors/${doctor()}/slots?from=${from}&to=${to}`, {
+        headers: { authorization: `Bearer ${tenant.token}` },
+      });
+      expect(r.status).toBe(200);
+      const body = (await r.json()) as { slots: { startsAt: string; status: string }[] };
+      expect(body.slots.length).toBeGreaterThanOrEqual(7 * 96 - 1);
+      return body.slots.find((x) => x.startsAt === at)?.status;
+    };
+    const everywhere = async () => Promise.all(gateways.map(statusAt));
+    expect(await everywhere()).toEqual(gateways.map(() => 'free'));
+    const hitsBefore = await hits();
+    expect(await everywhere()).toEqual(gateways.map(() => 'free'));
+    expect(await hits()).toBeGreaterThanOrEqual(hitsBefore + gateways.length);
+
+    const p = (await registerPatient({ fullName: 'Window Watcher', phone: '+919812300042' })).id;
+    const held = await send('POST', '/slot-holds', { doctorId: doctor(), patientId: p, startsAt: at });
+    expect(held.status, JSON.stringify(held.body)).toBe(201);
+    expect(await everywhere()).toEqual(gateways.map(() => 'held'));
+    expect((await send('DELETE', `/slot-holds/${(held.json.hold as Json).id as string}`)).status).toBe(204);
+    expect(await everywhere()).toEqual(gateways.map(() => 'free'));
+    const appointment = await book({ doctorId: doctor(), patientId: p, startsAt: at });
+    expect(await everywhere()).toEqual(gateways.map(() => 'booked'));
+    const cancelled = await send('POST', `/appointments/${appointment.id}/cancel`, {
+      cancelledBy: 'staff',
+      reason: 'the patient called',
+    });
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    expect(await everywhere()).toEqual(gateways.map(() => 'free'));
   });
 
   it('gives exactly one 201 and 499 409s for 500 concurrent bookings of one slot, and no 5xx', async () => {

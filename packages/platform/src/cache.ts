@@ -48,6 +48,19 @@ export interface CacheInvalidations {
   close(): Promise<void>;
 }
 
+/**
+ * Tells every process listening through createCacheInvalidations that `key` of `cache`
+ * changed: for a process that changes data another service caches, and listens to nothing.
+ */
+export async function publishCacheInvalidation(
+  redis: Redis,
+  cache: string,
+  key: string,
+  version?: number | undefined,
+): Promise<void> {
+  await redis.publish(CHANNEL, `${cache}\n${version ?? ''}\n${key}`);
+}
+
 export function createCacheInvalidations(redis: Redis, logger: Logger): CacheInvalidations {
   // A subscriber sends little and waits on its channel: nothing to pipeline.
   const subscriber = redis.duplicate({
@@ -92,9 +105,7 @@ export function createCacheInvalidations(redis: Redis, logger: Logger): CacheInv
     get live() {
       return live;
     },
-    async publish(cache, key, version) {
-      await redis.publish(CHANNEL, `${cache}\n${version ?? ''}\n${key}`);
-    },
+    publish: (cache, key, version) => publishCacheInvalidation(redis, cache, key, version),
     listen(cache, handlers) {
       listeners.set(cache, [...(listeners.get(cache) ?? []), handlers]);
     },

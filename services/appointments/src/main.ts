@@ -20,6 +20,7 @@ import {
   type PatientsServiceHandlers,
 } from '@hms/proto';
 import { createReferenceData, INVALIDATING_EVENTS } from './cache/reference-data.js';
+import { createSlotWindowsNotifier } from './cache/slot-windows.js';
 import { createRecentlyTaken } from './domain/recently-taken.js';
 import { configSchema } from './config.js';
 import { createClinicalStore } from './db/clinical.repository.js';
@@ -66,7 +67,10 @@ export async function startAppointments(
       ),
   });
 
-  const store = createSchedulingStore(runtime.database);
+  // The gateways keep doctors' slot windows; they hear of every committed change to them.
+  const slotWindows = createSlotWindowsNotifier({ redis, logger, registry: runtime.metrics.registry });
+  runtime.manage({ name: 'slot-windows', stop: async () => slotWindows.close() });
+  const store = createSchedulingStore(runtime.database, { onSlotsChanged: slotWindows.changed });
   // Every replica hears every doctor.updated and department.updated, and drops its copy.
   let onEvent: (envelope: Envelope) => Promise<void> = async () => undefined;
   const listener = createBroadcastListener({

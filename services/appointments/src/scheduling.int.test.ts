@@ -7,7 +7,16 @@
  * and the indexes the hot lists use.
  */
 import { status } from '@grpc/grpc-js';
-import { createPrismaClient, errorDetailsOf, fieldViolationsOf, newId, type GrpcClient } from '@hms/platform';
+import {
+  createCacheInvalidations,
+  createLogger,
+  createPrismaClient,
+  createRedis,
+  errorDetailsOf,
+  fieldViolationsOf,
+  newId,
+  type GrpcClient,
+} from '@hms/platform';
 import {
   actAs,
   eventually,
@@ -18,6 +27,7 @@ import {
   serviceDatabaseUrl,
   tapEvents,
   testClient,
+  testEnv,
   type EventTap,
 } from '@hms/platform/testing';
 import {
@@ -25,6 +35,7 @@ import {
   EVENTS,
   fromTimestamp,
   loadContracts,
+  SLOT_WINDOWS_CACHE,
   TOPICS,
   toTimestamp,
   type AppointmentsServiceClient,
@@ -230,6 +241,62 @@ describe('doctors and calendars', () => {
         new Date(first.getTime() + 30 * MINUTE),
       ),
     ).rejects.toThrow(/slot_claims_doctor_no_overlap/);
+  });
+
+  it("tells the gateways of every committed change to a doctor's slots, and how long a window holds", async () => {
+    const redis = createRedis(testEnv().HMS_REDIS_URL, createLogger({ service: 'test', level: 'silent' }));
+    const invalidations = createCacheInvalidations(redis, createLogger({ service: 'test', level: 'silent' }));
+    const heard: string[] = [];
+    invalidations.listen(SLOT_WINDOWS_CACHE.name, { onKey: (key) => heard.push(key), onReset: () => undefined });
+    try {
+      await eventually(async () => (invalidations.live ? true : undefined), { what: 'the subscription' });
+      const d = await newDoctor('Dr. Told');
+      const key = SLOT_WINDOWS_CACHE.key(tenantId, d);
+      const told = async (times: number, what: string) =>
+        eventually(async () => (heard.filter((k) => k === key).length === times ? true : undefined), {
+          timeoutMs: 2_000,
+          what,
+        });
+      await told(1, 'the weekly schedule');
+      const slot = quarter(8);
+      const window = { doctorId: d, from: toTimestamp(slot), to: toTimestamp(new Date(slot.getTime() + 2 * HOUR)) };
+      const free = await asTenant(() => calendar.call.listSlots(window));
+      // No hold: the window holds until its first slot begins.
+      expect(fromTimestamp(free.stableUntil)).toEqual(slot);
+      const { hold } = await asTenant(() =>
+        calendar.call.holdSlot({ doctorId: d, patientId: people[4]!, startsAt: toTimestamp(slot) }),
+      );
+      await told(2, 'the hold');
+      const held = await asTenant(() => calendar.call.listSlots(window));
+      expect(held.runs[0]?.statuses[0]).toBe('SLOT_STATUS_HELD');
+      expect(fromTimestamp(held.stableUntil)).toEqual(fromTimestamp(hold!.expiresAt));
+      await asTenant(() => calendar.call.releaseSlotHold({ id: hold!.id }));
+      await told(3, 'the release');
+      const appointment = await book(people[4]!, slot, d);
+      await told(4, 'the booking');
+      await asTenant(() =>
+        appointments.call.cancelAppointment({ id: appointment.id, cancelledBy: 'CANCELLED_BY_STAFF', reason: 'moved' }),
+      );
+      await told(5, 'the cancellation');
+      await asTenant(() =>
+        calendar.call.addScheduleException({
+          doctorId: d,
+          date: new Date(slot.getTime() + 3 * 24 * HOUR).toISOString().slice(0, 10),
+          kind: 'SCHEDULE_EXCEPTION_KIND_LEAVE',
+          reason: 'conference',
+          affectedAppointments: [],
+        }),
+      );
+      await told(6, 'the leave day');
+      // A refused change commits nothing and tells nobody.
+      await grpcFailure(asTenant(() => calendar.call.releaseSlotHold({ id: hold!.id })));
+      await asTenant(() => calendar.call.listSlots(window));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(heard.filter((k) => k === key)).toHaveLength(6);
+    } finally {
+      await invalidations.close();
+      redis.disconnect();
+    }
   });
 
   it('lets an expired hold stop counting without any sweeper', async () => {

@@ -183,6 +183,12 @@ export const configKeys = z.object({
     .positiveInt()
     .default(300_000)
     .describe('How long a doctor stays cached for the queue desk and streams (doctor.updated drops it at once)'),
+  SLOT_WINDOWS_TTL_MS: configTypes
+    .positiveInt()
+    .default(60_000)
+    .describe(
+      'The longest a GET /doctors/{id}/slots answer is served from a gateway (appointments drops it at once on any change)',
+    ),
   DISPLAY_TOKEN_CACHE_TTL_MS: configTypes
     .positiveInt()
     .default(5_000)

@@ -25,6 +25,7 @@ import { createDisplayTokenRepository } from './db/display-token.repository.js';
 import { createTenantRepository } from './db/tenant.repository.js';
 import { createAccessLog } from './http/access-log.js';
 import { createDoctorDirectory, DOCTOR_DIRECTORY_EVENTS, type DoctorDirectory } from './http/doctors.js';
+import { createSlotWindows } from './http/slot-windows.js';
 import { createApp } from './http/app.js';
 import { closeBackends, createBackends } from './http/backends.js';
 import { createLoginGuard } from './http/login-guard.js';
@@ -172,11 +173,19 @@ export async function startGateway(env: Record<string, string | undefined>, opti
   });
   runtime.manage(doctorEvents);
 
+  const slotWindows = createSlotWindows({
+    backends,
+    invalidations,
+    lookups: metrics.cacheLookups,
+    ttlMs: config.SLOT_WINDOWS_TTL_MS,
+  });
+
   const app = createApp({
     logger,
     metrics,
     backends,
     doctors,
+    slotWindows,
     authentication: {
       access,
       tokens: accessTokens,

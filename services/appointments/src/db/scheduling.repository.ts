@@ -316,9 +316,24 @@ async function claiming<T>(run: () => Promise<T>, field?: string): Promise<T> {
 /** Exceptions older than this many days are history: not part of a doctor's cached calendar. */
 const EXCEPTIONS_KEPT_DAYS = 2;
 
-export function createSchedulingStore(db: Database): SchedulingStore {
+export interface SchedulingStoreOptions {
+  /**
+   * Called once a change that touched doctors' slots (a hold, a booking, a release, a move,
+   * their calendar or the doctor) has committed, before the caller answers. Leave it out for
+   * a store inside another transaction (an event consumer's): that one commits later.
+   */
+  onSlotsChanged?: (tenantId: string, doctorIds: string[]) => Promise<void>;
+}
+
+export function createSchedulingStore(db: Database, options: SchedulingStoreOptions = {}): SchedulingStore {
+  const { onSlotsChanged } = options;
   return {
-    change: (tenantId, fn) => db.transaction(tenantId, (tx) => fn(changesIn(tx))),
+    async change(tenantId, fn) {
+      const touched = new Set<string>();
+      const result = await db.transaction(tenantId, (tx) => fn(changesIn(tx, (id) => touched.add(id.toLowerCase()))));
+      if (onSlotsChanged && touched.size > 0) await onSlotsChanged(tenantId, [...touched]);
+      return result;
+    },
     read: (tenantId, fn) => db.read(tenantId, (sql) => fn(readsIn(sql, tenantId))),
   };
 }
@@ -560,7 +575,8 @@ const QUOTA_LOCK_NAMESPACE: Record<QuotaCounted, number> = {
   appointments: 0x5154, // "QT"
 };
 
-function changesIn(tx: Transaction): SchedulingTx {
+/** `touch(doctorId)`: the transaction changes what the doctor's slots look like. */
+function changesIn(tx: Transaction, touch: (doctorId: string) => void): SchedulingTx {
   const tenantId = tx.tenantId!;
   const reads = readsIn(tx, tenantId);
   const scheduleValues = (doctorId: string, s: WeeklySchedule) => [
@@ -691,6 +707,7 @@ function changesIn(tx: Transaction): SchedulingTx {
       tx.emit(...events);
     },
     async saveDoctor(d, events) {
+      touch(d.id);
       await tx.execute(
         `UPDATE doctors SET department_id = $3, full_name = $4, specialization = $5, qualifications = $6,
            languages = $7, consultation_modes = $8::text[]::"ConsultationMode"[], years_of_experience = $9,
@@ -719,6 +736,7 @@ function changesIn(tx: Transaction): SchedulingTx {
       tx.emit(...events);
     },
     async insertSchedule(doctorId, s) {
+      touch(doctorId);
       await overlapToConflict(() =>
         tx.execute(
           `INSERT INTO doctor_schedules (id, tenant_id, doctor_id, valid_from, valid_to, slot_minutes, sessions, created_at, updated_at)
@@ -728,6 +746,7 @@ function changesIn(tx: Transaction): SchedulingTx {
       );
     },
     async saveSchedule(doctorId, s) {
+      touch(doctorId);
       await overlapToConflict(() =>
         tx.execute(
           `UPDATE doctor_schedules SET valid_from = $4, valid_to = $5, slot_minutes = $6, sessions = $7, updated_at = $8
@@ -737,6 +756,7 @@ function changesIn(tx: Transaction): SchedulingTx {
       );
     },
     async deleteSchedule(doctorId, scheduleId) {
+      touch(doctorId);
       await tx.execute('DELETE FROM doctor_schedules WHERE tenant_id = $1 AND doctor_id = $2 AND id = $3', [
         tenantId,
         doctorId,
@@ -744,6 +764,7 @@ function changesIn(tx: Transaction): SchedulingTx {
       ]);
     },
     async insertException(doctorId, e) {
+      touch(doctorId);
       await tx.execute(
         `INSERT INTO schedule_exceptions (id, tenant_id, doctor_id, date, kind, start_minute, end_minute, slot_minutes, reason, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -751,6 +772,7 @@ function changesIn(tx: Transaction): SchedulingTx {
       );
     },
     async deleteException(doctorId, exceptionId) {
+      touch(doctorId);
       await tx.execute('DELETE FROM schedule_exceptions WHERE tenant_id = $1 AND doctor_id = $2 AND id = $3', [
         tenantId,
         doctorId,
@@ -847,6 +869,7 @@ function changesIn(tx: Transaction): SchedulingTx {
       );
     },
     async insertHold(h) {
+      touch(h.doctorId);
       await claiming(() =>
         tx.execute(
           `INSERT INTO slot_claims (id, tenant_id, doctor_id, patient_id, starts_at, ends_at, kind, hold_expires_at, created_at)
@@ -860,9 +883,16 @@ function changesIn(tx: Transaction): SchedulingTx {
       return row ? toHold(row) : undefined;
     },
     async deleteHold(id) {
-      await tx.execute(`DELETE FROM slot_claims WHERE tenant_id = $1 AND id = $2 AND kind = 'HOLD'`, [tenantId, id]);
+      const rows = await tx.query<{ doctor_id: string }>(
+        `DELETE FROM slot_claims WHERE tenant_id = $1 AND id = $2 AND kind = 'HOLD' RETURNING doctor_id`,
+        [tenantId, id],
+      );
+      for (const row of rows) touch(row.doctor_id);
     },
-    insertBooking: (booking) => insertBooking(tx, tenantId, booking),
+    insertBooking(booking) {
+      touch(booking.appointment.doctorId);
+      return insertBooking(tx, tenantId, booking);
+    },
     async lockAppointment(id) {
       const [row] = await tx.query<AppointmentRow>(
         `SELECT ${APPOINTMENT_COLUMNS} FROM appointments WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
@@ -870,8 +900,10 @@ function changesIn(tx: Transaction): SchedulingTx {
       );
       return row ? toAppointment(row) : undefined;
     },
-    saveTransition: (appointment, history, events, effects) =>
-      saveTransition(tx, tenantId, appointment, history, events, effects),
+    saveTransition(appointment, history, events, effects) {
+      if (effects?.claim) touch(appointment.doctorId);
+      return saveTransition(tx, tenantId, appointment, history, events, effects);
+    },
     async openAppointments(doctorId, from) {
       const rows = await tx.query<AppointmentRow>(
         `SELECT ${APPOINTMENT_COLUMNS} FROM appointments

@@ -13,7 +13,7 @@ import {
 import { bookAppointment } from './book-appointment.js';
 import { listDoctors } from './doctor-search.js';
 import { holdSlot } from './holds.js';
-import { listSlots, withStatus } from './slots.js';
+import { listSlots, stableUntil, withStatus } from './slots.js';
 
 const QUARTER = 15 * 60_000;
 
@@ -33,6 +33,20 @@ describe('slots with their status', () => {
       now,
     ).map((s) => s.status);
     expect(statuses).toEqual(['BOOKED', 'BOOKED', 'FREE', 'HELD']);
+  });
+
+  it('says the answer holds until its first slot begins or a live hold in it expires, whichever is first', () => {
+    const t = (m: number) => new Date(Date.UTC(2030, 0, 7, 9, m));
+    const now = t(-60);
+    const claims = [
+      { startsAt: t(0), endsAt: t(15), kind: 'APPOINTMENT' as const, expiresAt: null },
+      { startsAt: t(30), endsAt: t(45), kind: 'HOLD' as const, expiresAt: t(-61) }, // expired: counts for nothing
+      { startsAt: t(45), endsAt: t(60), kind: 'HOLD' as const, expiresAt: t(-20) },
+      { startsAt: t(60), endsAt: t(75), kind: 'HOLD' as const, expiresAt: t(-30) },
+    ];
+    expect(stableUntil(t(0), claims, now)).toEqual(t(-30));
+    expect(stableUntil(t(0), claims.slice(0, 2), now)).toEqual(t(0));
+    expect(stableUntil(t(0), [], now)).toEqual(t(0));
   });
 
   it("lists a doctor's window from the calendar and the claims, and refuses bad windows and doctors", async () => {

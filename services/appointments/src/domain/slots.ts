@@ -38,7 +38,7 @@ export function withStatus(slots: Slot[], claims: Claim[], now: Date): SlotWithS
 export async function listSlots(
   deps: { store: SchedulingStore; reference: ReferenceData; now: () => Date },
   query: { tenantId: string; doctorId: string; from: Date; to: Date },
-): Promise<{ doctor: Doctor; slots: SlotWithStatus[] }> {
+): Promise<{ doctor: Doctor; slots: SlotWithStatus[]; stableUntil?: Date }> {
   if (query.to.getTime() <= query.from.getTime()) {
     throw new InvalidArgumentError('invalid window', [{ field: 'to', message: 'must be after from' }]);
   }
@@ -61,5 +61,23 @@ export async function listSlots(
   const claims = await deps.store.read(query.tenantId, (r) =>
     r.claims([query.doctorId], slots[0]!.startsAt, slots.at(-1)!.endsAt),
   );
-  return { doctor: record.doctor, slots: withStatus(slots, claims.get(query.doctorId) ?? [], now) };
+  const mine = claims.get(query.doctorId) ?? [];
+  return {
+    doctor: record.doctor,
+    slots: withStatus(slots, mine, now),
+    stableUntil: stableUntil(slots[0]!.startsAt, mine, now),
+  };
+}
+
+/**
+ * Until when a window's answer holds if nothing changes: its first slot then begins (and is
+ * left out), and a hold expiring frees its slot; whichever comes first.
+ */
+export function stableUntil(firstStart: Date, claims: Claim[], now: Date): Date {
+  let until = firstStart.getTime();
+  for (const c of claims) {
+    const expires = c.kind === 'HOLD' ? c.expiresAt?.getTime() : undefined;
+    if (expires !== undefined && expires > now.getTime() && expires < until) until = expires;
+  }
+  return new Date(until);
 }

@@ -1,7 +1,7 @@
 /** gRPC CalendarService: doctors' calendars, their slots, and holds on slots. */
 import { parseRequest, requestFingerprint, type MethodPermissions, type UnaryImplementation } from '@hms/platform';
 import { localParts } from '@hms/platform/domain';
-import type { CalendarServiceHandlers } from '@hms/proto';
+import { toTimestamp, type CalendarServiceHandlers } from '@hms/proto';
 import { z } from 'zod';
 import type { SchedulingDeps } from '../domain/book-appointment.js';
 import {
@@ -195,8 +195,13 @@ export function calendarHandlers(deps: SchedulingDeps): UnaryImplementation<Cale
         from: instant(request.from),
         to: instant(request.to),
       });
-      const { doctor, slots } = await listSlots(deps, { tenantId: ctx.tenantId, ...input });
-      return { doctorId: doctor.id, timeZone: doctor.timeZone, runs: slotRunMessages(slots) };
+      const { doctor, slots, stableUntil } = await listSlots(deps, { tenantId: ctx.tenantId, ...input });
+      return {
+        doctorId: doctor.id,
+        timeZone: doctor.timeZone,
+        runs: slotRunMessages(slots),
+        stableUntil: stableUntil ? toTimestamp(stableUntil) : null,
+      };
     },
     async HoldSlot(request, ctx) {
       const input = parseRequest(holdRequest, { ...request, startsAt: instant(request.startsAt) });

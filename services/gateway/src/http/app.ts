@@ -42,6 +42,7 @@ import { queueStreamRoutes } from './routes/queue-stream.js';
 import { queueRoutes } from './routes/queues.js';
 import { createQueueReads, type QueueReadOptions } from '../live/queue-reads.js';
 import type { SessionDeps } from '../domain/login.js';
+import type { SlotWindows } from './slot-windows.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -49,6 +50,8 @@ export interface AppDeps {
   backends: Backends;
   /** Doctors as the queue desk and the streams need them (cached, invalidated by doctor.updated). */
   doctors: DoctorDirectory;
+  /** GET /doctors/{id}/slots's answers kept in the process (src/http/slot-windows.ts); none: always read. */
+  slotWindows?: SlotWindows;
   /** How credentials are checked (access tokens, API keys, development tokens). */
   authentication: Omit<AuthenticateOptions, 'limits'>;
   limits: RateLimits;
@@ -130,7 +133,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(clinicalRoutes(deps.backends, guards));
   app.use(patientRoutes(deps.backends, guards));
   app.use(directoryRoutes(deps.backends, doctors, guards));
-  app.use(calendarRoutes(deps.backends, guards, claims));
+  app.use(calendarRoutes(deps.backends, guards, { ...claims, slotWindows: deps.slotWindows }));
   // The stream before /queues/:doctorId; it alone also takes a display token.
   app.use(
     queueStreamRoutes(

@@ -9,7 +9,8 @@ import { API_PREFIX } from '../api-prefix.js';
 import type { Backends } from '../backends.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { requires } from '../permissions.js';
-import { protoEnum, schedulingJson, slotsJson } from '../scheduling-json.js';
+import { protoEnum, schedulingJson } from '../scheduling-json.js';
+import { createSlotWindows, type SlotWindows } from '../slot-windows.js';
 import { calendarDate, instant, parseInput, uuid } from './validation.js';
 import { idempotencyHeaders, minuteOfDay, noQuery, wholeNumber } from './scheduling-inputs.js';
 
@@ -102,10 +103,12 @@ export const holdIdRequest = { params: z.object({ id: uuid }), query: noQuery };
 export function calendarRoutes(
   backends: Backends,
   guards: RequestHandler[],
-  options: { claimDeadlineMs?: number | undefined } = {},
+  options: { claimDeadlineMs?: number | undefined; slotWindows?: SlotWindows | undefined } = {},
 ): Router {
   const router = Router();
   const calendar = backends.calendar.call;
+  // Without the process's window cache (tests of the routes alone), every read goes to the backend.
+  const slotWindows = options.slotWindows ?? createSlotWindows({ backends, ttlMs: 1 });
   const manage = [...guards, requires('doctors.write')];
   const read = [...guards, requires('doctors.read')];
   const hold = [...guards, requires('slots.hold')];
@@ -204,12 +207,7 @@ export function calendarRoutes(
     .route(`${API_PREFIX}/doctors/:doctorId/slots`)
     .get(...read, async (req, res) => {
       const { params, query } = parseInput(req, listSlotsRequest);
-      const window = await calendar.listSlots({
-        doctorId: params.doctorId,
-        from: toTimestamp(new Date(query.from)),
-        to: toTimestamp(new Date(query.to)),
-      });
-      res.type('json').send(slotsJson(window));
+      res.type('json').send(await slotWindows.get(params.doctorId, new Date(query.from), new Date(query.to)));
     })
     .all(methodNotAllowed('GET'));
 

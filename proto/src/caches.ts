@@ -1,0 +1,15 @@
+/**
+ * Caches one service keeps of another's data, told of changes through the
+ * platform's cache invalidation channel (Redis pub/sub) rather than an event:
+ * the owner publishes as its change commits, before it answers.
+ */
+
+/**
+ * The gateway's answers to `GET /doctors/{id}/slots`, per tenant and doctor:
+ * appointments publishes the doctor's key after any change to their holds,
+ * bookings or calendar commits.
+ */
+export const SLOT_WINDOWS_CACHE = {
+  name: 'slot-windows',
+  key: (tenantId: string, doctorId: string) => `${tenantId.toLowerCase()}:${doctorId.toLowerCase()}`,
+} as const;
