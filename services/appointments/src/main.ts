@@ -10,6 +10,8 @@ import {
   serveTenantUsage,
 } from '@hms/platform';
 import {
+  decodeEventData,
+  EVENTS,
   loadContracts,
   TOPICS,
   type Envelope,
@@ -94,7 +96,15 @@ export async function startAppointments(
     defaults,
     trustLocal: () => listener.listening,
   });
-  onEvent = (envelope) => reference.onEvent(envelope);
+  onEvent = async (envelope) => {
+    await reference.onEvent(envelope);
+    // A gateway may have read a window from a replica whose copy of the calendar was still the old
+    // one (this one, before the event): now that this replica reads the new one, it tells them again.
+    if (envelope.type === EVENTS.doctorUpdated.type) {
+      const { doctorId } = decodeEventData(EVENTS.doctorUpdated, envelope);
+      await slotWindows.changed(envelope.tenantId, [doctorId]);
+    }
+  };
   runtime.manage(listener);
 
   const deps: SchedulingDeps = {

@@ -252,32 +252,60 @@ describe('doctors and calendars', () => {
       await eventually(async () => (invalidations.live ? true : undefined), { what: 'the subscription' });
       const d = await newDoctor('Dr. Told');
       const key = SLOT_WINDOWS_CACHE.key(tenantId, d);
-      const told = async (times: number, what: string) =>
-        eventually(async () => (heard.filter((k) => k === key).length === times ? true : undefined), {
-          timeoutMs: 2_000,
-          what,
-        });
-      await told(1, 'the weekly schedule');
+      const count = () => heard.filter((k) => k === key).length;
+      // Settled: nothing more heard for a second (each replica also tells again once its
+      // doctor.updated arrives, after a calendar change).
+      const settled = async () => {
+        let last = -1;
+        await eventually(
+          async () => {
+            const now = count();
+            const same = now === last;
+            last = now;
+            return same ? true : undefined;
+          },
+          { timeoutMs: 10_000, intervalMs: 1_000, what: 'no more invalidations' },
+        );
+        return count();
+      };
+      /** The doctor is told of `change` (once: no event follows holds, bookings or cancellations). */
+      const tells = async (what: string, change: () => Promise<unknown>) => {
+        const before = await settled();
+        await change();
+        expect(await settled(), what).toBe(before + 1);
+      };
+      expect(await settled(), 'the weekly schedule').toBeGreaterThanOrEqual(1);
       const slot = quarter(8);
       const window = { doctorId: d, from: toTimestamp(slot), to: toTimestamp(new Date(slot.getTime() + 2 * HOUR)) };
       const free = await asTenant(() => calendar.call.listSlots(window));
       // No hold: the window holds until its first slot begins.
       expect(fromTimestamp(free.stableUntil)).toEqual(slot);
-      const { hold } = await asTenant(() =>
-        calendar.call.holdSlot({ doctorId: d, patientId: people[4]!, startsAt: toTimestamp(slot) }),
-      );
-      await told(2, 'the hold');
+      const hold = { id: '', expiresAt: undefined as Date | null | undefined };
+      await tells('the hold', async () => {
+        const made = await asTenant(() =>
+          calendar.call.holdSlot({ doctorId: d, patientId: people[4]!, startsAt: toTimestamp(slot) }),
+        );
+        hold.id = made.hold!.id;
+        hold.expiresAt = fromTimestamp(made.hold!.expiresAt);
+      });
       const held = await asTenant(() => calendar.call.listSlots(window));
       expect(held.runs[0]?.statuses[0]).toBe('SLOT_STATUS_HELD');
-      expect(fromTimestamp(held.stableUntil)).toEqual(fromTimestamp(hold!.expiresAt));
-      await asTenant(() => calendar.call.releaseSlotHold({ id: hold!.id }));
-      await told(3, 'the release');
-      const appointment = await book(people[4]!, slot, d);
-      await told(4, 'the booking');
-      await asTenant(() =>
-        appointments.call.cancelAppointment({ id: appointment.id, cancelledBy: 'CANCELLED_BY_STAFF', reason: 'moved' }),
+      expect(fromTimestamp(held.stableUntil)).toEqual(hold.expiresAt);
+      await tells('the release', () => asTenant(() => calendar.call.releaseSlotHold({ id: hold.id })));
+      let appointment: { id: string } | undefined;
+      await tells('the booking', async () => {
+        appointment = await book(people[4]!, slot, d);
+      });
+      await tells('the cancellation', () =>
+        asTenant(() =>
+          appointments.call.cancelAppointment({
+            id: appointment!.id,
+            cancelledBy: 'CANCELLED_BY_STAFF',
+            reason: 'moved',
+          }),
+        ),
       );
-      await told(5, 'the cancellation');
+      const beforeLeave = await settled();
       await asTenant(() =>
         calendar.call.addScheduleException({
           doctorId: d,
@@ -287,12 +315,13 @@ describe('doctors and calendars', () => {
           affectedAppointments: [],
         }),
       );
-      await told(6, 'the leave day');
-      // A refused change commits nothing and tells nobody.
-      await grpcFailure(asTenant(() => calendar.call.releaseSlotHold({ id: hold!.id })));
+      // Told as it commits, and again once the replica's doctor.updated arrives.
+      expect(await settled(), 'the leave day').toBe(beforeLeave + 2);
+      // A refused change commits nothing and tells nobody; nor does a read.
+      const beforeRefused = count();
+      await grpcFailure(asTenant(() => calendar.call.releaseSlotHold({ id: hold.id })));
       await asTenant(() => calendar.call.listSlots(window));
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(heard.filter((k) => k === key)).toHaveLength(6);
+      expect(await settled()).toBe(beforeRefused);
     } finally {
       await invalidations.close();
       redis.disconnect();
