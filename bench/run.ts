@@ -315,7 +315,6 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       profile,
       quick,
-      // The stack records this share of traces (scripts/hms passes the variables on; helm samples 0.1).
       // The share of traces the stack records (scripts/hms passes the variables on; the Helm chart samples 0.1).
       tracesSampler: tracesSampler(env),
       work: WORK,
