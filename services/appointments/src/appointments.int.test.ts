@@ -17,6 +17,7 @@ import {
   actAs,
   checkSchemaDrift,
   descendantsOf,
+  eventually,
   grpcFailure,
   inProcessEnv,
   ownerDatabaseUrl,
@@ -108,11 +109,18 @@ describe('appointments service', () => {
       hospitalFeeMinor: 20_000,
       currency: 'INR',
     });
-    const outbox = await service.runtime.pool.query(
-      'SELECT published_at FROM appointments_messaging.outbox WHERE id = $1',
-      [event.envelope.id],
+    // The relay marks the row once the broker has acknowledged the send: a consumer may read the event first.
+    const publishedAt = await eventually(
+      async () =>
+        (
+          await service.runtime.pool.query<{ published_at: Date | null }>(
+            'SELECT published_at FROM appointments_messaging.outbox WHERE id = $1',
+            [event.envelope.id],
+          )
+        ).rows[0]?.published_at ?? undefined,
+      { what: 'the outbox row marked published' },
     );
-    expect(outbox.rows[0]?.published_at).toBeInstanceOf(Date);
+    expect(publishedAt).toBeInstanceOf(Date);
   });
 
   it('answers a retried booking with the first result and books nothing twice', async () => {
