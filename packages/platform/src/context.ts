@@ -30,6 +30,13 @@ export function currentContext(): RequestContext | undefined {
   return storage.getStore();
 }
 
+/** The asking request's tenant; throws (a programming error) outside a tenant's request. `what` names the caller. */
+export function currentTenantId(what: string): string {
+  const tenantId = storage.getStore()?.tenantId;
+  if (!tenantId) throw new Error(`${what} is used inside a tenant's request`);
+  return tenantId;
+}
+
 /** Runs fn with no request context (work started by one request on behalf of many). */
 export function runWithoutContext<T>(fn: () => T): T {
   return storage.exit(fn);

@@ -11,7 +11,7 @@
  */
 import {
   createReadThroughCache,
-  currentContext,
+  currentTenantId,
   type CacheInvalidations,
   type Logger,
   type Redis,
@@ -72,11 +72,7 @@ export function createDoctorDirectory(options: DoctorDirectoryOptions): DoctorDi
     },
   });
   /** The cache key of a doctor of the asking request's tenant. */
-  const keyInRequest = (doctorId: string) => {
-    const tenantId = currentContext()?.tenantId;
-    if (!tenantId) throw new Error('the doctor directory is used inside a request');
-    return keyOf(tenantId, doctorId);
-  };
+  const keyInRequest = (doctorId: string) => keyOf(currentTenantId('the doctor directory'), doctorId);
   const find = async (doctorId: string) => {
     const doctor = await cache.get(keyInRequest(doctorId));
     if (!doctor) throw new HttpProblem(404, 'not-found', `doctor ${doctorId} not found`);

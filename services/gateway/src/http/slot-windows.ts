@@ -15,7 +15,7 @@
  * served nor kept, and once it is back this process empties them all, since
  * changes may have gone unheard meanwhile.
  */
-import { currentContext, type CacheInvalidations } from '@hms/platform';
+import { currentTenantId, type CacheInvalidations } from '@hms/platform';
 import { fromTimestamp, SLOT_WINDOWS_CACHE, toTimestamp } from '@hms/proto';
 import { LRUCache } from 'lru-cache';
 import type { Counter } from 'prom-client';
@@ -33,8 +33,8 @@ export interface SlotWindowsOptions {
   invalidations?: CacheInvalidations | undefined;
   /** The platform's look-up counter (hms_cache_lookups_total): hit or miss. */
   lookups?: Counter<'cache' | 'result'> | undefined;
-  /** The longest a window is served (a lost invalidation is stale this long at most). */
-  ttlMs: number;
+  /** The longest a window is served (a lost invalidation is stale this long at most; default 60 s). */
+  ttlMs?: number;
   /** Doctors whose windows are kept (least recently read dropped first). */
   maxDoctors?: number;
   /** Windows kept per doctor. */
@@ -57,6 +57,7 @@ interface DoctorWindows {
 export function createSlotWindows(options: SlotWindowsOptions): SlotWindows {
   const { invalidations, lookups } = options;
   const now = options.now ?? Date.now;
+  const ttlMs = options.ttlMs ?? 60_000;
   const maxWindows = options.maxWindowsPerDoctor ?? 16;
   const doctors = new LRUCache<string, DoctorWindows>({ max: options.maxDoctors ?? 5_000 });
   invalidations?.listen(SLOT_WINDOWS_CACHE.name, {
@@ -71,7 +72,7 @@ export function createSlotWindows(options: SlotWindowsOptions): SlotWindows {
       to: toTimestamp(to),
     });
     const stable = fromTimestamp(window.stableUntil)?.getTime() ?? Number.POSITIVE_INFINITY;
-    return { body: slotsJson(window), until: Math.min(stable, now() + options.ttlMs) };
+    return { body: slotsJson(window), until: Math.min(stable, now() + ttlMs) };
   };
 
   return {
@@ -80,9 +81,7 @@ export function createSlotWindows(options: SlotWindowsOptions): SlotWindows {
         lookups?.inc({ cache: SLOT_WINDOWS_CACHE.name, result: 'miss' });
         return (await load(doctorId, from, to)).body;
       }
-      const tenantId = currentContext()?.tenantId;
-      if (!tenantId) throw new Error('slot windows are read inside a request');
-      const key = SLOT_WINDOWS_CACHE.key(tenantId, doctorId);
+      const key = SLOT_WINDOWS_CACHE.key(currentTenantId('the slot windows'), doctorId);
       const windowKey = `${from.getTime()}:${to.getTime()}`;
       let entry = doctors.get(key);
       const kept = entry?.windows.get(windowKey);

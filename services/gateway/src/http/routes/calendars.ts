@@ -108,7 +108,7 @@ export function calendarRoutes(
   const router = Router();
   const calendar = backends.calendar.call;
   // Without the process's window cache (tests of the routes alone), every read goes to the backend.
-  const slotWindows = options.slotWindows ?? createSlotWindows({ backends, ttlMs: 1 });
+  const slotWindows = options.slotWindows ?? createSlotWindows({ backends });
   const manage = [...guards, requires('doctors.write')];
   const read = [...guards, requires('doctors.read')];
   const hold = [...guards, requires('slots.hold')];
