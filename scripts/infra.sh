@@ -210,13 +210,16 @@ timezone = 'UTC'
 log_timezone = 'UTC'
 logging_collector = off
 log_line_prefix = '%m [%p] %q%u@%d '
-# Statement statistics for the exporter (monitoring/postgres-exporter/queries.yaml), and
-# every statement slower than 100 ms in the log, with its duration.
-shared_preload_libraries = 'pg_stat_statements'
+# Statement statistics for the exporter (monitoring/postgres-exporter/queries.yaml), every
+# statement slower than 100 ms in the log with its duration, and one slower than a second
+# with the plan it ran (a plan chosen on stale statistics shows only while it is slow).
+shared_preload_libraries = 'pg_stat_statements,auto_explain'
 pg_stat_statements.max = 5000
 pg_stat_statements.track = top
 track_io_timing = on
 log_min_duration_statement = 100
+auto_explain.log_min_duration = '1s'
+auto_explain.log_nested_statements = on
 EOF
   # Point-in-time recovery (docs/operations.md): every completed WAL segment is copied to the
   # archive beside the cluster, and a segment is closed at least once a minute while there is
