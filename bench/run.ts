@@ -21,6 +21,7 @@
  *   npm run bench -- --only slots-7d,daily-dashboard [--rate 100]   scheduling's other read targets
  *       (opt-in: predicted waits replayed over synthetic days, GET of a 300-entry queue,
  *       10,000 SSE clients on one gateway, 50,000 stream connect/disconnect cycles)
+ *   npm run bench -- --only idle [--seconds 30]   the stack's CPU with no request at all, by component
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -33,6 +34,7 @@ import { loadBills } from './lib/billing-data.js';
 import { makeClinicalHistory } from './lib/clinical-data.js';
 import { billsToPay, bookNearTerm, createFixture, type Fixture } from './lib/fixture.js';
 import { leakBenchmark, printLeak, type LeakReport } from './queue/leak.js';
+import { idleBenchmark, printIdle } from './stack/idle.js';
 import { predictionBenchmark, printPredictions, type PredictionReport } from './queue/predictions.js';
 import { printQueueRead, queueReadBenchmark, type QueueReadReport } from './queue/queue-read.js';
 import {
@@ -57,6 +59,7 @@ const { values } = parseArgs({
     bills: { type: 'string' },
     patients: { type: 'string' },
     rate: { type: 'string' },
+    seconds: { type: 'string' },
   },
 });
 const profile = values.target ?? 'bench';
@@ -82,15 +85,18 @@ type Op = (typeof OPS)[number];
 /** Parts of the live queue's benchmark, run only when named in --only. */
 const QUEUE_PARTS = ['predictions', 'get-queue-300', 'sse', 'sse-leak'] as const;
 type QueuePart = (typeof QUEUE_PARTS)[number];
+/** The idle stack's CPU by component, run only when named in --only. */
+const IDLE = 'idle';
 const named = values.only?.split(',') ?? [...OPS];
 const unknown = named.filter(
   (n) =>
+    n !== IDLE &&
     !(OPS as readonly string[]).includes(n) &&
     !(QUEUE_PARTS as readonly string[]).includes(n) &&
     !(SCHEDULING_PARTS as readonly string[]).includes(n),
 );
 if (unknown.length > 0) throw new Error(`unknown --only part(s): ${unknown.join(', ')}`);
-const only = new Set(named as (Op | QueuePart | SchedulingPart)[]);
+const only = new Set(named as (Op | QueuePart | SchedulingPart | typeof IDLE)[]);
 
 /** Work per operation: fixed counts for writes (each needs its own slot or appointment), durations for reads. */
 const WORK = {
@@ -158,6 +164,7 @@ async function main(): Promise<void> {
   const work = await mkdtemp(path.join(tmpdir(), 'hms-bench-'));
   if (!OPS.some((op) => only.has(op))) {
     try {
+      if (only.has(IDLE)) await runIdle(env, commit);
       if (QUEUE_PARTS.some((p) => only.has(p))) await runQueueParts(env, work, commit);
       if (SCHEDULING_PARTS.some((p) => only.has(p))) await runSchedulingParts(env, work, commit);
     } finally {
@@ -348,6 +355,18 @@ async function main(): Promise<void> {
 }
 
 /** Scheduling's parts named in --only (bench/scheduling), reported and written to bench/results. */
+async function runIdle(env: StackEnv, commit: string): Promise<void> {
+  const seconds = Number(values.seconds ?? (quick ? 10 : 30));
+  log(`idle: sampling the stack's CPU for ${seconds} s`);
+  const report = await idleBenchmark(env, seconds);
+  printIdle(report);
+  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
+  await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  const file = path.join(ROOT, 'bench', 'results', `${stamp}-${commit}-idle.json`);
+  await writeFile(file, `${JSON.stringify({ commit, date: new Date().toISOString(), profile, report }, null, 2)}\n`);
+  log(`wrote ${path.relative(ROOT, file)}`);
+}
+
 async function runSchedulingParts(env: StackEnv, work: string, commit: string): Promise<void> {
   const patients = Number(values.patients ?? 1_000_000);
   // Patient search's generated tenant, when an earlier run on this stack made one of this size.

@@ -6,14 +6,18 @@ import {
   KafkaJSProtocolError,
   KafkaJSRequestTimeoutError,
 } from 'kafkajs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../logger.js';
 import {
   consumerGroupTopicSpecs,
+  createKafka,
   deadLetterTopic,
   groupOfDeadLetterTopic,
   isRecordRejected,
   replayGroupId,
   retryTopic,
+  stopIdleRequestQueueTimers,
 } from './kafka.js';
 import { RETENTION } from './retention.js';
 
@@ -73,5 +77,54 @@ describe('consumer group topics', () => {
     expect(Number(dlq!.configs!['retention.ms'])).toBe(RETENTION.deadLetterTopicMs);
     expect(Number(retry!.configs!['retention.ms'])).toBe(RETENTION.eventTopicMs);
     expect(RETENTION.deadLetterTopicMs).toBeGreaterThan(RETENTION.eventTopicMs);
+  });
+});
+
+describe("kafkajs's request queue timers", () => {
+  /** A request queue's state as the method reads it: not throttled, nothing armed yet. */
+  const queue = (pending: unknown[]) => ({
+    pending,
+    throttledUntil: -1,
+    throttleCheckTimeoutId: null as NodeJS.Timeout | null,
+    checks: 0,
+    checkPendingRequests() {
+      this.checks += 1;
+    },
+  });
+
+  it('arms no check on an idle connection, and one while requests wait (the kafkajs in node_modules)', async () => {
+    createKafka({
+      clientId: 'test',
+      brokers: ['127.0.0.1:1'],
+      logger: createLogger({ service: 'test', level: 'silent' }),
+    });
+    const load = createRequire(import.meta.url);
+    const { prototype } = load('kafkajs/src/network/requestQueue/index.js') as {
+      prototype: { scheduleCheckPendingRequests(this: ReturnType<typeof queue>): void };
+    };
+    const idle = queue([]);
+    prototype.scheduleCheckPendingRequests.call(idle);
+    expect(idle.throttleCheckTimeoutId).toBeNull();
+    const waiting = queue([{}]);
+    prototype.scheduleCheckPendingRequests.call(waiting);
+    expect(waiting.throttleCheckTimeoutId).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(waiting.checks).toBe(1);
+  });
+
+  it('wraps the method once however many clients a process makes', () => {
+    let calls = 0;
+    const prototype = {
+      pending: [] as unknown[],
+      scheduleCheckPendingRequests() {
+        calls += 1;
+      },
+    };
+    stopIdleRequestQueueTimers(prototype);
+    stopIdleRequestQueueTimers(prototype);
+    prototype.scheduleCheckPendingRequests();
+    prototype.pending.push({});
+    prototype.scheduleCheckPendingRequests();
+    expect(calls).toBe(1);
   });
 });

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import type { HealthCheck } from '../ops-server.js';
@@ -5,8 +6,43 @@ import { retentionConfigs, TOPIC_RESOURCE } from './retention.js';
 
 export type { Kafka, Admin, Producer } from 'kafkajs';
 
+interface RequestQueuePrototype {
+  pending: unknown[];
+  scheduleCheckPendingRequests(this: RequestQueuePrototype): void;
+  [STOPS_WHEN_IDLE]?: true;
+}
+const STOPS_WHEN_IDLE = Symbol('hms: stops when idle');
+
+/**
+ * kafkajs 2.2.4's request queue (one per broker connection) re-arms a timer
+ * after every check, pending requests or not, with a negative delay when not
+ * throttled: an endless 1 ms loop on every idle connection (kafkajs issue
+ * 1556, unfixed in the release). An idle consumer and producer cost 32 CPU-ms a
+ * second, 7 with this; a stack runs dozens of connections. A check is armed
+ * here only while requests wait: the queue checks again by itself whenever an
+ * in-flight request completes or times out, and arms the timer when a request
+ * has to wait. Applied once per process, on the first client.
+ */
+export function stopIdleRequestQueueTimers(prototype: RequestQueuePrototype = requestQueuePrototype()): void {
+  if (prototype[STOPS_WHEN_IDLE]) return;
+  const schedule = prototype.scheduleCheckPendingRequests;
+  if (typeof schedule !== 'function')
+    throw new Error('kafkajs request queue changed: review stopIdleRequestQueueTimers');
+  prototype.scheduleCheckPendingRequests = function scheduleWhilePending(this: RequestQueuePrototype) {
+    if (this.pending.length > 0) schedule.call(this);
+  };
+  prototype[STOPS_WHEN_IDLE] = true;
+}
+
+function requestQueuePrototype(): RequestQueuePrototype {
+  const load = createRequire(import.meta.url);
+  const RequestQueue = load('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueuePrototype };
+  return RequestQueue.prototype;
+}
+
 /** A kafkajs client whose own logging goes through pino. */
 export function createKafka(options: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+  stopIdleRequestQueueTimers();
   const log = options.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: options.clientId,
