@@ -7,7 +7,7 @@ import {
   KafkaJSRequestTimeoutError,
 } from 'kafkajs';
 import { createRequire } from 'node:module';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../logger.js';
 import {
   consumerGroupTopicSpecs,
@@ -17,7 +17,7 @@ import {
   isRecordRejected,
   replayGroupId,
   retryTopic,
-  stopIdleRequestQueueTimers,
+  slowIdleRequestQueueTimers,
 } from './kafka.js';
 import { RETENTION } from './retention.js';
 
@@ -81,48 +81,100 @@ describe('consumer group topics', () => {
 });
 
 describe("kafkajs's request queue timers", () => {
-  /** A request queue's state as the method reads it: not throttled, nothing armed yet. */
-  const queue = (pending: unknown[]) => ({
-    pending,
-    throttledUntil: -1,
-    throttleCheckTimeoutId: null as NodeJS.Timeout | null,
-    checks: 0,
-    checkPendingRequests() {
-      this.checks += 1;
-    },
-  });
-
-  it('arms no check on an idle connection, and one while requests wait (the kafkajs in node_modules)', async () => {
+  interface Queue {
+    pending: unknown[];
+    throttledUntil: number;
+    throttleCheckTimeoutId: NodeJS.Timeout | null;
+    checkPendingRequests(): void;
+    scheduleCheckPendingRequests(): void;
+    destroy(): void;
+  }
+  /** A real kafkajs request queue (the class each broker connection holds), its checks counted. */
+  function requestQueue(): Queue & { checks: number } {
     createKafka({
       clientId: 'test',
       brokers: ['127.0.0.1:1'],
       logger: createLogger({ service: 'test', level: 'silent' }),
     });
     const load = createRequire(import.meta.url);
-    const { prototype } = load('kafkajs/src/network/requestQueue/index.js') as {
-      prototype: { scheduleCheckPendingRequests(this: ReturnType<typeof queue>): void };
+    const RequestQueue = load('kafkajs/src/network/requestQueue/index.js') as new (options: object) => Queue;
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    const queue = new RequestQueue({
+      maxInFlightRequests: 1,
+      requestTimeout: 30_000,
+      enforceRequestTimeout: false,
+      clientId: 'test',
+      broker: '127.0.0.1:1',
+      logger: silent,
+      isConnected: () => true,
+    }) as Queue & { checks: number };
+    queue.checks = 0;
+    const check = queue.checkPendingRequests.bind(queue);
+    queue.checkPendingRequests = () => {
+      queue.checks += 1;
+      check();
     };
-    const idle = queue([]);
-    prototype.scheduleCheckPendingRequests.call(idle);
-    expect(idle.throttleCheckTimeoutId).toBeNull();
-    const waiting = queue([{}]);
-    prototype.scheduleCheckPendingRequests.call(waiting);
-    expect(waiting.throttleCheckTimeoutId).not.toBeNull();
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(waiting.checks).toBe(1);
+    return queue;
+  }
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('checks an idle connection once a second, not every millisecond (the kafkajs in node_modules)', () => {
+    vi.useFakeTimers();
+    const queue = requestQueue();
+    queue.scheduleCheckPendingRequests();
+    vi.advanceTimersByTime(999);
+    expect(queue.checks).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(queue.checks).toBe(1);
+    // The loop goes on at that pace, as kafkajs's own does at 1 ms.
+    vi.advanceTimersByTime(10_000);
+    expect(queue.checks).toBe(11);
+    queue.destroy();
+    vi.advanceTimersByTime(10_000);
+    expect(queue.checks).toBe(11);
+  });
+
+  it("replaces the idle check with kafkajs's own (10 ms) as soon as a request has to wait", () => {
+    vi.useFakeTimers();
+    const queue = requestQueue();
+    queue.scheduleCheckPendingRequests();
+    queue.pending.push({ send() {}, expectResponse: true, correlationId: 1 });
+    queue.scheduleCheckPendingRequests();
+    vi.advanceTimersByTime(9);
+    expect(queue.checks).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(queue.checks).toBe(1);
+    queue.destroy();
+  });
+
+  it("keeps kafkajs's schedule while throttled: one check at the throttle's end", () => {
+    vi.useFakeTimers();
+    const queue = requestQueue();
+    queue.throttledUntil = Date.now() + 300;
+    queue.scheduleCheckPendingRequests();
+    vi.advanceTimersByTime(299);
+    expect(queue.checks).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(queue.checks).toBe(1);
+    queue.destroy();
   });
 
   it('wraps the method once however many clients a process makes', () => {
     let calls = 0;
     const prototype = {
       pending: [] as unknown[],
+      throttledUntil: -1,
+      throttleCheckTimeoutId: null as NodeJS.Timeout | null,
+      checkPendingRequests() {},
       scheduleCheckPendingRequests() {
         calls += 1;
       },
     };
-    stopIdleRequestQueueTimers(prototype);
-    stopIdleRequestQueueTimers(prototype);
-    prototype.scheduleCheckPendingRequests();
+    slowIdleRequestQueueTimers(prototype);
+    slowIdleRequestQueueTimers(prototype);
     prototype.pending.push({});
     prototype.scheduleCheckPendingRequests();
     expect(calls).toBe(1);

@@ -8,30 +8,57 @@ export type { Kafka, Admin, Producer } from 'kafkajs';
 
 interface RequestQueuePrototype {
   pending: unknown[];
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  checkPendingRequests(this: RequestQueuePrototype): void;
   scheduleCheckPendingRequests(this: RequestQueuePrototype): void;
-  [STOPS_WHEN_IDLE]?: true;
+  [SLOWS_WHEN_IDLE]?: true;
+  [IDLE_CHECK]?: boolean;
 }
-const STOPS_WHEN_IDLE = Symbol('hms: stops when idle');
+const SLOWS_WHEN_IDLE = Symbol('hms: slows when idle');
+/** Set on a queue while its armed check is the idle one. */
+const IDLE_CHECK = Symbol('hms: idle check armed');
+
+/** How often an idle connection's request queue still looks at its pending requests. */
+export const IDLE_REQUEST_QUEUE_CHECK_MS = 1_000;
 
 /**
  * kafkajs 2.2.4's request queue (one per broker connection) re-arms a timer
  * after every check, pending requests or not, with a negative delay when not
  * throttled: an endless 1 ms loop on every idle connection (kafkajs issue
  * 1556, unfixed in the release). An idle consumer and producer cost 32 CPU-ms a
- * second, 7 with this; a stack runs dozens of connections. A check is armed
- * here only while requests wait: the queue checks again by itself whenever an
- * in-flight request completes or times out, and arms the timer when a request
- * has to wait. Applied once per process, on the first client.
+ * second; a stack runs dozens of connections. Here the loop stays as kafkajs
+ * runs it (armed after every check, cleared with the connection, at the
+ * throttle's end while throttled, every 10 ms while requests wait) but comes
+ * round once a second while nothing waits: a request that has to wait arms the
+ * 10 ms check itself, and one completing or timing out checks again at once.
+ * Applied once per process, on the first client.
  */
-export function stopIdleRequestQueueTimers(prototype: RequestQueuePrototype = requestQueuePrototype()): void {
-  if (prototype[STOPS_WHEN_IDLE]) return;
+export function slowIdleRequestQueueTimers(prototype: RequestQueuePrototype = requestQueuePrototype()): void {
+  if (prototype[SLOWS_WHEN_IDLE]) return;
   const schedule = prototype.scheduleCheckPendingRequests;
-  if (typeof schedule !== 'function')
-    throw new Error('kafkajs request queue changed: review stopIdleRequestQueueTimers');
-  prototype.scheduleCheckPendingRequests = function scheduleWhilePending(this: RequestQueuePrototype) {
-    if (this.pending.length > 0) schedule.call(this);
+  if (typeof schedule !== 'function' || typeof prototype.checkPendingRequests !== 'function')
+    throw new Error('kafkajs request queue changed: review slowIdleRequestQueueTimers');
+  prototype.scheduleCheckPendingRequests = function scheduleSlowlyWhenIdle(this: RequestQueuePrototype) {
+    if (this.pending.length > 0 || this.throttledUntil > Date.now()) {
+      // Requests wait (or will, throttled): kafkajs's own schedule, in place of an idle check.
+      if (this[IDLE_CHECK] && this.throttleCheckTimeoutId) {
+        clearTimeout(this.throttleCheckTimeoutId);
+        this.throttleCheckTimeoutId = null;
+      }
+      this[IDLE_CHECK] = false;
+      schedule.call(this);
+      return;
+    }
+    if (this.throttleCheckTimeoutId) return;
+    this[IDLE_CHECK] = true;
+    this.throttleCheckTimeoutId = setTimeout(() => {
+      this.throttleCheckTimeoutId = null;
+      this[IDLE_CHECK] = false;
+      this.checkPendingRequests();
+    }, IDLE_REQUEST_QUEUE_CHECK_MS);
   };
-  prototype[STOPS_WHEN_IDLE] = true;
+  prototype[SLOWS_WHEN_IDLE] = true;
 }
 
 function requestQueuePrototype(): RequestQueuePrototype {
@@ -42,7 +69,7 @@ function requestQueuePrototype(): RequestQueuePrototype {
 
 /** A kafkajs client whose own logging goes through pino. */
 export function createKafka(options: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
-  stopIdleRequestQueueTimers();
+  slowIdleRequestQueueTimers();
   const log = options.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: options.clientId,
