@@ -13,6 +13,8 @@
  * - `read(tenantId, fn)`: the same scoping in a read-only transaction.
  *   `read(ALL_TENANTS, fn)` is the one way across tenants, for platform jobs,
  *   read-only, and only on tables whose policy allows it (`app.all_tenants`).
+ *   `read(tenantId, fn, { genericPlans: true })` plans its prepared statements
+ *   generically (see ReadOptions).
  * - `within(tx)`: a Database whose transactions run inside `tx` (an event
  *   consumer's transaction, which also holds its processed-event record).
  *
@@ -47,9 +49,28 @@ export interface Transaction extends Sql {
  */
 export const ALL_TENANTS = Symbol('all tenants');
 
+export interface ReadOptions {
+  /**
+   * Plan the read's prepared statements generically (`plan_cache_mode =
+   * force_generic_plan` for the transaction). For a tenant no ANALYZE has seen
+   * yet (onboarded since the last one, beside a large tenant) PostgreSQL
+   * estimates one row, plans each execution for it, and any index that starts
+   * with tenant_id then looks as good as the right one: a join walked every
+   * row of the tenant per outer row. A generic plan weighs the tenant at the
+   * table's average, so the selective indexes win. Only for statements whose
+   * text names just the conditions given: a catch-all `($n IS NULL OR ...)`
+   * needs a plan made for its values.
+   */
+  genericPlans?: boolean;
+}
+
 export interface Database {
   transaction<T>(tenantId: string | null, fn: (tx: Transaction) => Promise<T>): Promise<T>;
-  read<T>(tenantId: string | null | typeof ALL_TENANTS, fn: (sql: Sql) => Promise<T>): Promise<T>;
+  read<T>(
+    tenantId: string | null | typeof ALL_TENANTS,
+    fn: (sql: Sql) => Promise<T>,
+    options?: ReadOptions,
+  ): Promise<T>;
   /** A Database whose transactions and reads run inside `tx` (no nested transaction). */
   within(tx: Transaction): Database;
 }
@@ -113,6 +134,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     tenantId: string | null | typeof ALL_TENANTS,
     readOnly: boolean,
     fn: (tx: Transaction) => Promise<T>,
+    genericPlans = false,
   ): Promise<T> {
     const allTenants = tenantId === ALL_TENANTS;
     if (allTenants && !readOnly) throw new Error('only a read may span all tenants');
@@ -135,7 +157,8 @@ export function createDatabase(options: DatabaseOptions): Database {
         client,
         `BEGIN${readOnly ? ' READ ONLY' : ''}; SET LOCAL statement_timeout = ${Math.min(timeoutMs ?? defaultTimeoutMs, defaultTimeoutMs)}` +
           (tenant ? `; SET LOCAL app.tenant_id = '${tenant}'` : '') +
-          (allTenants ? `; SET LOCAL app.all_tenants = 'on'` : ''),
+          (allTenants ? `; SET LOCAL app.all_tenants = 'on'` : '') +
+          (genericPlans ? '; SET LOCAL plan_cache_mode = force_generic_plan' : ''),
         undefined,
         statementTime,
       );
@@ -175,7 +198,7 @@ export function createDatabase(options: DatabaseOptions): Database {
 
   const database: Database = {
     transaction: (tenantId, fn) => run(tenantId, false, fn),
-    read: (tenantId, fn) => run(tenantId, true, fn),
+    read: (tenantId, fn, readOptions) => run(tenantId, true, fn, readOptions?.genericPlans),
     within: (tx) => joined(tx),
   };
   return database;

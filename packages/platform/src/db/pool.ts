@@ -46,20 +46,6 @@ export function parseSafeInteger(text: string): number {
 }
 
 /**
- * Every connection plans its prepared statements once, generically
- * (`plan_cache_mode = force_generic_plan`). Left to choose, PostgreSQL plans
- * each execution for its values while that looks cheaper, and for a tenant the
- * statistics have not seen yet (one onboarded since the last ANALYZE of a table
- * a large tenant fills) it estimates one row: any index that starts with
- * tenant_id looks as good as the right one, and a patient's bill list walked
- * every item of the tenant per bill (3 s, cut by the statement timeout, until
- * autovacuum analysed the table). A generic plan weighs a tenant at the
- * table's average, so the statements' selective indexes win, and it is not
- * planned again on every execution.
- */
-const CONNECTION_SETTINGS = '-c plan_cache_mode=force_generic_plan';
-
-/**
  * A pg pool that fails fast when the database is away (instead of queueing
  * forever), logs errors of idle clients (unhandled, they would crash the
  * process) and exports its occupancy.
@@ -69,7 +55,6 @@ export function createPool(options: PoolOptions): pg.Pool {
     connectionString: options.connectionString,
     max: options.max,
     application_name: options.applicationName,
-    options: CONNECTION_SETTINGS,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     types: hmsTypes,

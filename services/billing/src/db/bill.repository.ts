@@ -35,6 +35,7 @@ const ITEM_COLUMNS = `i.id AS i_id, i.bill_id AS i_bill_id, i.kind AS i_kind, i.
 const BILL_WITH_ITEMS = `SELECT ${BILL_COLUMNS}, ${ITEM_COLUMNS}
   FROM bills b LEFT JOIN bill_items i ON i.tenant_id = b.tenant_id AND i.bill_id = b.id`;
 const ITEM_ORDER = 'ORDER BY b.id DESC, i.position, i.id';
+const GENERIC_PLANS = { genericPlans: true } as const;
 
 type Row = Record<string, unknown>;
 
@@ -42,37 +43,47 @@ export function createBillStore(db: Database): BillStore {
   return {
     change: (tenantId, fn) => db.transaction(tenantId, (tx) => fn(changesIn(tx))),
 
+    // Bills with their items: generic plans, or a tenant the statistics have not seen yet walks
+    // all its items per bill (ReadOptions.genericPlans).
     find: (tenantId, id) =>
-      db.read(tenantId, async (sql) => {
-        const rows = await sql.query<Row>(`${BILL_WITH_ITEMS} WHERE b.tenant_id = $1 AND b.id = $2 ${ITEM_ORDER}`, [
-          tenantId,
-          id,
-        ]);
-        return billsOf(rows)[0];
-      }),
+      db.read(
+        tenantId,
+        async (sql) => {
+          const rows = await sql.query<Row>(`${BILL_WITH_ITEMS} WHERE b.tenant_id = $1 AND b.id = $2 ${ITEM_ORDER}`, [
+            tenantId,
+            id,
+          ]);
+          return billsOf(rows)[0];
+        },
+        GENERIC_PLANS,
+      ),
 
     list: (tenantId, filter, limit, afterId) =>
-      db.read(tenantId, async (sql) => {
-        // Only the filters given, so each combination has a plan that uses its index.
-        const where = ['tenant_id = $1'];
-        const values: unknown[] = [tenantId];
-        const add = (condition: (n: number) => string, value: unknown) => {
-          if (value === undefined) return;
-          values.push(value);
-          where.push(condition(values.length));
-        };
-        add((n) => `appointment_id = $${n}`, filter.appointmentId);
-        add((n) => `patient_id = $${n}`, filter.patientId);
-        add((n) => `status = $${n}::"BillStatus"`, filter.status);
-        add((n) => `id < $${n}`, afterId);
-        values.push(limit);
-        const rows = await sql.query<Row>(
-          `WITH page AS (SELECT id FROM bills WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${values.length})
+      db.read(
+        tenantId,
+        async (sql) => {
+          // Only the filters given, so each combination has a plan that uses its index.
+          const where = ['tenant_id = $1'];
+          const values: unknown[] = [tenantId];
+          const add = (condition: (n: number) => string, value: unknown) => {
+            if (value === undefined) return;
+            values.push(value);
+            where.push(condition(values.length));
+          };
+          add((n) => `appointment_id = $${n}`, filter.appointmentId);
+          add((n) => `patient_id = $${n}`, filter.patientId);
+          add((n) => `status = $${n}::"BillStatus"`, filter.status);
+          add((n) => `id < $${n}`, afterId);
+          values.push(limit);
+          const rows = await sql.query<Row>(
+            `WITH page AS (SELECT id FROM bills WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${values.length})
            ${BILL_WITH_ITEMS} WHERE b.tenant_id = $1 AND b.id IN (SELECT id FROM page) ${ITEM_ORDER}`,
-          values,
-        );
-        return billsOf(rows);
-      }),
+            values,
+          );
+          return billsOf(rows);
+        },
+        GENERIC_PLANS,
+      ),
 
     payments: (tenantId, billId) =>
       db.read(tenantId, async (sql) =>
