@@ -117,6 +117,15 @@ describe("kafkajs's request queue timers", () => {
     return queue;
   }
 
+  /** The queue's next check comes exactly `ms` from now (fake timers). */
+  function expectCheckAfter(queue: { checks: number }, ms: number) {
+    const before = queue.checks;
+    vi.advanceTimersByTime(ms - 1);
+    expect(queue.checks).toBe(before);
+    vi.advanceTimersByTime(1);
+    expect(queue.checks).toBe(before + 1);
+  }
+
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -125,10 +134,7 @@ describe("kafkajs's request queue timers", () => {
     vi.useFakeTimers();
     const queue = requestQueue();
     queue.scheduleCheckPendingRequests();
-    vi.advanceTimersByTime(999);
-    expect(queue.checks).toBe(0);
-    vi.advanceTimersByTime(1);
-    expect(queue.checks).toBe(1);
+    expectCheckAfter(queue, 1_000);
     // The loop goes on at that pace, as kafkajs's own does at 1 ms.
     vi.advanceTimersByTime(10_000);
     expect(queue.checks).toBe(11);
@@ -143,10 +149,7 @@ describe("kafkajs's request queue timers", () => {
     queue.scheduleCheckPendingRequests();
     queue.pending.push({ send() {}, expectResponse: true, correlationId: 1 });
     queue.scheduleCheckPendingRequests();
-    vi.advanceTimersByTime(9);
-    expect(queue.checks).toBe(0);
-    vi.advanceTimersByTime(1);
-    expect(queue.checks).toBe(1);
+    expectCheckAfter(queue, 10);
     queue.destroy();
   });
 
@@ -155,10 +158,7 @@ describe("kafkajs's request queue timers", () => {
     const queue = requestQueue();
     queue.throttledUntil = Date.now() + 300;
     queue.scheduleCheckPendingRequests();
-    vi.advanceTimersByTime(299);
-    expect(queue.checks).toBe(0);
-    vi.advanceTimersByTime(1);
-    expect(queue.checks).toBe(1);
+    expectCheckAfter(queue, 300);
     queue.destroy();
   });
 
