@@ -354,7 +354,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** Scheduling's parts named in --only (bench/scheduling), reported and written to bench/results. */
+/** The idle stack's CPU by component (bench/stack/idle.ts), reported and written to bench/results. */
 async function runIdle(env: StackEnv, commit: string): Promise<void> {
   const seconds = Number(values.seconds ?? (quick ? 10 : 30));
   log(`idle: sampling the stack's CPU for ${seconds} s`);
@@ -367,6 +367,7 @@ async function runIdle(env: StackEnv, commit: string): Promise<void> {
   log(`wrote ${path.relative(ROOT, file)}`);
 }
 
+/** Scheduling's parts named in --only (bench/scheduling), reported and written to bench/results. */
 async function runSchedulingParts(env: StackEnv, work: string, commit: string): Promise<void> {
   const patients = Number(values.patients ?? 1_000_000);
   // Patient search's generated tenant, when an earlier run on this stack made one of this size.

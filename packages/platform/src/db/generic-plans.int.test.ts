@@ -13,7 +13,7 @@ import { createOutboxWriter } from '../kafka/outbox.js';
 import { createDatabase, type Database, type Sql } from './database.js';
 import { createPool } from './pool.js';
 
-const schema = `it_pool_${newId().replaceAll('-', '').slice(-12)}`;
+const schema = `it_plans_${newId().replaceAll('-', '').slice(-12)}`;
 const big = newId();
 const fresh = newId();
 const patient = newId();
@@ -23,10 +23,11 @@ let db: Database;
 
 beforeAll(async () => {
   admin = new pg.Pool({ connectionString: testEnv().HMS_PG_ADMIN_URL, max: 2 });
+  // One connection: the last test reads the setting on the connection the read used.
   pool = createPool({
     connectionString: testEnv().HMS_PG_ADMIN_URL,
-    max: 2,
-    applicationName: 'it-pool',
+    max: 1,
+    applicationName: 'it-generic-plans',
     logger: createLogger({ service: 'test', level: 'silent' }),
   });
   db = createDatabase({ pool, outbox: createOutboxWriter({ schema, source: 'it' }) });
