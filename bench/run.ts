@@ -47,7 +47,17 @@ import { printSse, sseBenchmark, type SseReport } from './queue/sse.js';
 import { runK6, type K6Run } from './lib/k6.js';
 import { eventLatencies, openPipeline, type EventLatency } from './lib/pipeline.js';
 import { renderChart } from './lib/report.js';
-import { cpuSnapshot, cpuUsed, databaseUrl, ROOT, stackEnv, sum, tracesSampler, type StackEnv } from './lib/stack.js';
+import {
+  cpuSnapshot,
+  cpuUsed,
+  databaseUrl,
+  ROOT,
+  sampleIdleCpu,
+  stackEnv,
+  sum,
+  tracesSampler,
+  type StackEnv,
+} from './lib/stack.js';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -147,6 +157,13 @@ function log(message: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} [bench] ${message}\n`);
 }
 
+/** bench/results/<date>-<commit><suffix> (without extension), the folder made if need be. */
+async function resultsPath(commit: string, suffix: string): Promise<string> {
+  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
+  await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  return path.join(ROOT, 'bench', 'results', `${stamp}-${commit}${suffix}`);
+}
+
 async function hms(...args: string[]): Promise<void> {
   await run(path.join(ROOT, 'scripts', 'hms'), [...args, '--profile', profile], {
     env: { ...process.env, HMS_PROFILE: profile },
@@ -225,9 +242,7 @@ async function main(): Promise<void> {
       const saturate = isWrite
         ? { HMS_ITERATIONS: op === 'book' ? WORK.saturateWrites : WORK.checkIns, HMS_VUS: WORK.vus, HMS_OFFSET: offset }
         : { HMS_VUS: WORK.vus, HMS_ITERATIONS: 1_000_000, HMS_OFFSET: offset };
-      const idleFrom = cpuSnapshot(env);
-      await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
-      const idleCpuPerSecond = sum(cpuUsed(idleFrom, cpuSnapshot(env)).values()) / (IDLE_SAMPLE_MS / 1000);
+      const idleCpuPerSecond = sum((await sampleIdleCpu(env, IDLE_SAMPLE_MS)).values());
       const before = cpuSnapshot(env);
       const windowFrom = Date.now();
       const sat = await runK6({
@@ -331,9 +346,7 @@ async function main(): Promise<void> {
       ceilings,
       targets: TARGETS,
     };
-    const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
-    await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
-    const base = path.join(ROOT, 'bench', 'results', `${stamp}-${commit}${quick ? '-quick' : ''}`);
+    const base = await resultsPath(commit, quick ? '-quick' : '');
     await writeFile(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
     await writeFile(
       `${base}.svg`,
@@ -360,9 +373,7 @@ async function runIdle(env: StackEnv, commit: string): Promise<void> {
   log(`idle: sampling the stack's CPU for ${seconds} s`);
   const report = await idleBenchmark(env, seconds);
   printIdle(report);
-  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
-  await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
-  const file = path.join(ROOT, 'bench', 'results', `${stamp}-${commit}-idle.json`);
+  const file = `${await resultsPath(commit, '-idle')}.json`;
   await writeFile(file, `${JSON.stringify({ commit, date: new Date().toISOString(), profile, report }, null, 2)}\n`);
   log(`wrote ${path.relative(ROOT, file)}`);
 }
@@ -397,9 +408,7 @@ async function runSchedulingParts(env: StackEnv, work: string, commit: string): 
     searchTenantFile,
   });
   printScheduling(reports);
-  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
-  await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
-  const file = path.join(ROOT, 'bench', 'results', `${stamp}-${commit}-scheduling${quick ? '-quick' : ''}.json`);
+  const file = `${await resultsPath(commit, `-scheduling${quick ? '-quick' : ''}`)}.json`;
   await writeFile(
     file,
     `${JSON.stringify({ commit, date: new Date().toISOString(), profile, quick, patients: Number(values.patients ?? 1_000_000), reports }, null, 2)}\n`,
@@ -445,9 +454,7 @@ async function runQueueParts(env: StackEnv, work: string, commit: string): Promi
   if (report.queueRead) printQueueRead(report.queueRead);
   if (report.sse) printSse(report.sse);
   if (report.leak) printLeak(report.leak);
-  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
-  await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
-  const file = path.join(ROOT, 'bench', 'results', `${stamp}-${commit}-queue${quick ? '-quick' : ''}.json`);
+  const file = `${await resultsPath(commit, `-queue${quick ? '-quick' : ''}`)}.json`;
   await writeFile(
     file,
     `${JSON.stringify({ commit, date: new Date().toISOString(), profile, quick, ...report }, null, 2)}

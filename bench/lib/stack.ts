@@ -97,6 +97,17 @@ export function cpuSnapshot(env: StackEnv): CpuSnapshot {
   return totals;
 }
 
+/**
+ * What each component burns with no load, in CPU seconds per second, sampled
+ * over `ms`: the idle part of every gross CPU figure.
+ */
+export async function sampleIdleCpu(env: StackEnv, ms: number): Promise<Map<string, number>> {
+  const before = cpuSnapshot(env);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const used = cpuUsed(before, cpuSnapshot(env));
+  return new Map([...used].map(([name, seconds]) => [name, seconds / (ms / 1000)]));
+}
+
 /** CPU seconds each component used between two snapshots. */
 export function cpuUsed(before: CpuSnapshot, after: CpuSnapshot): Map<string, number> {
   const used = new Map<string, number>();

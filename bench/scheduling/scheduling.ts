@@ -22,7 +22,7 @@ import { newId } from '@hms/platform';
 import pg from 'pg';
 import type { Fixture } from '../lib/fixture.js';
 import { runK6 } from '../lib/k6.js';
-import { cpuSnapshot, cpuUsed, databaseUrl, sum, type StackEnv } from '../lib/stack.js';
+import { cpuSnapshot, cpuUsed, databaseUrl, sampleIdleCpu, sum, type StackEnv } from '../lib/stack.js';
 
 export const SCHEDULING_PARTS = ['patient-search', 'slots-7d', 'daily-dashboard'] as const;
 export type SchedulingPart = (typeof SCHEDULING_PARTS)[number];
@@ -232,9 +232,7 @@ export async function schedulingBenchmarks(
     // not read yet, and the gateways' slot windows, are a start-up's cost, not a request's.
     log(`${part}: warming up at ${options.rate}/s for ${WARM_UP}`);
     await k6Read(env, { ...fixture, ...extra }, op, { ...options, duration: WARM_UP });
-    const idleFrom = cpuSnapshot(env);
-    await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
-    const idlePerSecond = sum(cpuUsed(idleFrom, cpuSnapshot(env)).values()) / (IDLE_SAMPLE_MS / 1000);
+    const idlePerSecond = sum((await sampleIdleCpu(env, IDLE_SAMPLE_MS)).values());
     log(`${part}: reading at ${options.rate}/s for ${options.duration}`);
     const before = cpuSnapshot(env);
     const started = Date.now();

@@ -5,7 +5,7 @@
  *
  *   npm run bench -- --only idle [--seconds 30]
  */
-import { cpuSnapshot, cpuUsed, sum, type StackEnv } from '../lib/stack.js';
+import { sampleIdleCpu, sum, type StackEnv } from '../lib/stack.js';
 
 export interface IdleReport {
   seconds: number;
@@ -16,15 +16,13 @@ export interface IdleReport {
 }
 
 export async function idleBenchmark(env: StackEnv, seconds: number): Promise<IdleReport> {
-  const before = cpuSnapshot(env);
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
-  const used = cpuUsed(before, cpuSnapshot(env));
-  const perSecond = (cpuSeconds: number) => Math.round((cpuSeconds * 1_000 * 10) / seconds) / 10;
+  const idle = await sampleIdleCpu(env, seconds * 1_000);
+  const msPerSecond = (cpuSecondsPerSecond: number) => Math.round(cpuSecondsPerSecond * 10_000) / 10;
   return {
     seconds,
-    totalMsPerSecond: perSecond(sum(used.values())),
+    totalMsPerSecond: msPerSecond(sum(idle.values())),
     byComponent: Object.fromEntries(
-      [...used].sort(([, a], [, b]) => b - a).map(([name, cpuSeconds]) => [name, perSecond(cpuSeconds)]),
+      [...idle].sort(([, a], [, b]) => b - a).map(([name, perSecond]) => [name, msPerSecond(perSecond)]),
     ),
   };
 }
