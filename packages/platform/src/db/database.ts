@@ -59,7 +59,8 @@ export interface ReadOptions {
    * row of the tenant per outer row. A generic plan weighs the tenant at the
    * table's average, so the selective indexes win. Only for statements whose
    * text names just the conditions given: a catch-all `($n IS NULL OR ...)`
-   * needs a plan made for its values.
+   * needs a plan made for its values. A Database bound to a transaction
+   * (`within`) reads in that transaction, with its settings.
    */
   genericPlans?: boolean;
 }
