@@ -68,20 +68,17 @@ export function createAuditStore(db: Database, newId: () => string): AuditStore 
             return { seq: head.last_seq, hash: head.last_hash };
           },
           async recorded(events) {
-            // The batch's time range lets the planner keep only the partitions it falls in (one,
-            // mostly) instead of probing every month's index for each event.
-            const times = events.map((e) => e.occurredAt.getTime());
+            // One probe of the unique (tenant, event, time) index per event, in the one partition
+            // its time falls in (pruned as the probe runs). Written as a join of the batch with the
+            // tenant's rows, the planner chose by the tenant's estimated size, and for a tenant the
+            // statistics had not seen (estimated at one row) walked all its rows of the month.
             const rows = await tx.query<{ event_id: string }>(
-              `SELECT event_id FROM audit_log
-               WHERE tenant_id = $1 AND occurred_at BETWEEN $4 AND $5
-                 AND (event_id, occurred_at) IN (SELECT * FROM unnest($2::uuid[], $3::timestamptz[]))`,
-              [
-                tenantId,
-                events.map((e) => e.eventId),
-                events.map((e) => e.occurredAt),
-                new Date(Math.min(...times)),
-                new Date(Math.max(...times)),
-              ],
+              `SELECT e.event_id FROM unnest($2::uuid[], $3::timestamptz[]) AS e(event_id, occurred_at)
+               CROSS JOIN LATERAL (
+                 SELECT 1 FROM audit_log a
+                  WHERE a.tenant_id = $1 AND a.event_id = e.event_id AND a.occurred_at = e.occurred_at
+                  LIMIT 1) hit`,
+              [tenantId, events.map((e) => e.eventId), events.map((e) => e.occurredAt)],
             );
             return new Set(rows.map((r) => r.event_id));
           },
