@@ -4,7 +4,15 @@
  * report: collections per day (payments and completed refunds) and dues
  * outstanding per department (from each bill's due amount before and after).
  */
-import { claimIdempotencyKey, ConflictError, violates, type Database, type Sql, type Transaction } from '@hms/platform';
+import {
+  claimIdempotencyKey,
+  Conditions,
+  ConflictError,
+  violates,
+  type Database,
+  type Sql,
+  type Transaction,
+} from '@hms/platform';
 import type { BillChanges, BillStore, CollectionLine, RefundFilter } from '../domain/bill-store.js';
 import {
   DEFAULT_SETTINGS,
@@ -63,22 +71,16 @@ export function createBillStore(db: Database): BillStore {
         tenantId,
         async (sql) => {
           // Only the filters given, so each combination has a plan that uses its index.
-          const where = ['tenant_id = $1'];
-          const values: unknown[] = [tenantId];
-          const add = (condition: (n: number) => string, value: unknown) => {
-            if (value === undefined) return;
-            values.push(value);
-            where.push(condition(values.length));
-          };
-          add((n) => `appointment_id = $${n}`, filter.appointmentId);
-          add((n) => `patient_id = $${n}`, filter.patientId);
-          add((n) => `status = $${n}::"BillStatus"`, filter.status);
-          add((n) => `id < $${n}`, afterId);
-          values.push(limit);
+          const where = new Conditions();
+          where.and(`tenant_id = ${where.param(tenantId)}`);
+          where.when(filter.appointmentId, (p) => `appointment_id = ${p}`);
+          where.when(filter.patientId, (p) => `patient_id = ${p}`);
+          where.when(filter.status, (p) => `status = ${p}::"BillStatus"`);
+          where.when(afterId, (p) => `id < ${p}`);
           const rows = await sql.query<Row>(
-            `WITH page AS (SELECT id FROM bills WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${values.length})
+            `WITH page AS (SELECT id FROM bills WHERE ${where.sql} ORDER BY id DESC LIMIT ${where.param(limit)})
            ${BILL_WITH_ITEMS} WHERE b.tenant_id = $1 AND b.id IN (SELECT id FROM page) ${ITEM_ORDER}`,
-            values,
+            where.values,
           );
           return billsOf(rows);
         },
@@ -99,24 +101,14 @@ export function createBillStore(db: Database): BillStore {
 
     refunds: (tenantId, filter: RefundFilter, limit, afterId) =>
       db.read(tenantId, async (sql) => {
-        const where = ['tenant_id = $1'];
-        const values: unknown[] = [tenantId];
-        if (filter.status) {
-          values.push(filter.status);
-          where.push(`status = $${values.length}::"RefundStatus"`);
-        }
-        if (filter.billId) {
-          values.push(filter.billId);
-          where.push(`bill_id = $${values.length}`);
-        }
-        if (afterId) {
-          values.push(afterId);
-          where.push(`id < $${values.length}`);
-        }
-        values.push(limit);
+        const where = new Conditions();
+        where.and(`tenant_id = ${where.param(tenantId)}`);
+        where.when(filter.status || undefined, (p) => `status = ${p}::"RefundStatus"`);
+        where.when(filter.billId || undefined, (p) => `bill_id = ${p}`);
+        where.when(afterId || undefined, (p) => `id < ${p}`);
         const rows = await sql.query<Row>(
-          `SELECT ${REFUND_COLUMNS} FROM refunds WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${values.length}`,
-          values,
+          `SELECT ${REFUND_COLUMNS} FROM refunds WHERE ${where.sql} ORDER BY id DESC LIMIT ${where.param(limit)}`,
+          where.values,
         );
         return rows.map(toRefund);
       }),
