@@ -7,7 +7,7 @@ import { ALL_TENANTS, Conditions, type Database, type Sql } from '@hms/platform'
 import type { AuditStore } from '../domain/audit-store.js';
 import type { Checkpoint } from '../domain/checkpoint.js';
 import { GENESIS_HASH } from '../domain/hash-chain.js';
-import type { AuditRecord } from '../domain/types.js';
+import type { AuditFilter, AuditPage, AuditRecord } from '../domain/types.js';
 
 interface RecordRow {
   id: string;
@@ -43,6 +43,38 @@ interface CheckpointRow {
 }
 
 const CHECKPOINT_COLUMNS = 'tenant_id, seq, hash, anchored_at, key_id, signature';
+
+/**
+ * One page of the filtered trail, newest first: only the filters given (each
+ * combination its own statement text and index), for a generic plan. For a
+ * tenant the statistics have not seen yet, a plan made for its values weighs
+ * it at one row and may walk the tenant's records by time, filtering, instead
+ * of reading the filter's index (100 ms against 1 for an entity's records);
+ * a catch-all `($n IS NULL OR ...)` text cannot be planned generically.
+ */
+export function searchStatement(
+  filter: AuditFilter,
+  page: { size: number; after?: AuditPage['next'] },
+): { text: string; values: unknown[] } {
+  const where = new Conditions();
+  where.and(`tenant_id = ${where.param(filter.tenantId)}`);
+  where.when(filter.entityId, (p) => `entity_id = ${p}`);
+  where.when(filter.actorId, (p) => `actor_id = ${p}`);
+  where.when(filter.patientId, (p) => `patient_id = ${p}::uuid`);
+  where.when(filter.from, (p) => `occurred_at >= ${p}`);
+  where.when(filter.to, (p) => `occurred_at < ${p}`);
+  const after = page.after;
+  if (after) {
+    // (occurred_at, id) < cursor, with the bound on occurred_at spelled out
+    // so that the index range and partition pruning use it.
+    const at = where.param(after.occurredAt);
+    where.and(`occurred_at <= ${at} AND (occurred_at < ${at} OR id < ${where.param(after.id)}::uuid)`);
+  }
+  const text = `SELECT ${RECORD_COLUMNS} FROM audit_log WHERE ${where.sql}
+    ORDER BY occurred_at DESC, id DESC
+    LIMIT ${where.param(page.size + 1)}`;
+  return { text, values: where.values };
+}
 
 export function createAuditStore(db: Database, newId: () => string): AuditStore {
   return {
@@ -125,30 +157,8 @@ export function createAuditStore(db: Database, newId: () => string): AuditStore 
       db.read(
         filter.tenantId,
         async (sql) => {
-          // Only the filters given (each combination its own statement and index), planned
-          // generically: for a tenant the statistics have not seen yet, a plan made for its
-          // values weighs it at one row and may walk the tenant's records by time, filtering,
-          // instead of reading the filter's index (100 ms against 1 for an entity's records).
-          const where = new Conditions();
-          where.and(`tenant_id = ${where.param(filter.tenantId)}`);
-          where.when(filter.entityId, (p) => `entity_id = ${p}`);
-          where.when(filter.actorId, (p) => `actor_id = ${p}`);
-          where.when(filter.patientId, (p) => `patient_id = ${p}::uuid`);
-          where.when(filter.from, (p) => `occurred_at >= ${p}`);
-          where.when(filter.to, (p) => `occurred_at < ${p}`);
-          const after = page.after;
-          if (after) {
-            // (occurred_at, id) < cursor, with the bound on occurred_at spelled out
-            // so that the index range and partition pruning use it.
-            const at = where.param(after.occurredAt);
-            where.and(`occurred_at <= ${at} AND (occurred_at < ${at} OR id < ${where.param(after.id)}::uuid)`);
-          }
-          const rows = await sql.query<RecordRow>(
-            `SELECT ${RECORD_COLUMNS} FROM audit_log WHERE ${where.sql}
-             ORDER BY occurred_at DESC, id DESC
-             LIMIT ${where.param(page.size + 1)}`,
-            where.values,
-          );
+          const statement = searchStatement(filter, page);
+          const rows = await sql.query<RecordRow>(statement.text, statement.values);
           const records = rows.slice(0, page.size).map(toRecord);
           const last = records.at(-1);
           return {
