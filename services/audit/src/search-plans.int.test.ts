@@ -7,7 +7,7 @@
  * ANALYZE below feeds the statistics.
  */
 import { newId } from '@hms/platform';
-import { testEnv } from '@hms/platform/testing';
+import { buffersOf, testEnv } from '@hms/platform/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchStatement } from './db/audit.repository.js';
@@ -30,11 +30,6 @@ async function load(tenant: string, count: number, entityOf: string, every: numb
      FROM generate_series(1, $2::int) n`,
     [tenant, count, entityOf, every, HASH],
   );
-}
-
-interface PlanNode {
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
 }
 
 beforeAll(async () => {
@@ -63,12 +58,9 @@ async function buffersOfSearch(planCacheMode: 'force_generic_plan' | 'force_cust
     // The parameters' types are inferred from the statement, as when the store prepares it.
     await client.query(`PREPARE ${name} AS ${text}`);
     const literals = values.map((v) => (typeof v === 'number' ? String(v) : `'${String(v)}'`));
-    const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE ${name}(${literals.join(', ')})`,
-    );
+    const blocks = await buffersOf(client, `EXECUTE ${name}(${literals.join(', ')})`);
     await client.query(`DEALLOCATE ${name}; RESET plan_cache_mode; RESET search_path`);
-    const plan = rows[0]!['QUERY PLAN'][0].Plan;
-    return (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
+    return blocks;
   } finally {
     client.release();
   }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../ids.js';
 import { createLogger } from '../logger.js';
 import { testEnv } from '../testing/env.js';
+import { buffersOf } from '../testing/plans.js';
 import { createOutboxWriter } from '../kafka/outbox.js';
 import { createDatabase, type Database, type Sql } from './database.js';
 import { createPool } from './pool.js';
@@ -73,23 +74,15 @@ const LIST = (s: string) => `WITH page AS (SELECT id FROM ${s}.bills WHERE tenan
   SELECT b.id, i.id AS item FROM ${s}.bills b LEFT JOIN ${s}.items i ON i.tenant_id = b.tenant_id AND i.bill_id = b.id
   WHERE b.tenant_id = $1 AND b.id IN (SELECT id FROM page) ORDER BY b.id DESC, i.position, i.id`;
 
-interface PlanNode {
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-}
-
 /** Buffers the list's first execution touches in a read, prepared as the pool prepares it. */
 async function blocksOfFirstExecution(sql: Sql): Promise<number> {
   await sql.query(`PREPARE list_bills(uuid, uuid, int) AS ${LIST(schema)}`);
   try {
-    const [row] = await sql.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE list_bills('${fresh}', '${patient}', 20)`,
-    );
-    const plan = row!['QUERY PLAN'][0].Plan;
+    const blocks = await buffersOf(sql, `EXECUTE list_bills('${fresh}', '${patient}', 20)`);
     const page = await sql.query<{ id: string }>(`EXECUTE list_bills('${fresh}', '${patient}', 20)`);
     expect(new Set(page.map((r) => r.id)).size).toBe(20);
     expect(page).toHaveLength(40);
-    return (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
+    return blocks;
   } finally {
     await sql.query('DEALLOCATE list_bills');
   }

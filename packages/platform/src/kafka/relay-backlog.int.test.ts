@@ -12,6 +12,7 @@ import { messagingSchemaOf } from '../db/sql.js';
 import { newId } from '../ids.js';
 import { createLogger } from '../logger.js';
 import { testEnv } from '../testing/env.js';
+import { buffersOf } from '../testing/plans.js';
 import { outboxBatchSql } from './relay.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
@@ -31,21 +32,6 @@ async function insertRows(from: number, to: number, published: boolean): Promise
        FROM generate_series($1::bigint, $2::bigint) n`,
     [from, to, published],
   );
-}
-
-interface PlanNode {
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-}
-
-/** Buffers one execution of `sql` touched (EXPLAIN ANALYZE, BUFFERS). */
-async function buffersOf(sql: string, params: unknown[]): Promise<number> {
-  const { rows } = await admin.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-    `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`,
-    params,
-  );
-  const plan = rows[0]!['QUERY PLAN'][0].Plan;
-  return (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
 }
 
 beforeAll(async () => {
@@ -71,9 +57,10 @@ afterAll(async () => {
 
 describe("the relay's poll over a backlog the statistics have not seen", () => {
   it('reads the backlog once, where the correlated form read it once per candidate', async () => {
-    const poll = await buffersOf(outboxBatchSql(table), [BATCH]);
+    const poll = await buffersOf(admin, outboxBatchSql(table), [BATCH]);
     // The statement as it was: the held keys checked per candidate row.
     const correlated = await buffersOf(
+      admin,
       `SELECT o.seq FROM ${table} o
         WHERE o.published_at IS NULL AND o.parked_at IS NULL
           AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= now())
