@@ -13,3 +13,15 @@ export const SLOT_WINDOWS_CACHE = {
   name: 'slot-windows',
   key: (tenantId: string, doctorId: string) => `${tenantId.toLowerCase()}:${doctorId.toLowerCase()}`,
 } as const;
+
+/**
+ * The gateway's copies of doctors (`services/gateway/src/http/doctors.ts`: a
+ * read-through cache, the process over Redis), per tenant and doctor:
+ * appointments drops the doctor's key, in Redis and in every gateway, after
+ * any change to the doctor commits, and again when its own consumer reads the
+ * change's doctor.updated (should the first have been lost).
+ */
+export const GATEWAY_DOCTORS_CACHE = {
+  name: 'gateway-doctors',
+  key: (tenantId: string, doctorId: string) => `${tenantId.toLowerCase()}:${doctorId.toLowerCase()}`,
+} as const;

@@ -25,7 +25,7 @@ export {
 export { toTimestamp, fromTimestamp } from './timestamp.js';
 export { PERMISSIONS, PERMISSION_NAMES, isPermission, type Permission } from './permissions.js';
 export { QUOTAS, QUOTA_NAMES, type QuotaName } from './quotas.js';
-export { SLOT_WINDOWS_CACHE } from './caches.js';
+export { GATEWAY_DOCTORS_CACHE, SLOT_WINDOWS_CACHE } from './caches.js';
 
 export type {
   AppointmentsServiceClient,

@@ -58,7 +58,41 @@ export async function publishCacheInvalidation(
   key: string,
   version?: number | undefined,
 ): Promise<void> {
-  await redis.publish(CHANNEL, `${cache}\n${version ?? ''}\n${key}`);
+  await redis.publish(CHANNEL, invalidationMessage(cache, key, version));
+}
+
+/** `<cache>\n<version or empty>\n<key>`, as the channel carries it. */
+const invalidationMessage = (cache: string, key: string, version: number | undefined) =>
+  `${cache}\n${version ?? ''}\n${key}`;
+
+const redisKeyOf = (cache: string, key: string) => `hms:cache:${cache}:${key}`;
+const generationKeyOf = (cache: string, key: string) => `hms:cache:${cache}:${key}:gen`;
+
+/**
+ * Drops `key` of the read-through cache named `cache` everywhere: its entry in
+ * Redis (moving its generation, so no load begun before lands after), and,
+ * with `publish`, every process's copy through the invalidation channel, with
+ * `version` as the oldest value they may serve from then on. One MULTI; throws
+ * when Redis cannot take it. For a service that changes data another service
+ * caches (the owner of doctors for the gateway's cache of them), and for the
+ * cache itself. `generationTtlMs` need only outlive a load in flight.
+ */
+export async function invalidateCacheKey(
+  redis: Redis,
+  cache: string,
+  key: string,
+  options: { version?: number | undefined; publish: boolean; generationTtlMs?: number },
+): Promise<void> {
+  const generation = generationKeyOf(cache, key);
+  const multi = redis
+    .multi()
+    .incr(generation)
+    .pexpire(generation, options.generationTtlMs ?? 3_600_000)
+    .del(redisKeyOf(cache, key));
+  if (options.publish) multi.publish(CHANNEL, invalidationMessage(cache, key, options.version));
+  const replies = await multi.exec();
+  const failed = replies?.find(([error]) => error)?.[0];
+  if (!replies || failed) throw failed ?? new Error(`cache ${cache}: the invalidation of ${key} was not applied`);
 }
 
 export function createCacheInvalidations(redis: Redis, logger: Logger): CacheInvalidations {
@@ -229,8 +263,8 @@ export function createReadThroughCache<V extends object>(options: ReadThroughCac
   const metrics = cacheMetrics(options.registry);
   const counts = { hits: 0, lookups: 0 };
   metrics.ratio.set(name, () => (counts.lookups === 0 ? 0 : counts.hits / counts.lookups));
-  const redisKey = (key: string) => `hms:cache:${name}:${key}`;
-  const generationKey = (key: string) => `hms:cache:${name}:${key}:gen`;
+  const redisKey = (key: string) => redisKeyOf(name, key);
+  const generationKey = (key: string) => generationKeyOf(name, key);
   let redisWarned = false;
 
   function count(outcome: Outcome): void {
@@ -337,17 +371,11 @@ export function createReadThroughCache<V extends object>(options: ReadThroughCac
       forget(key, version);
       if (!redis) return;
       try {
-        await redis
-          .multi()
-          .incr(generationKey(key))
-          .pexpire(generationKey(key), ttlMs * 2)
-          .del(redisKey(key))
-          .exec();
+        // Every other process forgets it too (no process keeps an entry long while this cannot be sent).
+        await invalidateCacheKey(redis, name, key, { version, publish: !!invalidations, generationTtlMs: ttlMs * 2 });
       } catch (error) {
-        redisFailed(error, 'delete');
+        redisFailed(error, 'invalidation');
       }
-      // Every other process forgets it too (no process keeps an entry long while this cannot be sent).
-      await invalidations?.publish(name, key, version).catch((error: unknown) => redisFailed(error, 'publish'));
     },
     clear() {
       local.clear();

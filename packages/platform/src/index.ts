@@ -44,4 +44,3 @@ export * from './grpc/internal-token.js';
 export * from './cache.js';
 export * from './grpc/usage.js';
 export * from './jobs.js';
-export * from './kafka/broadcast.js';

@@ -1,6 +1,6 @@
 /** Wires and starts the appointments service. */
 import {
-  createBroadcastListener,
+  createCacheInvalidations,
   createRedis,
   createServiceRuntime,
   loadConfigOrExit,
@@ -10,26 +10,23 @@ import {
   serveTenantUsage,
 } from '@hms/platform';
 import {
-  decodeEventData,
-  EVENTS,
   loadContracts,
-  TOPICS,
-  type Envelope,
   type AppointmentsServiceHandlers,
   type CalendarServiceHandlers,
   type ClinicalServiceHandlers,
   type DirectoryServiceHandlers,
   type PatientsServiceHandlers,
 } from '@hms/proto';
-import { createReferenceData, INVALIDATING_EVENTS } from './cache/reference-data.js';
-import { createSlotWindowsNotifier } from './cache/slot-windows.js';
+import { createReferenceData, REFERENCE_CACHES, splitKey } from './cache/reference-data.js';
+import { createGatewayCaches } from './cache/gateway-caches.js';
 import { createRecentlyTaken } from './domain/recently-taken.js';
 import { configSchema } from './config.js';
 import { createClinicalStore } from './db/clinical.repository.js';
 import { createSchedulingStore } from './db/scheduling.repository.js';
 import type { SchedulingDeps } from './domain/book-appointment.js';
 import { assertValidSettings } from './domain/settings.js';
-import { consumeForDashboard } from './events/dashboard.consumer.js';
+import { consumeForDashboard, DASHBOARD_CONSUMER_GROUP } from './events/dashboard.consumer.js';
+import { consumeDirectoryChanges } from './events/directory.consumer.js';
 import { consumeQueueEvents } from './events/queue.consumer.js';
 import { appointmentsUsage } from './db/usage.repository.js';
 import { appointmentsHandlers, appointmentsPermissions } from './grpc/appointments.handlers.js';
@@ -69,20 +66,17 @@ export async function startAppointments(
       ),
   });
 
-  // The gateways keep doctors' slot windows; they hear of every committed change to them.
-  const slotWindows = createSlotWindowsNotifier({ redis, logger, registry: runtime.metrics.registry });
-  runtime.manage({ name: 'slot-windows', stop: async () => slotWindows.close() });
-  const store = createSchedulingStore(runtime.database, { onSlotsChanged: slotWindows.changed });
-  // Every replica hears every doctor.updated and department.updated, and drops its copy.
-  let onEvent: (envelope: Envelope) => Promise<void> = async () => undefined;
-  const listener = createBroadcastListener({
-    kafka: runtime.kafka.kafka,
-    groupPrefix: 'hms.appointments.cache',
-    topics: [TOPICS.appointments],
-    types: INVALIDATING_EVENTS,
-    logger,
-    handle: (envelope) => onEvent(envelope),
+  // The gateways keep doctors and their slot windows; they hear of every committed change to them.
+  const gateways = createGatewayCaches({ redis, logger, registry: runtime.metrics.registry });
+  const invalidations = createCacheInvalidations(redis, logger);
+  runtime.manage({
+    name: 'cache invalidations',
+    stop: async () => {
+      gateways.close();
+      await invalidations.close();
+    },
   });
+  const store = createSchedulingStore(runtime.database, { onSlotsChanged: gateways.slotsChanged });
   const reference = createReferenceData({
     store,
     redis,
@@ -94,18 +88,19 @@ export async function startAppointments(
       settingsMs: config.CACHE_SETTINGS_TTL_MS,
     },
     defaults,
-    trustLocal: () => listener.listening,
+    invalidations,
+    onDoctorChanged: gateways.doctorChanged,
   });
-  onEvent = async (envelope) => {
-    await reference.onEvent(envelope);
-    // A gateway may have read a window from a replica whose copy of the calendar was still the old
-    // one (this one, before the event): now that this replica reads the new one, it tells them again.
-    if (envelope.type === EVENTS.doctorUpdated.type) {
-      const { doctorId } = decodeEventData(EVENTS.doctorUpdated, envelope);
-      await slotWindows.changed(envelope.tenantId, [doctorId]);
-    }
-  };
-  runtime.manage(listener);
+  // A gateway may have read a window from a replica whose copy of the calendar was still the old
+  // one (this one, before it heard of the change): now that this replica reads the new one, it
+  // tells them again.
+  invalidations.listen(REFERENCE_CACHES.doctors, {
+    onKey(key) {
+      const [tenantId, doctorId] = splitKey(key);
+      void gateways.slotsChanged(tenantId, [doctorId]);
+    },
+    onReset: () => undefined,
+  });
 
   const deps: SchedulingDeps = {
     store,
@@ -146,7 +141,9 @@ export async function startAppointments(
     clinicalPermissions,
   );
 
-  consumeForDashboard(runtime, now);
+  const ownEvents = runtime.consumer(DASHBOARD_CONSUMER_GROUP);
+  consumeForDashboard(runtime, ownEvents, now);
+  consumeDirectoryChanges(ownEvents, reference);
   consumeQueueEvents(runtime, deps);
   const jobs = schedulingJobs(
     runtime,
@@ -156,7 +153,7 @@ export async function startAppointments(
   runtime.manage(jobs);
 
   const ports = await runtime.serve();
-  return { runtime, jobs, reference, listener, redis, ...ports };
+  return { runtime, jobs, reference, invalidations, redis, ...ports };
 }
 
 runMain(import.meta.url, () => startAppointments(process.env));

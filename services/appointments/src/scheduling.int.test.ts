@@ -34,6 +34,7 @@ import {
   decodeEventData,
   EVENTS,
   fromTimestamp,
+  GATEWAY_DOCTORS_CACHE,
   loadContracts,
   SLOT_WINDOWS_CACHE,
   TOPICS,
@@ -315,13 +316,60 @@ describe('doctors and calendars', () => {
           affectedAppointments: [],
         }),
       );
-      // Told as it commits, and again once the replica's doctor.updated arrives.
-      expect(await settled(), 'the leave day').toBe(beforeLeave + 2);
+      // A calendar change is a doctor's change too: told as it commits, and again by the replica
+      // each time it hears the doctor dropped from its cache (its own telling, then its consumer's
+      // of the doctor.updated), in case a gateway read a window from a copy older than the change.
+      expect(await settled(), 'the leave day').toBe(beforeLeave + 3);
       // A refused change commits nothing and tells nobody; nor does a read.
       const beforeRefused = count();
       await grpcFailure(asTenant(() => calendar.call.releaseSlotHold({ id: hold.id })));
       await asTenant(() => calendar.call.listSlots(window));
       expect(await settled()).toBe(beforeRefused);
+    } finally {
+      await invalidations.close();
+      redis.disconnect();
+    }
+  });
+
+  it("tells its replicas and the gateways of a doctor's change as it commits, and again from its doctor.updated", async () => {
+    const redis = createRedis(testEnv().HMS_REDIS_URL, createLogger({ service: 'test', level: 'silent' }));
+    const invalidations = createCacheInvalidations(redis, createLogger({ service: 'test', level: 'silent' }));
+    const heard: { cache: string; key: string; version: number | undefined }[] = [];
+    for (const cache of [GATEWAY_DOCTORS_CACHE.name, 'doctors']) {
+      invalidations.listen(cache, {
+        onKey: (key, version) => heard.push({ cache, key, version }),
+        onReset: () => undefined,
+      });
+    }
+    try {
+      await eventually(async () => (invalidations.live ? true : undefined), { what: 'the subscription' });
+      const d = await newDoctor('Dr. Renamed');
+      const key = GATEWAY_DOCTORS_CACHE.key(tenantId, d);
+      const told = (cache: string, version: number) =>
+        heard.filter((h) => h.cache === cache && h.key === key && h.version === version).length;
+      const { doctor } = await asTenant(() => directory.call.updateDoctor({ id: d, fullName: 'Dr. Renamed Again' }));
+      const version = doctor!.version;
+      // As the change commits, before the answer: the gateways' copy and the replicas'.
+      expect(told(GATEWAY_DOCTORS_CACHE.name, version)).toBe(1);
+      expect(told('doctors', version)).toBe(1);
+      // Once more when the service's own consumer reads the change's doctor.updated.
+      await eventually(async () => (told(GATEWAY_DOCTORS_CACHE.name, version) === 2 ? true : undefined), {
+        what: 'the telling from doctor.updated',
+      });
+      expect(told('doctors', version)).toBe(2);
+
+      // A change whose first telling was lost (its replica ended before Redis took it): the event alone tells.
+      await publishTestEvent(EVENTS.doctorUpdated, {
+        tenantId,
+        key: `${tenantId}:${d}`,
+        subject: `doctor/${d}`,
+        source: 'appointments',
+        data: { doctorId: d, active: true, version: version + 1 },
+      });
+      await eventually(async () => (told(GATEWAY_DOCTORS_CACHE.name, version + 1) === 1 ? true : undefined), {
+        what: 'the telling of an event whose commit told nobody',
+      });
+      expect(told('doctors', version + 1)).toBe(1);
     } finally {
       await invalidations.close();
       redis.disconnect();

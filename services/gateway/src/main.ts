@@ -1,7 +1,6 @@
 /** Wires and starts the gateway: identity, and the REST API in front of the gRPC services. */
 import {
   audienceOf,
-  createBroadcastListener,
   createCacheInvalidations,
   createGrpcClient,
   createInternalTokenSigner,
@@ -12,7 +11,7 @@ import {
   redisCheck,
   runMain,
 } from '@hms/platform';
-import { loadContracts, TOPICS, type QuotaName, type UsageServiceClient } from '@hms/proto';
+import { loadContracts, type QuotaName, type UsageServiceClient } from '@hms/proto';
 import { createAccess } from './auth/access.js';
 import { createAccessTokens } from './auth/access-tokens.js';
 import { createApiKeyUsage } from './auth/api-key-usage.js';
@@ -24,7 +23,7 @@ import { createIdentityStore } from './db/identity.repository.js';
 import { createDisplayTokenRepository } from './db/display-token.repository.js';
 import { createTenantRepository } from './db/tenant.repository.js';
 import { createAccessLog } from './http/access-log.js';
-import { createDoctorDirectory, DOCTOR_DIRECTORY_EVENTS, type DoctorDirectory } from './http/doctors.js';
+import { createDoctorDirectory, type DoctorDirectory } from './http/doctors.js';
 import { createSlotWindows } from './http/slot-windows.js';
 import { createApp } from './http/app.js';
 import { closeBackends, createBackends } from './http/backends.js';
@@ -153,25 +152,15 @@ export async function startGateway(env: Record<string, string | undefined>, opti
   // Closed before the gRPC clients: the streams end, then the watches they used.
   runtime.manage({ name: 'live queues', stop: () => hub.close() });
 
-  // Every replica hears every doctor.updated and drops its copy of the doctor.
-  const doctorEvents = createBroadcastListener({
-    kafka: runtime.kafka.kafka,
-    groupPrefix: 'hms.gateway.cache',
-    topics: [TOPICS.appointments],
-    types: DOCTOR_DIRECTORY_EVENTS,
-    logger,
-    // Events arrive only once the runtime serves, after the directory exists.
-    handle: (envelope) => doctors.onEvent(envelope),
-  });
+  // Appointments drops a changed doctor here through the invalidation channel.
   const doctors: DoctorDirectory = createDoctorDirectory({
     backends,
     redis,
+    invalidations,
     registry: metrics.registry,
     logger,
     ttlMs: config.DOCTOR_CACHE_TTL_MS,
-    trustLocal: () => doctorEvents.listening,
   });
-  runtime.manage(doctorEvents);
 
   const slotWindows = createSlotWindows({
     backends,

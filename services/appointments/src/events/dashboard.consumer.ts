@@ -4,11 +4,12 @@
  * day, added in the consumer's transaction (which also records the events as
  * processed, so a redelivery adds nothing).
  */
-import { PoisonEventError, type ServiceRuntime } from '@hms/platform';
+import { PoisonEventError, type EventConsumer, type ServiceRuntime } from '@hms/platform';
 import { decodeEventData, EVENTS, fromTimestamp, type Envelope } from '@hms/proto';
 import { createSchedulingStore } from '../db/scheduling.repository.js';
 import { dayDeltas, type DayEvent } from '../domain/dashboard.js';
 
+/** The service's group reading its own topic: the dashboard, and the directory's changes told again. */
 export const DASHBOARD_CONSUMER_GROUP = 'hms.appointments.dashboard';
 
 const COUNTED = [
@@ -21,8 +22,8 @@ const COUNTED = [
   EVENTS.appointmentRescheduled,
 ] as const;
 
-export function consumeForDashboard(runtime: ServiceRuntime, now: () => Date): void {
-  runtime.consumer(DASHBOARD_CONSUMER_GROUP).onBatch(COUNTED, async (envelopes, tx) => {
+export function consumeForDashboard(runtime: ServiceRuntime, consumer: EventConsumer, now: () => Date): void {
+  consumer.onBatch(COUNTED, async (envelopes, tx) => {
     const store = createSchedulingStore(runtime.database.within(tx));
     const tenantId = envelopes[0]!.tenantId;
     await store.change(tenantId, async (changes) => {

@@ -4,10 +4,12 @@
  * a transfer) and every stream connect, which would otherwise ask again.
  *
  * Kept in the platform's read-through cache (the process over Redis, shared by
- * the replicas), keyed by tenant and doctor. Every replica hears doctor.updated
- * (a broadcast listener, see main.ts) and drops its copy and Redis's, with the
- * event's version, so an older copy is never served again; while the listener
- * is not fetching, process copies are not trusted past a second.
+ * the replicas), keyed by tenant and doctor (`GATEWAY_DOCTORS_CACHE`). The
+ * appointments service drops a doctor from it, in Redis and in every replica
+ * through the cache invalidation channel, with the doctor's new version, once
+ * a change commits and again when its own consumer reads the doctor.updated;
+ * the gateways read no topic for it. While this process's subscription to the
+ * channel is down, its copies are not trusted past a second.
  */
 import {
   createReadThroughCache,
@@ -17,8 +19,7 @@ import {
   type Redis,
   type Registry,
 } from '@hms/platform';
-import { decodeEventData, EVENTS, type Envelope } from '@hms/proto';
-import type { Doctor__Output as Doctor } from '@hms/proto';
+import { GATEWAY_DOCTORS_CACHE, type Doctor__Output as Doctor } from '@hms/proto';
 import type { Backends } from './backends.js';
 import { HttpProblem } from './problem.js';
 
@@ -32,37 +33,28 @@ export interface DoctorDirectory {
    * Redis, are dropped at once, so the caller reads its own change before doctor.updated arrives.
    */
   changed(doctor: Doctor): Promise<void>;
-  /** Applies a doctor.updated event (any other is ignored): the doctor is read anew from then on. */
-  onEvent(envelope: Envelope): Promise<void>;
 }
-
-/** The event types the directory listens for. */
-export const DOCTOR_DIRECTORY_EVENTS = [EVENTS.doctorUpdated.type];
 
 export interface DoctorDirectoryOptions {
   backends: Pick<Backends, 'directory'>;
   /** The shared tier; without it each process keeps its own copies. */
   redis?: Redis | undefined;
+  /** How appointments' invalidations reach this process; without them copies live their TTL. */
   invalidations?: CacheInvalidations | undefined;
   registry: Registry;
   logger: Logger;
   ttlMs: number;
-  /** Whether doctor.updated reaches this process now (the broadcast listener is fetching). */
-  trustLocal?: () => boolean;
 }
-
-const keyOf = (tenantId: string, doctorId: string) => `${tenantId}:${doctorId.toLowerCase()}`;
 
 export function createDoctorDirectory(options: DoctorDirectoryOptions): DoctorDirectory {
   const cache = createReadThroughCache<Doctor>({
-    name: 'gateway-doctors',
+    name: GATEWAY_DOCTORS_CACHE.name,
     ttlMs: options.ttlMs,
     maxEntries: 20_000,
     redis: options.redis,
     invalidations: options.invalidations,
     registry: options.registry,
     logger: options.logger,
-    ...(options.trustLocal ? { trustLocal: options.trustLocal } : {}),
     degradedTtlMs: 1_000,
     versionOf: (doctor) => doctor.version,
     // Called in the asking request's context: the key's tenant is the caller's, so the backend answers for it.
@@ -72,7 +64,8 @@ export function createDoctorDirectory(options: DoctorDirectoryOptions): DoctorDi
     },
   });
   /** The cache key of a doctor of the asking request's tenant. */
-  const keyInRequest = (doctorId: string) => keyOf(currentTenantId('the doctor directory'), doctorId);
+  const keyInRequest = (doctorId: string) =>
+    GATEWAY_DOCTORS_CACHE.key(currentTenantId('the doctor directory'), doctorId);
   const find = async (doctorId: string) => {
     const doctor = await cache.get(keyInRequest(doctorId));
     if (!doctor) throw new HttpProblem(404, 'not-found', `doctor ${doctorId} not found`);
@@ -91,11 +84,6 @@ export function createDoctorDirectory(options: DoctorDirectoryOptions): DoctorDi
     },
     async changed(doctor) {
       await cache.invalidate(keyInRequest(doctor.id), doctor.version);
-    },
-    async onEvent(envelope) {
-      if (envelope.type !== EVENTS.doctorUpdated.type) return;
-      const data = decodeEventData(EVENTS.doctorUpdated, envelope);
-      await cache.invalidate(keyOf(envelope.tenantId.toLowerCase(), data.doctorId), data.version);
     },
   };
 }
