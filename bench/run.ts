@@ -541,55 +541,74 @@ function printTable(
   }
 }
 
-/** Transactions per second of the booking's own SQL, pgbench with 8 clients for 10 s (3 s when quick). */
+/** Clients of the ceiling: each books its own doctor and patient, as the load spreads its bookings. */
+const CEILING_CLIENTS = 8;
+
+/**
+ * Transactions per second of the booking's own SQL: pgbench, 8 clients for 10 s (3 s when quick),
+ * each in a process of its own with its own doctor and patient (pgbench's variables are the same
+ * for all clients of one process). All on one doctor and one patient, the clients queued behind
+ * one another's locks on both rows and the doctor's claim lock, which the load (k6/lib/hms.js,
+ * bookings spread over the fixture's doctors and patients) never does.
+ */
 async function pgbenchCeiling(env: StackEnv, fixture: Fixture, work: string): Promise<number> {
   const url = new URL(databaseUrl(env, 'hms_appointments', 'HMS_DB_PASSWORD_APPOINTMENTS'));
   const admin = new pg.Client({ connectionString: url.toString() });
   await admin.connect();
+  const doctorIds = fixture.doctors.slice(0, CEILING_CLIENTS);
+  const patientIds = fixture.patients.slice(0, CEILING_CLIENTS);
+  if (doctorIds.length < CEILING_CLIENTS || patientIds.length < CEILING_CLIENTS) {
+    throw new Error(`the ceiling needs ${CEILING_CLIENTS} doctors and patients in the fixture`);
+  }
   // As the tenant: row-level security shows the runtime role nothing otherwise.
   await admin.query('BEGIN READ ONLY');
   await admin.query(`SELECT set_config('app.tenant_id', $1, true)`, [fixture.tenantId]);
-  const [{ department_id: departmentId, version } = { department_id: '', version: 0 }] = (
-    await admin.query<{ department_id: string; version: number }>(
-      'SELECT department_id, version FROM appointments.doctors WHERE id = $1',
-      [fixture.doctors[0]],
+  const doctors = (
+    await admin.query<{ id: string; department_id: string; version: number }>(
+      'SELECT id, department_id, version FROM appointments.doctors WHERE id = ANY($1::uuid[])',
+      [doctorIds],
     )
   ).rows;
   await admin.query('COMMIT');
-  if (!departmentId) throw new Error(`doctor ${fixture.doctors[0]} not found in tenant ${fixture.tenantId}`);
-  const { stdout } = await run(
-    `${env.HMS_PG_BIN}/pgbench`,
-    [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      env.HMS_PG_PORT!,
-      '-U',
-      'hms_appointments',
-      '-n',
-      '-M',
-      'prepared',
-      '-c',
-      '8',
-      '-j',
-      '2',
-      '-T',
-      quick ? '3' : '10',
-      '-D',
-      `tenant=${fixture.tenantId}`,
-      '-D',
-      `doctor=${fixture.doctors[0]}`,
-      '-D',
-      `patient=${fixture.patients[0]}`,
-      '-D',
-      `department=${departmentId}`,
-      '-D',
-      `version=${version}`,
-      '-f',
-      path.join(ROOT, 'bench', 'ceilings', 'booking.pgbench.sql'),
-      'hms',
-    ],
-    { env: { ...process.env, PGPASSWORD: url.password }, cwd: work },
+  if (doctors.length !== doctorIds.length)
+    throw new Error(`doctors of the fixture not found in tenant ${fixture.tenantId}`);
+  const outputs = await Promise.all(
+    doctors.map((doctor, i) =>
+      run(
+        `${env.HMS_PG_BIN}/pgbench`,
+        [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          env.HMS_PG_PORT!,
+          '-U',
+          'hms_appointments',
+          '-n',
+          '-M',
+          'prepared',
+          '-c',
+          '1',
+          '-T',
+          quick ? '3' : '10',
+          '-D',
+          `tenant=${fixture.tenantId}`,
+          '-D',
+          `doctor=${doctor.id}`,
+          '-D',
+          `patient=${patientIds[i]}`,
+          '-D',
+          `department=${doctor.department_id}`,
+          '-D',
+          `version=${doctor.version}`,
+          '-D',
+          'k=0',
+          '-f',
+          path.join(ROOT, 'bench', 'ceilings', 'booking.pgbench.sql'),
+          'hms',
+        ],
+        { env: { ...process.env, PGPASSWORD: url.password }, cwd: work },
+      ),
+    ),
   );
   for (const statement of [
     `DELETE FROM appointments.appointment_history WHERE tenant_id = $1 AND actor_id = 'ceiling'`,
@@ -604,9 +623,13 @@ async function pgbenchCeiling(env: StackEnv, fixture: Fixture, work: string): Pr
     await admin.query('COMMIT');
   }
   await admin.end();
-  const tps = /tps = ([\d.]+)/.exec(stdout);
-  if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
-  return Number(tps[1]);
+  let total = 0;
+  for (const { stdout } of outputs) {
+    const tps = /tps = ([\d.]+)/.exec(stdout);
+    if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
+    total += Number(tps[1]);
+  }
+  return total;
 }
 
 /** Requests per second of nginx in front of a bare node:http handler, at saturation. */
