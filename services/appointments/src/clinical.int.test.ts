@@ -39,7 +39,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONSULTATION_OF_VISIT,
-  HISTORY_OF_PATIENT,
+  historyOfPatient,
   PRESCRIPTIONS_OF_VISIT,
   VITALS_OF_VISIT,
 } from './db/clinical.repository.js';
@@ -412,12 +412,35 @@ describe('the split reads with a patient of 200 past visits', () => {
       await client.query('COMMIT');
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     };
+    // Planned as the service plans these reads: generically (ClinicalStore.read's `generic`).
+    const explainGeneric = async (text: string, values: (string | number)[]) => {
+      await client.query('BEGIN');
+      await client.query(
+        `SELECT set_config('app.tenant_id', $1, true), set_config('search_path', 'appointments, extensions', true),
+                set_config('plan_cache_mode', 'force_generic_plan', true)`,
+        [bulk],
+      );
+      await client.query(`PREPARE generic_read AS ${text}`);
+      const literals = values.map((v) => (typeof v === 'number' ? String(v) : `'${v}'`)).join(', ');
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE generic_read(${literals})`);
+      await client.query('DEALLOCATE generic_read');
+      await client.query('COMMIT');
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    };
     try {
       const plans = {
         vitals: await explain(VITALS_OF_VISIT, [bulk, visit!.id]),
         consultation: await explain(CONSULTATION_OF_VISIT, [bulk, visit!.id]),
         prescriptions: await explain(PRESCRIPTIONS_OF_VISIT, [bulk, visit!.id]),
-        history: await explain(HISTORY_OF_PATIENT, [bulk, patient, null, null, 21]),
+        history: await explain(historyOfPatient(false), [bulk, patient, 21]),
+        historyGeneric: await explainGeneric(historyOfPatient(false), [bulk, patient, 21]),
+        laterPageGeneric: await explainGeneric(historyOfPatient(true), [
+          bulk,
+          patient,
+          21,
+          new Date().toISOString(),
+          visit!.id,
+        ]),
       };
       for (const [name, plan] of Object.entries(plans)) expect(`${name}: ${plan}`).not.toMatch(/Seq Scan/);
       expect(plans.vitals).toContain('visit_vitals_tenant_id_appointment_id_taken_at_idx');
@@ -425,6 +448,8 @@ describe('the split reads with a patient of 200 past visits', () => {
       expect(plans.consultation).toContain('consultation_addenda_tenant_id_appointment_id_added_at_idx');
       expect(plans.prescriptions).toContain('prescriptions_tenant_id_appointment_id_issued_at_idx');
       expect(plans.history).toContain('appointments_tenant_id_patient_id_starts_at_idx');
+      expect(plans.historyGeneric).toContain('appointments_tenant_id_patient_id_starts_at_idx');
+      expect(plans.laterPageGeneric).toContain('appointments_tenant_id_patient_id_starts_at_idx');
     } finally {
       await client.end();
     }

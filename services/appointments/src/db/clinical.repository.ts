@@ -254,11 +254,16 @@ export const PRESCRIPTIONS_OF_VISIT = `SELECT a.patient_id,
   FROM appointments a WHERE a.tenant_id = $1 AND a.id = $2`;
 
 /**
- * $1 tenant, $2 patient, $3 and $4 the cursor (starts_at, id; nulls for the
- * first page), $5 the page size. A row per visit, newest first; one row with
- * no visit when the patient has none; no row when there is no such patient.
+ * $1 tenant, $2 patient, $3 the page size; with `continued`, $4 and $5 the
+ * cursor (starts_at, id). A row per visit, newest first; one row with no visit
+ * when the patient has none; no row when there is no such patient. Two texts
+ * rather than one with `($4 IS NULL OR ...)`, so each can be planned
+ * generically (the read's `genericPlans`): for a tenant the statistics have
+ * not seen, a plan made for its values may take any index that starts with
+ * tenant_id to the patient's visits.
  */
-export const HISTORY_OF_PATIENT = `SELECT a.*, c.status AS consultation_status, c.diagnoses AS diagnoses,
+export function historyOfPatient(continued: boolean): string {
+  return `SELECT a.*, c.status AS consultation_status, c.diagnoses AS diagnoses,
     (SELECT coalesce(json_agg(json_build_object('id', p.id, 'status', p.status, 'medicines',
         (SELECT coalesce(json_agg(concat_ws(' ', i->>'genericName', i->>'strength', i->>'form')), '[]')
            FROM jsonb_array_elements(p.items) i)) ORDER BY p.issued_at, p.id), '[]')
@@ -267,11 +272,12 @@ export const HISTORY_OF_PATIENT = `SELECT a.*, c.status AS consultation_status, 
   LEFT JOIN LATERAL (
     SELECT ${APPOINTMENT_COLUMNS} FROM appointments
     WHERE tenant_id = $1 AND patient_id = $2 AND status IN ('IN_CONSULTATION', 'COMPLETED')
-      AND ($3::timestamptz IS NULL OR (starts_at, id) < ($3, $4::uuid))
-    ORDER BY starts_at DESC, id DESC LIMIT $5) a ON true
+      ${continued ? 'AND (starts_at, id) < ($4::timestamptz, $5::uuid)' : ''}
+    ORDER BY starts_at DESC, id DESC LIMIT $3) a ON true
   LEFT JOIN consultations c ON c.tenant_id = $1 AND c.appointment_id = a.id
   WHERE pt.tenant_id = $1 AND pt.id = $2
   ORDER BY a.starts_at DESC, a.id DESC`;
+}
 
 type HistoryRow = Partial<AppointmentRow> & {
   consultation_status: Consultation['status'] | null;
@@ -285,7 +291,8 @@ const likeWord = (word: string) => `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}
 export function createClinicalStore(db: Database): ClinicalStore {
   return {
     change: (tenantId, fn) => db.transaction(tenantId, (tx) => fn(changesIn(tx, tenantId))),
-    read: (tenantId, fn) => db.read(tenantId, (sql) => fn(readsIn(sql, tenantId))),
+    read: (tenantId, fn, options) =>
+      db.read(tenantId, (sql) => fn(readsIn(sql, tenantId)), { genericPlans: options?.generic ?? false }),
   };
 }
 
@@ -321,13 +328,10 @@ function readsIn(sql: Sql, tenantId: string): ClinicalReads {
       return row ? toPrescription(row) : undefined;
     },
     async history(patientId, limit, after?: HistoryCursor) {
-      const rows = await sql.query<HistoryRow>(HISTORY_OF_PATIENT, [
-        tenantId,
-        patientId,
-        after?.startsAt ?? null,
-        after?.id ?? null,
-        limit,
-      ]);
+      const rows = await sql.query<HistoryRow>(
+        historyOfPatient(after !== undefined),
+        after ? [tenantId, patientId, limit, after.startsAt, after.id] : [tenantId, patientId, limit],
+      );
       if (rows.length === 0) return undefined;
       return rows
         .filter((r) => r.id)

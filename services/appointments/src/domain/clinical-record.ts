@@ -28,6 +28,13 @@ interface VisitRead {
   actor: ClinicalActor;
 }
 
+/**
+ * For the reads of a visit and of a patient's history: statements that name only the conditions
+ * given, planned generically, so a tenant the statistics have not seen yet still reads through
+ * the visit's and the patient's indexes (ClinicalStore.read).
+ */
+const GENERIC = { generic: true } as const;
+
 function found<T>(part: VisitPart<T> | undefined, appointmentId: string): VisitPart<T> {
   if (!part) throw new NotFoundError(`appointment ${appointmentId} not found`);
   return part;
@@ -35,14 +42,14 @@ function found<T>(part: VisitPart<T> | undefined, appointmentId: string): VisitP
 
 export async function visitVitals(deps: ClinicalDeps, q: VisitRead): Promise<VisitPart<Vitals[]>> {
   requireClinical(q.actor, CLINICAL_PERMISSIONS.read);
-  return found(await deps.store.read(q.tenantId, (r) => r.vitals(q.appointmentId)), q.appointmentId);
+  return found(await deps.store.read(q.tenantId, (r) => r.vitals(q.appointmentId), GENERIC), q.appointmentId);
 }
 
 /** The visit's consultation with its addenda; NotFound when the visit has none yet. */
 export async function visitConsultation(deps: ClinicalDeps, q: VisitRead): Promise<VisitPart<Consultation>> {
   requireClinical(q.actor, CLINICAL_PERMISSIONS.read);
   const { patientId, part } = found(
-    await deps.store.read(q.tenantId, (r) => r.consultation(q.appointmentId)),
+    await deps.store.read(q.tenantId, (r) => r.consultation(q.appointmentId), GENERIC),
     q.appointmentId,
   );
   if (!part) throw new NotFoundError(`appointment ${q.appointmentId} has no consultation yet`);
@@ -51,7 +58,7 @@ export async function visitConsultation(deps: ClinicalDeps, q: VisitRead): Promi
 
 export async function visitPrescriptions(deps: ClinicalDeps, q: VisitRead): Promise<VisitPart<Prescription[]>> {
   requireClinical(q.actor, CLINICAL_PERMISSIONS.read, CLINICAL_PERMISSIONS.readPrescriptions);
-  return found(await deps.store.read(q.tenantId, (r) => r.prescriptions(q.appointmentId)), q.appointmentId);
+  return found(await deps.store.read(q.tenantId, (r) => r.prescriptions(q.appointmentId), GENERIC), q.appointmentId);
 }
 
 export async function getPrescription(
@@ -59,7 +66,7 @@ export async function getPrescription(
   q: { tenantId: string; prescriptionId: string; actor: ClinicalActor },
 ): Promise<Prescription> {
   requireClinical(q.actor, CLINICAL_PERMISSIONS.read, CLINICAL_PERMISSIONS.readPrescriptions);
-  const prescription = await deps.store.read(q.tenantId, (r) => r.prescription(q.prescriptionId));
+  const prescription = await deps.store.read(q.tenantId, (r) => r.prescription(q.prescriptionId), GENERIC);
   if (!prescription) throw new NotFoundError(`prescription ${q.prescriptionId} not found`);
   return prescription;
 }
@@ -70,7 +77,7 @@ export async function patientHistory(
   q: { tenantId: string; patientId: string; limit: number; after?: HistoryCursor | undefined; actor: ClinicalActor },
 ): Promise<{ visits: VisitSummary[]; more: boolean }> {
   requireClinical(q.actor, CLINICAL_PERMISSIONS.read);
-  const rows = await deps.store.read(q.tenantId, (r) => r.history(q.patientId, q.limit + 1, q.after));
+  const rows = await deps.store.read(q.tenantId, (r) => r.history(q.patientId, q.limit + 1, q.after), GENERIC);
   if (!rows) throw new NotFoundError(`patient ${q.patientId} not found`);
   return { visits: rows.slice(0, q.limit), more: rows.length > q.limit };
 }
