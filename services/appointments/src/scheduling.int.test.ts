@@ -46,6 +46,7 @@ import {
 } from '@hms/proto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFERENCE_CACHES } from './cache/reference-data.js';
 import { appointmentListQuery, patientSearchQuery } from './db/scheduling.repository.js';
 import { PrismaClient } from './db/generated/client.js';
 import { JOB_QUEUES } from './jobs/scheduling-jobs.js';
@@ -335,7 +336,7 @@ describe('doctors and calendars', () => {
     const redis = createRedis(testEnv().HMS_REDIS_URL, createLogger({ service: 'test', level: 'silent' }));
     const invalidations = createCacheInvalidations(redis, createLogger({ service: 'test', level: 'silent' }));
     const heard: { cache: string; key: string; version: number | undefined }[] = [];
-    for (const cache of [GATEWAY_DOCTORS_CACHE.name, 'doctors']) {
+    for (const cache of [GATEWAY_DOCTORS_CACHE.name, REFERENCE_CACHES.doctors]) {
       invalidations.listen(cache, {
         onKey: (key, version) => heard.push({ cache, key, version }),
         onReset: () => undefined,
@@ -351,12 +352,12 @@ describe('doctors and calendars', () => {
       const version = doctor!.version;
       // As the change commits, before the answer: the gateways' copy and the replicas'.
       expect(told(GATEWAY_DOCTORS_CACHE.name, version)).toBe(1);
-      expect(told('doctors', version)).toBe(1);
+      expect(told(REFERENCE_CACHES.doctors, version)).toBe(1);
       // Once more when the service's own consumer reads the change's doctor.updated.
       await eventually(async () => (told(GATEWAY_DOCTORS_CACHE.name, version) === 2 ? true : undefined), {
         what: 'the telling from doctor.updated',
       });
-      expect(told('doctors', version)).toBe(2);
+      expect(told(REFERENCE_CACHES.doctors, version)).toBe(2);
 
       // A change whose first telling was lost (its replica ended before Redis took it): the event alone tells.
       await publishTestEvent(EVENTS.doctorUpdated, {
@@ -369,7 +370,7 @@ describe('doctors and calendars', () => {
       await eventually(async () => (told(GATEWAY_DOCTORS_CACHE.name, version + 1) === 1 ? true : undefined), {
         what: 'the telling of an event whose commit told nobody',
       });
-      expect(told('doctors', version + 1)).toBe(1);
+      expect(told(REFERENCE_CACHES.doctors, version + 1)).toBe(1);
     } finally {
       await invalidations.close();
       redis.disconnect();
