@@ -41,8 +41,6 @@ const CHANNEL = 'hms:cache:invalidate';
 export interface CacheInvalidations {
   /** Whether invalidations can arrive now (the subscription is live). */
   readonly live: boolean;
-  /** Tells every process (this one too) that `key` of `cache` changed. */
-  publish(cache: string, key: string, version: number | undefined): Promise<void>;
   /** Calls `onKey` for every invalidation of `cache` (by any process), and `onReset` when some may have been missed. */
   listen(cache: string, handlers: { onKey(key: string, version: number | undefined): void; onReset(): void }): void;
   close(): Promise<void>;
@@ -139,7 +137,6 @@ export function createCacheInvalidations(redis: Redis, logger: Logger): CacheInv
     get live() {
       return live;
     },
-    publish: (cache, key, version) => publishCacheInvalidation(redis, cache, key, version),
     listen(cache, handlers) {
       listeners.set(cache, [...(listeners.get(cache) ?? []), handlers]);
     },

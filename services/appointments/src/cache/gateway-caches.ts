@@ -36,6 +36,8 @@ interface Message {
   cache: string;
   key: string;
   version: number | undefined;
+  /** The cache keeps entries in Redis too (a read-through cache): dropped there as well. */
+  shared: boolean;
 }
 
 export function createGatewayCaches(options: { redis: Redis; logger: Logger; registry: Registry }): GatewayCaches {
@@ -51,7 +53,7 @@ export function createGatewayCaches(options: { redis: Redis; logger: Logger; reg
 
   const send = async (message: Message): Promise<boolean> => {
     try {
-      if (message.cache === GATEWAY_DOCTORS_CACHE.name) {
+      if (message.shared) {
         await invalidateCacheKey(redis, message.cache, message.key, { version: message.version, publish: true });
       } else {
         await publishCacheInvalidation(redis, message.cache, message.key, message.version);
@@ -97,10 +99,18 @@ export function createGatewayCaches(options: { redis: Redis; logger: Logger; reg
           cache: SLOT_WINDOWS_CACHE.name,
           key: SLOT_WINDOWS_CACHE.key(tenantId, id),
           version: undefined,
+          shared: false,
         })),
       ),
     doctorChanged: (tenantId, doctorId, version) =>
-      tell([{ cache: GATEWAY_DOCTORS_CACHE.name, key: GATEWAY_DOCTORS_CACHE.key(tenantId, doctorId), version }]),
+      tell([
+        {
+          cache: GATEWAY_DOCTORS_CACHE.name,
+          key: GATEWAY_DOCTORS_CACHE.key(tenantId, doctorId),
+          version,
+          shared: true,
+        },
+      ]),
     close() {
       if (timer) clearTimeout(timer);
       timer = undefined;

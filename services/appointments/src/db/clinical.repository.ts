@@ -291,8 +291,7 @@ const likeWord = (word: string) => `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}
 export function createClinicalStore(db: Database): ClinicalStore {
   return {
     change: (tenantId, fn) => db.transaction(tenantId, (tx) => fn(changesIn(tx, tenantId))),
-    read: (tenantId, fn, options) =>
-      db.read(tenantId, (sql) => fn(readsIn(sql, tenantId)), { genericPlans: options?.generic ?? false }),
+    read: (tenantId, fn, options) => db.read(tenantId, (sql) => fn(readsIn(sql, tenantId)), options),
   };
 }
 

@@ -33,7 +33,7 @@ interface VisitRead {
  * given, planned generically, so a tenant the statistics have not seen yet still reads through
  * the visit's and the patient's indexes (ClinicalStore.read).
  */
-const GENERIC = { generic: true } as const;
+const GENERIC = { genericPlans: true } as const;
 
 function found<T>(part: VisitPart<T> | undefined, appointmentId: string): VisitPart<T> {
   if (!part) throw new NotFoundError(`appointment ${appointmentId} not found`);

@@ -20,10 +20,10 @@ import type { Appointment } from './types.js';
 export interface ClinicalStore {
   change<T>(tenantId: string, fn: (tx: ClinicalTx) => Promise<T>): Promise<T>;
   /**
-   * With `generic`, the read's statements are planned generically (the platform's
-   * `ReadOptions.genericPlans`): for reads whose statements name only the conditions given.
+   * With `genericPlans`, the read's statements are planned generically (as the platform's
+   * Database.read takes it): for reads whose statements name only the conditions given.
    */
-  read<T>(tenantId: string, fn: (reads: ClinicalReads) => Promise<T>, options?: { generic?: boolean }): Promise<T>;
+  read<T>(tenantId: string, fn: (reads: ClinicalReads) => Promise<T>, options?: { genericPlans?: boolean }): Promise<T>;
 }
 
 /** A part of a visit with the patient it belongs to; undefined when there is no such visit. */
