@@ -3,7 +3,9 @@
  * stacks run beside a dev stack and beside each other, and they are started
  * again and again right after runs of many short connections, so their
  * listeners must neither collide nor lie in Linux's ephemeral range, where a
- * socket in TIME_WAIT can hold the port (EADDRINUSE on restart).
+ * socket in TIME_WAIT can hold the port (EADDRINUSE on restart). The bench
+ * stack measures what a deployment spends, so it samples traces as the Helm
+ * chart does.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -45,5 +47,21 @@ describe('stack profiles', () => {
       }
     }
     expect(shared).toEqual([]);
+  });
+
+  it('sample traces on the bench stack as the Helm chart does', () => {
+    const bench = new Map(
+      readFileSync(path.join(dir, 'bench.env'), 'utf8')
+        .split('\n')
+        .flatMap((line) => {
+          const match = /^(HMS_\w+)=(.*)$/.exec(line.trim());
+          return match ? [[match[1]!, match[2]!] as const] : [];
+        }),
+    );
+    const values = readFileSync(path.join(dir, '..', '..', 'helm', 'hms', 'values.yaml'), 'utf8');
+    const chart = (key: string) => new RegExp(`^\\s+${key}: (\\S+)$`, 'm').exec(values)?.[1];
+    expect(chart('sampler')).toBeDefined();
+    expect(bench.get('HMS_TRACES_SAMPLER')).toBe(chart('sampler'));
+    expect(bench.get('HMS_TRACES_SAMPLER_ARG')).toBe(chart('samplerArg'));
   });
 });
