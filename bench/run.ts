@@ -572,7 +572,8 @@ async function pgbenchCeiling(env: StackEnv, fixture: Fixture, work: string): Pr
   await admin.query('COMMIT');
   if (doctors.length !== doctorIds.length)
     throw new Error(`doctors of the fixture not found in tenant ${fixture.tenantId}`);
-  const outputs = await Promise.all(
+  // Settled, not raced: what the processes that did run wrote is deleted even when one fails.
+  const settled = await Promise.allSettled(
     doctors.map((doctor, i) =>
       run(
         `${env.HMS_PG_BIN}/pgbench`,
@@ -623,6 +624,10 @@ async function pgbenchCeiling(env: StackEnv, fixture: Fixture, work: string): Pr
     await admin.query('COMMIT');
   }
   await admin.end();
+  const outputs = settled.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
   let total = 0;
   for (const { stdout } of outputs) {
     const tps = /tps = ([\d.]+)/.exec(stdout);
