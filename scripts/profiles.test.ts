@@ -16,12 +16,21 @@ const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'profiles');
 /** Linux's default net.ipv4.ip_local_port_range. */
 const EPHEMERAL = { from: 32768, to: 60999 };
 
+/** Every setting of a profile (its KEY=VALUE lines), quotes taken off. */
+function settingsOf(profile: string): Map<string, string> {
+  const settings = new Map<string, string>();
+  for (const line of readFileSync(path.join(dir, `${profile}.env`), 'utf8').split('\n')) {
+    const match = /^(HMS_\w+)="?([^"]*)"?$/.exec(line.trim());
+    if (match) settings.set(match[1]!, match[2]!);
+  }
+  return settings;
+}
+
 /** Every port a profile gives (keys ending in _PORT or _PORTS), by key. */
 function portsOf(profile: string): Map<string, number[]> {
   const ports = new Map<string, number[]>();
-  for (const line of readFileSync(path.join(dir, `${profile}.env`), 'utf8').split('\n')) {
-    const match = /^(HMS_\w+_PORTS?)="?([\d ]+)"?$/.exec(line.trim());
-    if (match) ports.set(match[1]!, match[2]!.trim().split(/\s+/).map(Number));
+  for (const [key, value] of settingsOf(profile)) {
+    if (/_PORTS?$/.test(key)) ports.set(key, value.trim().split(/\s+/).map(Number));
   }
   return ports;
 }
@@ -50,14 +59,7 @@ describe('stack profiles', () => {
   });
 
   it('sample traces on the bench stack as the Helm chart does', () => {
-    const bench = new Map(
-      readFileSync(path.join(dir, 'bench.env'), 'utf8')
-        .split('\n')
-        .flatMap((line) => {
-          const match = /^(HMS_\w+)=(.*)$/.exec(line.trim());
-          return match ? [[match[1]!, match[2]!] as const] : [];
-        }),
-    );
+    const bench = settingsOf('bench');
     const values = readFileSync(path.join(dir, '..', '..', 'helm', 'hms', 'values.yaml'), 'utf8');
     const chart = (key: string) => new RegExp(`^\\s+${key}: (\\S+)$`, 'm').exec(values)?.[1];
     expect(chart('sampler')).toBeDefined();
