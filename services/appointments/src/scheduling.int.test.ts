@@ -47,7 +47,12 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_CACHES } from './cache/reference-data.js';
-import { appointmentListQuery, patientSearchQuery } from './db/scheduling.repository.js';
+import {
+  appointmentListQuery,
+  BOOKING_STATEMENT,
+  CLAIMS_OVER_SPAN,
+  patientSearchQuery,
+} from './db/scheduling.repository.js';
 import { PrismaClient } from './db/generated/client.js';
 import { JOB_QUEUES } from './jobs/scheduling-jobs.js';
 import { startAppointments } from './main.js';
@@ -744,6 +749,118 @@ describe('indexes of the hot lists', () => {
       `DELETE FROM appointments.appointments WHERE tenant_id = $1::uuid AND starts_at < '2001-01-01'`,
       bulk,
     );
+  });
+
+  it('finds a doctor’s claims over a span by time as the runtime role, not through the whole history', async () => {
+    // A year of hourly claims (of the year 1999, out of every other test's way) on one doctor and patient.
+    await prisma.$executeRawUnsafe(
+      `WITH made AS (
+         INSERT INTO appointments.appointments (id, tenant_id, patient_id, doctor_id, department_id, starts_at, ends_at,
+           service_date, status, consultation_fee_minor, hospital_fee_minor, currency)
+         SELECT gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4::uuid, t, t + interval '15 minutes', t::date,
+                'COMPLETED', 1, 1, 'INR'
+         FROM generate_series(timestamptz '1999-01-01', timestamptz '1999-12-31', interval '1 hour') AS t
+         RETURNING id, starts_at, ends_at)
+       INSERT INTO appointments.slot_claims (id, tenant_id, doctor_id, patient_id, starts_at, ends_at, kind, appointment_id)
+       SELECT gen_random_uuid(), $1::uuid, $3::uuid, $2::uuid, starts_at, ends_at, 'APPOINTMENT', id FROM made`,
+      tenantId,
+      people[0]!,
+      doctorId,
+      departmentId,
+    );
+    await prisma.$executeRawUnsafe('ANALYZE appointments.slot_claims');
+    // As the service runs them: the runtime role (row-level security on), planned generically, as
+    // PostgreSQL plans a named statement after its first executions.
+    const client = new pg.Client({ connectionString: serviceDatabaseUrl('appointments') });
+    await client.connect();
+    const explainGeneric = async (text: string, literals: string[]) => {
+      await client.query('BEGIN');
+      await client.query(
+        `SELECT set_config('app.tenant_id', $1, true), set_config('plan_cache_mode', 'force_generic_plan', true)`,
+        [tenantId],
+      );
+      await client.query(`PREPARE generic_plan AS ${text}`);
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN EXECUTE generic_plan(${literals.join(', ')})`,
+      );
+      await client.query('DEALLOCATE generic_plan');
+      await client.query('ROLLBACK');
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    };
+    const q = (v: string) => `'${v}'`;
+    const from = '1999-06-01T09:00:00Z';
+    const to = '1999-06-01T09:15:00Z';
+    try {
+      const plans = {
+        booking: await explainGeneric(BOOKING_STATEMENT, [
+          q(tenantId),
+          q(doctorId),
+          q(people[0]!),
+          'NULL',
+          q(from),
+          q(from),
+          q(to),
+          '1',
+          q(newId()),
+          q(departmentId),
+          q('1999-06-01'),
+          q('IN_PERSON'),
+          q(''),
+          '1',
+          '1',
+          q('INR'),
+          'NULL',
+          q(''),
+          q(from),
+          q(newId()),
+          q(newId()),
+          q('plan-test'),
+          q(from),
+          q('{1440}'),
+          q('{1999-05-31T09:00:00Z}'),
+          'NULL',
+          'NULL',
+          'NULL',
+        ]),
+        availability: await explainGeneric(CLAIMS_OVER_SPAN, [
+          q(tenantId),
+          q(`{${doctorId}}`),
+          q('1999-06-01T00:00:00Z'),
+          q('1999-06-08T00:00:00Z'),
+        ]),
+      };
+      for (const [name, plan] of Object.entries(plans)) {
+        // The exclusion constraints' GiST indexes could serve only (tenant_id, doctor_id) here: every claim.
+        expect(`${name}: ${plan}`).not.toMatch(/no_overlap/);
+        expect(`${name}: ${plan}`).not.toMatch(/Seq Scan on slot_claims/);
+      }
+      // The taken check and the availability read: the doctor's b-tree, bounded by time on both sides.
+      const byTime =
+        /slot_claims_tenant_id_doctor_id_starts_at_idx[^\n]*\n\s*Index Cond: \(\(tenant_id = \$1\) AND \(doctor_id = (\$2|d\.id)\) AND \(starts_at > \(\$\d - '04:00:00'::interval\)\) AND \(starts_at < \$\d\)\)/;
+      expect(plans.booking).toMatch(byTime);
+      expect(plans.availability).toMatch(byTime);
+    } finally {
+      await client.end();
+      await prisma.$executeRawUnsafe(
+        `DELETE FROM appointments.slot_claims WHERE tenant_id = $1::uuid AND starts_at < '2000-01-01'`,
+        tenantId,
+      );
+      await prisma.$executeRawUnsafe(
+        `DELETE FROM appointments.appointments WHERE tenant_id = $1::uuid AND starts_at < '2000-01-01'`,
+        tenantId,
+      );
+    }
+  });
+
+  it('refuses a claim longer than the longest slot, which the search by time relies on', async () => {
+    const refused = prisma.$executeRawUnsafe(
+      `INSERT INTO appointments.slot_claims (id, tenant_id, doctor_id, patient_id, starts_at, ends_at, kind, hold_expires_at)
+       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, '1998-01-01T08:00:00Z', '1998-01-01T12:01:00Z', 'HOLD', now())`,
+      tenantId,
+      doctorId,
+      people[0]!,
+    );
+    await expect(refused).rejects.toThrow(/slot_claims_length_check/);
   });
 
   it('searches patients through indexes the runtime role can use: name words, tenant name keys, the reversed phone', async () => {

@@ -311,6 +311,28 @@ async function claiming<T>(run: () => Promise<T>, field?: string): Promise<T> {
   }
 }
 
+/** The longest a claim may last: slot_claims_length_check (a claim is one slot, of at most 240 minutes). */
+const LONGEST_CLAIM = `interval '4 hours'`;
+
+/**
+ * Claims (alias `c`) overlapping [from, to), written for the runtime role's index scans:
+ * row-level security keeps conditions built on functions that are not leakproof (`&&`,
+ * tstzrange()) off them, so a range overlap searched the GiST indexes by tenant and doctor
+ * alone, every claim the doctor ever had. Compared by time (leakproof operators), the
+ * (tenant_id, doctor_id, starts_at) and (tenant_id, patient_id, starts_at) b-trees find
+ * just the claims starting from the longest claim's length before `from` until `to`.
+ */
+function overlapping(c: string, from: string, to: string): string {
+  return `${c}.starts_at > ${from}::timestamptz - ${LONGEST_CLAIM} AND ${c}.starts_at < ${to} AND ${c}.ends_at > ${from}`;
+}
+
+/** The claims of each of some doctors ($2) over [$3, $4): one probe of a doctor's claims by time each. */
+export const CLAIMS_OVER_SPAN = `SELECT c.doctor_id, c.starts_at, c.ends_at, c.kind, c.hold_expires_at
+  FROM unnest($2::uuid[]) AS d(id)
+  CROSS JOIN LATERAL (
+    SELECT doctor_id, starts_at, ends_at, kind, hold_expires_at FROM slot_claims s
+    WHERE s.tenant_id = $1 AND s.doctor_id = d.id AND ${overlapping('s', '$3', '$4')}) c`;
+
 // --- the store -------------------------------------------------------------------------------
 
 /** Exceptions older than this many days are history: not part of a doctor's cached calendar. */
@@ -405,15 +427,7 @@ function readsIn(sql: Sql, tenantId: string): SchedulingReads {
         ends_at: Date;
         kind: Claim['kind'];
         hold_expires_at: Date | null;
-      }>(
-        // One probe of the exclusion constraint's GiST index per doctor.
-        `SELECT c.doctor_id, c.starts_at, c.ends_at, c.kind, c.hold_expires_at
-         FROM unnest($2::uuid[]) AS d(id)
-         CROSS JOIN LATERAL (
-           SELECT doctor_id, starts_at, ends_at, kind, hold_expires_at FROM slot_claims
-           WHERE tenant_id = $1 AND doctor_id = d.id AND tstzrange(starts_at, ends_at) && tstzrange($3, $4)) c`,
-        [tenantId, doctorIds, from, to],
-      );
+      }>(CLAIMS_OVER_SPAN, [tenantId, doctorIds, from, to]);
       const byDoctor = new Map<string, Claim[]>();
       for (const r of rows) {
         const list = byDoctor.get(r.doctor_id) ?? [];
@@ -863,7 +877,7 @@ function changesIn(tx: Transaction, touch: (doctorId: string) => void): Scheduli
       await tx.execute(
         `DELETE FROM slot_claims
          WHERE tenant_id = $1 AND kind = 'HOLD' AND hold_expires_at <= $5
-           AND tstzrange(starts_at, ends_at) && tstzrange($3, $4)
+           AND ${overlapping('slot_claims', '$3', '$4')}
            AND (doctor_id = $2 OR patient_id = $6) AND id IS DISTINCT FROM $7::uuid`,
         [tenantId, c.doctorId, c.startsAt, c.endsAt, c.now, c.patientId, c.except ?? null],
       );
@@ -1011,6 +1025,58 @@ function changesIn(tx: Transaction, touch: (doctorId: string) => void): Scheduli
   };
 }
 
+/** The booking's one statement (insertBooking, below); exported for the plan test. */
+export const BOOKING_STATEMENT = `WITH doctor AS (
+  SELECT version FROM doctors WHERE tenant_id = $1 AND id = $2 FOR SHARE),
+patient AS (
+  SELECT active FROM patients WHERE tenant_id = $1 AND id = $3 FOR SHARE),
+hold AS (
+  SELECT id FROM slot_claims
+  WHERE $4::uuid IS NOT NULL AND tenant_id = $1 AND id = $4 AND kind = 'HOLD' AND hold_expires_at > $5
+    AND doctor_id = $2 AND patient_id = $3 AND starts_at = $6 AND ends_at = $7
+  FOR UPDATE),
+-- Taken by a claim committed before this statement began: refused here, without writing (and so
+-- without queueing behind the doctor's claim lock). Claims committed since are the constraint's.
+taken AS (
+  SELECT EXISTS (
+    SELECT 1 FROM slot_claims c
+    WHERE c.tenant_id = $1 AND c.doctor_id = $2 AND ${overlapping('c', '$6', '$7')}
+      AND (c.kind = 'APPOINTMENT' OR c.hold_expires_at > $5) AND c.id IS DISTINCT FROM $4::uuid) AS yes),
+ok AS (
+  SELECT 1 FROM doctor, patient, taken
+  WHERE doctor.version = $8 AND patient.active AND NOT taken.yes
+    AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM hold))),
+cleared AS (
+  DELETE FROM slot_claims c USING ok
+  WHERE c.tenant_id = $1 AND c.kind = 'HOLD' AND c.hold_expires_at <= $5
+    AND ${overlapping('c', '$6', '$7')} AND (c.doctor_id = $2 OR c.patient_id = $3)
+  RETURNING 1),
+appointment AS (
+  INSERT INTO appointments (id, tenant_id, patient_id, doctor_id, department_id, starts_at, ends_at, service_date,
+    status, mode, reason, consultation_fee_minor, hospital_fee_minor, currency, idempotency_key, trace_id,
+    created_at, updated_at)
+  SELECT $9, $1, $3, $2, $10, $6, $7, $11, 'BOOKED', $12, $13, $14, $15, $16, $17, $18, $19, $19
+  FROM ok, (SELECT count(*) FROM cleared) AS c
+  RETURNING id),
+claim AS (
+  INSERT INTO slot_claims (id, tenant_id, doctor_id, patient_id, starts_at, ends_at, kind, appointment_id, created_at)
+  SELECT $20, $1, $2, $3, $6, $7, 'APPOINTMENT', id, $19 FROM appointment WHERE $4::uuid IS NULL),
+converted AS (
+  UPDATE slot_claims SET kind = 'APPOINTMENT', hold_expires_at = NULL, appointment_id = appointment.id
+  FROM appointment WHERE slot_claims.tenant_id = $1 AND slot_claims.id = $4),
+history AS (
+  INSERT INTO appointment_history (id, tenant_id, appointment_id, from_status, to_status, actor_id, reason, changed_at)
+  SELECT $21, $1, id, NULL, 'BOOKED', $22, '', $23 FROM appointment),
+reminders AS (
+  INSERT INTO appointment_reminders (tenant_id, appointment_id, offset_minutes, due_at)
+  SELECT $1, appointment.id, r.o, r.d FROM appointment, unnest($24::int[], $25::timestamptz[]) AS r(o, d)),
+result AS (
+  UPDATE idempotency_key SET result = $26
+  WHERE $26::jsonb IS NOT NULL AND tenant_id = $1 AND operation = $27 AND key = $28
+    AND EXISTS (SELECT 1 FROM appointment))
+SELECT (SELECT version FROM doctor) AS doctor_version, (SELECT active FROM patient) AS patient_active,
+       (SELECT yes FROM taken) AS taken, EXISTS (SELECT 1 FROM appointment) AS inserted`;
+
 /**
  * The booking in one statement: the doctor's version and the patient
  * (share-locked, so neither changes until commit), the hold to convert (if
@@ -1022,56 +1088,7 @@ async function insertBooking(tx: Transaction, tenantId: string, b: NewBooking): 
   const a = b.appointment;
   const rows = await claiming(() =>
     tx.query<{ doctor_version: number | null; patient_active: boolean | null; taken: boolean; inserted: boolean }>(
-      `WITH doctor AS (
-         SELECT version FROM doctors WHERE tenant_id = $1 AND id = $2 FOR SHARE),
-       patient AS (
-         SELECT active FROM patients WHERE tenant_id = $1 AND id = $3 FOR SHARE),
-       hold AS (
-         SELECT id FROM slot_claims
-         WHERE $4::uuid IS NOT NULL AND tenant_id = $1 AND id = $4 AND kind = 'HOLD' AND hold_expires_at > $5
-           AND doctor_id = $2 AND patient_id = $3 AND starts_at = $6 AND ends_at = $7
-         FOR UPDATE),
-       -- Taken by a claim committed before this statement began: refused here, without writing (and so
-       -- without queueing behind the doctor's claim lock). Claims committed since are the constraint's.
-       taken AS (
-         SELECT EXISTS (
-           SELECT 1 FROM slot_claims c
-           WHERE c.tenant_id = $1 AND c.doctor_id = $2 AND tstzrange(c.starts_at, c.ends_at) && tstzrange($6, $7)
-             AND (c.kind = 'APPOINTMENT' OR c.hold_expires_at > $5) AND c.id IS DISTINCT FROM $4::uuid) AS yes),
-       ok AS (
-         SELECT 1 FROM doctor, patient, taken
-         WHERE doctor.version = $8 AND patient.active AND NOT taken.yes
-           AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM hold))),
-       cleared AS (
-         DELETE FROM slot_claims c USING ok
-         WHERE c.tenant_id = $1 AND c.kind = 'HOLD' AND c.hold_expires_at <= $5
-           AND tstzrange(c.starts_at, c.ends_at) && tstzrange($6, $7) AND (c.doctor_id = $2 OR c.patient_id = $3)
-         RETURNING 1),
-       appointment AS (
-         INSERT INTO appointments (id, tenant_id, patient_id, doctor_id, department_id, starts_at, ends_at, service_date,
-           status, mode, reason, consultation_fee_minor, hospital_fee_minor, currency, idempotency_key, trace_id,
-           created_at, updated_at)
-         SELECT $9, $1, $3, $2, $10, $6, $7, $11, 'BOOKED', $12, $13, $14, $15, $16, $17, $18, $19, $19
-         FROM ok, (SELECT count(*) FROM cleared) AS c
-         RETURNING id),
-       claim AS (
-         INSERT INTO slot_claims (id, tenant_id, doctor_id, patient_id, starts_at, ends_at, kind, appointment_id, created_at)
-         SELECT $20, $1, $2, $3, $6, $7, 'APPOINTMENT', id, $19 FROM appointment WHERE $4::uuid IS NULL),
-       converted AS (
-         UPDATE slot_claims SET kind = 'APPOINTMENT', hold_expires_at = NULL, appointment_id = appointment.id
-         FROM appointment WHERE slot_claims.tenant_id = $1 AND slot_claims.id = $4),
-       history AS (
-         INSERT INTO appointment_history (id, tenant_id, appointment_id, from_status, to_status, actor_id, reason, changed_at)
-         SELECT $21, $1, id, NULL, 'BOOKED', $22, '', $23 FROM appointment),
-       reminders AS (
-         INSERT INTO appointment_reminders (tenant_id, appointment_id, offset_minutes, due_at)
-         SELECT $1, appointment.id, r.o, r.d FROM appointment, unnest($24::int[], $25::timestamptz[]) AS r(o, d)),
-       result AS (
-         UPDATE idempotency_key SET result = $26
-         WHERE $26::jsonb IS NOT NULL AND tenant_id = $1 AND operation = $27 AND key = $28
-           AND EXISTS (SELECT 1 FROM appointment))
-       SELECT (SELECT version FROM doctor) AS doctor_version, (SELECT active FROM patient) AS patient_active,
-              (SELECT yes FROM taken) AS taken, EXISTS (SELECT 1 FROM appointment) AS inserted`,
+      BOOKING_STATEMENT,
       [
         tenantId,
         a.doctorId,
