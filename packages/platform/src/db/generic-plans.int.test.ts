@@ -1,5 +1,5 @@
 /**
- * Reads with generic plans against the real PostgreSQL of the test stack: a
+ * Reads and writes with generic plans against the real PostgreSQL of the test stack: a
  * tenant the statistics have not seen yet (onboarded after the last ANALYZE
  * of a table another tenant fills) still gets the statement's selective
  * indexes; planned for its values, it does not.
@@ -100,9 +100,17 @@ describe('reads of a tenant the statistics have not seen', () => {
     expect(await db.read(fresh, blocksOfFirstExecution)).toBeGreaterThan(50_000);
   });
 
+  it('with generic plans, a write transaction reads them through the indexes from the first execution', async () => {
+    expect(await db.transaction(fresh, blocksOfFirstExecution, { genericPlans: true })).toBeLessThan(500);
+    expect(await db.transaction(fresh, blocksOfFirstExecution)).toBeGreaterThan(50_000);
+  });
+
   it('leave the setting to the transaction', async () => {
     await db.read(fresh, async () => undefined, { genericPlans: true });
     const { rows } = await pool.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
     expect(rows[0]!.plan_cache_mode).toBe('auto');
+    await db.transaction(fresh, async () => undefined, { genericPlans: true });
+    const after = await pool.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+    expect(after.rows[0]!.plan_cache_mode).toBe('auto');
   });
 });

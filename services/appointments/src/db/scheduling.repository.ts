@@ -350,12 +350,20 @@ export interface SchedulingStoreOptions {
   onSlotsChanged?: (tenantId: string, doctorIds: string[]) => Promise<void>;
 }
 
+const GENERIC_PLANS = { genericPlans: true } as const;
+
 export function createSchedulingStore(db: Database, options: SchedulingStoreOptions = {}): SchedulingStore {
   const { onSlotsChanged } = options;
   return {
     async change(tenantId, fn) {
       const touched = new Set<string>();
-      const result = await db.transaction(tenantId, (tx) => fn(changesIn(tx, (id) => touched.add(id.toLowerCase()))));
+      // Planned generically: the changes' statements are fixed texts, and plans made for a new
+      // tenant's values walk its rows (PlanOptions.genericPlans).
+      const result = await db.transaction(
+        tenantId,
+        (tx) => fn(changesIn(tx, (id) => touched.add(id.toLowerCase()))),
+        GENERIC_PLANS,
+      );
       if (onSlotsChanged && touched.size > 0) await onSlotsChanged(tenantId, [...touched]);
       return result;
     },

@@ -52,7 +52,7 @@ export function createBillStore(db: Database): BillStore {
     change: (tenantId, fn) => db.transaction(tenantId, (tx) => fn(changesIn(tx))),
 
     // Bills with their items: generic plans, or a tenant the statistics have not seen yet walks
-    // all its items per bill (ReadOptions.genericPlans).
+    // all its items per bill (PlanOptions.genericPlans).
     find: (tenantId, id) =>
       db.read(
         tenantId,
