@@ -31,6 +31,13 @@ import { describeRetention, redeliveryHorizonMs, RETENTION } from './retention.j
 import { CE, LEGACY_CE } from './cloud-events.js';
 
 /**
+ * Handlers apply events through fixed statements: planned generically, so a connection whose
+ * first events were a new tenant's does not go on planning them for that tenant's values
+ * (PlanOptions.genericPlans), which walked the tenant's rows through a tenant_id-only index.
+ */
+const GENERIC_PLANS = { genericPlans: true } as const;
+
+/**
  * Applies one event inside the consumer's transaction (scoped to the event's
  * tenant); `envelope` is the event as received, payload still encoded. Its
  * tenant and event ids are already validated and in canonical (lower-case) form.
@@ -203,11 +210,15 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
 
   /** One event in a transaction of its own (the careful path: retried, dead-lettered alone). */
   async function applyOnce(envelope: Envelope, entry: Entry, topic: string): Promise<'processed' | 'duplicate'> {
-    return options.database.transaction(envelope.tenantId, async (tx) => {
-      if (!(await claim(tx, [envelope])).has(envelope.id)) return 'duplicate';
-      await apply(tx, envelope, entry, topic);
-      return 'processed';
-    });
+    return options.database.transaction(
+      envelope.tenantId,
+      async (tx) => {
+        if (!(await claim(tx, [envelope])).has(envelope.id)) return 'duplicate';
+        await apply(tx, envelope, entry, topic);
+        return 'processed';
+      },
+      GENERIC_PLANS,
+    );
   }
 
   /**
@@ -217,41 +228,45 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
    * caller then takes the careful path for each.
    */
   async function applyTogether(tenantId: string, items: { envelope: Envelope; entry: Entry }[], topic: string) {
-    return options.database.transaction(tenantId, async (tx) => {
-      const fresh = await claim(
-        tx,
-        items.map((i) => i.envelope),
-      );
-      const outcomes: ('processed' | 'duplicate')[] = [];
-      // Consecutive events of one batch handler go to it together.
-      let run: { batch: BatchEventHandler; envelopes: Envelope[] } | undefined;
-      const flush = async () => {
-        if (run) await applyBatch(tx, run.envelopes, run.batch, topic);
-        run = undefined;
-      };
-      for (const { envelope, entry } of items) {
-        // A second copy of an event within the chunk finds its id already taken.
-        if (!fresh.delete(envelope.id)) {
-          outcomes.push('duplicate');
-          continue;
-        }
-        outcomes.push('processed');
-        if (entry.batch) {
-          if (run && run.batch !== entry.batch) await flush();
-          run ??= { batch: entry.batch, envelopes: [] };
-          run.envelopes.push(envelope);
-          continue;
+    return options.database.transaction(
+      tenantId,
+      async (tx) => {
+        const fresh = await claim(
+          tx,
+          items.map((i) => i.envelope),
+        );
+        const outcomes: ('processed' | 'duplicate')[] = [];
+        // Consecutive events of one batch handler go to it together.
+        let run: { batch: BatchEventHandler; envelopes: Envelope[] } | undefined;
+        const flush = async () => {
+          if (run) await applyBatch(tx, run.envelopes, run.batch, topic);
+          run = undefined;
+        };
+        for (const { envelope, entry } of items) {
+          // A second copy of an event within the chunk finds its id already taken.
+          if (!fresh.delete(envelope.id)) {
+            outcomes.push('duplicate');
+            continue;
+          }
+          outcomes.push('processed');
+          if (entry.batch) {
+            if (run && run.batch !== entry.batch) await flush();
+            run ??= { batch: entry.batch, envelopes: [] };
+            run.envelopes.push(envelope);
+            continue;
+          }
+          await flush();
+          try {
+            await apply(tx, envelope, entry, topic);
+          } catch (error) {
+            throw new ChunkFailure(envelope.id, error);
+          }
         }
         await flush();
-        try {
-          await apply(tx, envelope, entry, topic);
-        } catch (error) {
-          throw new ChunkFailure(envelope.id, error);
-        }
-      }
-      await flush();
-      return outcomes;
-    });
+        return outcomes;
+      },
+      GENERIC_PLANS,
+    );
   }
 
   async function deadLetter(

@@ -166,6 +166,8 @@ describe('outbox and relay', () => {
 describe('idempotent consumer', () => {
   const groupId = `it-consumer-${newId()}`;
   const attempts = new Map<string, number>();
+  /** The plan cache mode each event's transaction ran with. */
+  const planModes = new Map<string, string>();
 
   beforeAll(async () => {
     await ensureTopics(admin, [{ topic: deadLetterTopic(groupId), partitions: 1 }]);
@@ -186,6 +188,8 @@ describe('idempotent consumer', () => {
       if (event.data.currency === 'ERR') throw new Error('this bill can never be applied');
       if (event.data.currency === 'BAD') throw new PoisonEventError('rejected outright');
       if (event.data.currency === 'TMP' && n < 3) throw Object.assign(new Error('database away'), { code: '57P01' });
+      const [mode] = await tx.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+      planModes.set(event.id, mode!.plan_cache_mode);
       await tx.execute(`INSERT INTO ${schema}.effects (event_id, note) VALUES ($1::uuid, $2)`, [
         event.id,
         event.data.currency,
@@ -222,12 +226,16 @@ describe('idempotent consumer', () => {
       [id],
     );
     expect(processed.rows[0].n).toBe(1);
+    // Handlers run fixed statements: planned generically, whichever tenant's events came first.
+    expect(planModes.get(id)).toBe('force_generic_plan');
   });
 
   it('retries passing faults until they pass, without dead-lettering', async () => {
     const id = await publish('TMP');
     await eventually(() => effect(id), { what: 'the event after two transient failures' });
     expect(attempts.get(id)).toBe(3);
+    // The careful path (an event in a transaction of its own) plans the same way.
+    expect(planModes.get(id)).toBe('force_generic_plan');
   });
 
   it('dead-letters permanent failures and undecodable messages with the reason, then goes on', async () => {
