@@ -12,7 +12,8 @@
 -- slot reaches the statement as values (epoch seconds from 2200-01-01), as the
 -- service passes its bounds, and the claims over it are found by time as the
 -- service finds them (its `overlapping`: row-level security keeps a range `&&`
--- off the runtime role's index scans, and pgbench runs as that role). The
+-- off the runtime role's index scans, and pgbench runs as that role), planned
+-- generically as the service's changes are (PlanOptions.genericPlans). The
 -- outbox rows are written as already published, so the relay has nothing to
 -- send. bench/run.ts deletes what it wrote.
 \set k :k + 1
@@ -20,7 +21,8 @@
 \set s 7258118400 + :k * 900
 \set e :s + 900
 BEGIN;
-SELECT set_config('statement_timeout', '30000', true), set_config('app.tenant_id', :tenant, true);
+SELECT set_config('statement_timeout', '30000', true), set_config('app.tenant_id', :tenant, true),
+  set_config('plan_cache_mode', 'force_generic_plan', true);
 INSERT INTO appointments_messaging.idempotency_key (tenant_id, operation, key, fingerprint)
   VALUES (:tenant::uuid, 'BookAppointment', 'ceiling-' || :n || '-' || :client_id, 'f') ON CONFLICT DO NOTHING RETURNING 1;
 WITH doctor AS (

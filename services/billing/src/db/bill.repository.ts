@@ -49,7 +49,9 @@ type Row = Record<string, unknown>;
 
 export function createBillStore(db: Database): BillStore {
   return {
-    change: (tenantId, fn) => db.transaction(tenantId, (tx) => fn(changesIn(tx))),
+    // Changes run fixed statements: generic plans, or a connection that first served a new tenant
+    // goes on planning them for it, finding a bill by id through a tenant-only index.
+    change: (tenantId, fn) => db.transaction(tenantId, (tx) => fn(changesIn(tx)), GENERIC_PLANS),
 
     // Bills with their items: generic plans, or a tenant the statistics have not seen yet walks
     // all its items per bill (PlanOptions.genericPlans).
