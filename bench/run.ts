@@ -24,7 +24,7 @@
  *   npm run bench -- --only idle [--seconds 30]   the stack's CPU with no request at all, by component
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -51,6 +51,7 @@ import {
   cpuSnapshot,
   cpuUsed,
   databaseUrl,
+  resultsPath,
   ROOT,
   sampleIdleCpu,
   stackEnv,
@@ -155,13 +156,6 @@ interface OpResult {
 
 function log(message: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} [bench] ${message}\n`);
-}
-
-/** bench/results/<date>-<commit><suffix> (without extension), the folder made if need be. */
-async function resultsPath(commit: string, suffix: string): Promise<string> {
-  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
-  await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
-  return path.join(ROOT, 'bench', 'results', `${stamp}-${commit}${suffix}`);
 }
 
 async function hms(...args: string[]): Promise<void> {

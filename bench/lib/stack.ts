@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
@@ -12,6 +13,13 @@ import { parseEnv } from 'node:util';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export type StackEnv = Record<string, string>;
+
+/** bench/results/<date>-<commit><suffix> (without extension), the folder made if need be. */
+export async function resultsPath(commit: string, suffix: string): Promise<string> {
+  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
+  await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  return path.join(ROOT, 'bench', 'results', `${stamp}-${commit}${suffix}`);
+}
 
 /** Every HMS_* variable of the profile, as scripts/lib/env.sh computes it. */
 export function stackEnv(profile: string): StackEnv {

@@ -357,8 +357,8 @@ export function createSchedulingStore(db: Database, options: SchedulingStoreOpti
   return {
     async change(tenantId, fn) {
       const touched = new Set<string>();
-      // Planned generically: the changes' statements are fixed texts, and plans made for a new
-      // tenant's values walk its rows (PlanOptions.genericPlans).
+      // Planned generically: plans made for a new tenant's values walk its rows through
+      // tenant_id-only indexes (PlanOptions.genericPlans).
       const result = await db.transaction(
         tenantId,
         (tx) => fn(changesIn(tx, (id) => touched.add(id.toLowerCase()))),
@@ -367,7 +367,10 @@ export function createSchedulingStore(db: Database, options: SchedulingStoreOpti
       if (onSlotsChanged && touched.size > 0) await onSlotsChanged(tenantId, [...touched]);
       return result;
     },
-    read: (tenantId, fn) => db.read(tenantId, (sql) => fn(readsIn(sql, tenantId))),
+    // Reads too: planned for a new tenant's values, a read of one appointment by id walked the
+    // tenant's appointments through (tenant_id, created_at), and a doctor's record its doctors.
+    read: (tenantId, fn, options) =>
+      db.read(tenantId, (sql) => fn(readsIn(sql, tenantId)), { genericPlans: !options?.plannedForValues }),
   };
 }
 

@@ -201,7 +201,9 @@ export async function searchPatients(
     ...(kind.kind === 'phone' ? { phone: { digits: kind.digits, e164: kind.e164 } } : {}),
     ...(kind.kind === 'name' && kind.words.length > 0 ? { name: { text: kind.text, words: kind.words } } : {}),
   };
-  const page = await deps.store.read(query.tenantId, (r) => r.searchPatients(search, query.limit + 1, query.after));
+  const page = await deps.store.read(query.tenantId, (r) => r.searchPatients(search, query.limit + 1, query.after), {
+    plannedForValues: true,
+  });
   return { matches: page.slice(0, query.limit), more: page.length > query.limit };
 }
 

@@ -28,8 +28,15 @@ export type QuotaCounted = 'doctors' | 'patients' | 'appointments';
 export interface SchedulingStore {
   /** Runs `fn` in one transaction of the tenant: its changes and their events commit together, or not at all. */
   change<T>(tenantId: string, fn: (tx: SchedulingTx) => Promise<T>): Promise<T>;
-  /** Runs `fn` in a read-only transaction of the tenant. */
-  read<T>(tenantId: string, fn: (reads: SchedulingReads) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a read-only transaction of the tenant. Its statements are planned generically
+   * unless `plannedForValues` (the patient search's functions, tuned for their values).
+   */
+  read<T>(
+    tenantId: string,
+    fn: (reads: SchedulingReads) => Promise<T>,
+    options?: { plannedForValues?: boolean },
+  ): Promise<T>;
 }
 
 export interface DoctorFilter {
