@@ -17,6 +17,7 @@ import {
 } from '@hms/platform';
 import {
   descendantsOf,
+  explainGeneric,
   grpcFailure,
   inProcessEnv,
   ownerDatabaseUrl,
@@ -413,28 +414,22 @@ describe('the split reads with a patient of 200 past visits', () => {
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     };
     // Planned as the service plans these reads: generically (ClinicalStore.read's `generic`).
-    const explainGeneric = async (text: string, values: (string | number)[]) => {
-      await client.query('BEGIN');
-      await client.query(
-        `SELECT set_config('app.tenant_id', $1, true), set_config('search_path', 'appointments, extensions', true),
-                set_config('plan_cache_mode', 'force_generic_plan', true)`,
-        [bulk],
+    const explainGenericRead = (text: string, values: (string | number)[]) =>
+      explainGeneric(
+        client,
+        bulk,
+        text,
+        values.map((v) => (typeof v === 'number' ? String(v) : `'${v}'`)),
+        'appointments, extensions',
       );
-      await client.query(`PREPARE generic_read AS ${text}`);
-      const literals = values.map((v) => (typeof v === 'number' ? String(v) : `'${v}'`)).join(', ');
-      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE generic_read(${literals})`);
-      await client.query('DEALLOCATE generic_read');
-      await client.query('COMMIT');
-      return rows.map((r) => r['QUERY PLAN']).join('\n');
-    };
     try {
       const plans = {
         vitals: await explain(VITALS_OF_VISIT, [bulk, visit!.id]),
         consultation: await explain(CONSULTATION_OF_VISIT, [bulk, visit!.id]),
         prescriptions: await explain(PRESCRIPTIONS_OF_VISIT, [bulk, visit!.id]),
         history: await explain(historyOfPatient(false), [bulk, patient, 21]),
-        historyGeneric: await explainGeneric(historyOfPatient(false), [bulk, patient, 21]),
-        laterPageGeneric: await explainGeneric(historyOfPatient(true), [
+        historyGeneric: await explainGenericRead(historyOfPatient(false), [bulk, patient, 21]),
+        laterPageGeneric: await explainGenericRead(historyOfPatient(true), [
           bulk,
           patient,
           21,

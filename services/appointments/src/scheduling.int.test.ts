@@ -20,6 +20,7 @@ import {
 import {
   actAs,
   eventually,
+  explainGeneric,
   grpcFailure,
   inProcessEnv,
   ownerDatabaseUrl,
@@ -773,26 +774,12 @@ describe('indexes of the hot lists', () => {
     // PostgreSQL plans a named statement after its first executions.
     const client = new pg.Client({ connectionString: serviceDatabaseUrl('appointments') });
     await client.connect();
-    const explainGeneric = async (text: string, literals: string[]) => {
-      await client.query('BEGIN');
-      await client.query(
-        `SELECT set_config('app.tenant_id', $1, true), set_config('plan_cache_mode', 'force_generic_plan', true)`,
-        [tenantId],
-      );
-      await client.query(`PREPARE generic_plan AS ${text}`);
-      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN EXECUTE generic_plan(${literals.join(', ')})`,
-      );
-      await client.query('DEALLOCATE generic_plan');
-      await client.query('ROLLBACK');
-      return rows.map((r) => r['QUERY PLAN']).join('\n');
-    };
     const q = (v: string) => `'${v}'`;
     const from = '1999-06-01T09:00:00Z';
     const to = '1999-06-01T09:15:00Z';
     try {
       const plans = {
-        booking: await explainGeneric(BOOKING_STATEMENT, [
+        booking: await explainGeneric(client, tenantId, BOOKING_STATEMENT, [
           q(tenantId),
           q(doctorId),
           q(people[0]!),
@@ -822,7 +809,7 @@ describe('indexes of the hot lists', () => {
           'NULL',
           'NULL',
         ]),
-        availability: await explainGeneric(CLAIMS_OVER_SPAN, [
+        availability: await explainGeneric(client, tenantId, CLAIMS_OVER_SPAN, [
           q(tenantId),
           q(`{${doctorId}}`),
           q('1999-06-01T00:00:00Z'),

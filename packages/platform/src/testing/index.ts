@@ -10,5 +10,5 @@ export { tapEvents, type EventTap, type RawRecord, type ReceivedEvent } from './
 export { publishTestEvent, publishRaw, closeTestPublisher } from './publish.js';
 export { actAs, grpcFailure, inProcessEnv, testClient } from './services.js';
 export { descendantsOf, recordSpans, type SpanRecorder } from './spans.js';
-export { buffersOf } from './plans.js';
+export { buffersOf, explainGeneric } from './plans.js';
 export { newTestKeys, testKeys, testTokenSigner, type TestKeys } from './internal-token.js';

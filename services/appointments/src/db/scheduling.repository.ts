@@ -369,6 +369,8 @@ export function createSchedulingStore(db: Database, options: SchedulingStoreOpti
     },
     // Reads too: planned for a new tenant's values, a read of one appointment by id walked the
     // tenant's appointments through (tenant_id, created_at), and a doctor's record its doctors.
+    // The catch-all lists among them (a tenant's doctors, a doctor's exceptions, a day's counters)
+    // read the same short list of the tenant's either way.
     read: (tenantId, fn, options) =>
       db.read(tenantId, (sql) => fn(readsIn(sql, tenantId)), { genericPlans: !options?.plannedForValues }),
   };
