@@ -145,17 +145,17 @@ const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT
 const out = `${await resultsPath(commit, '-plans')}.json`;
 await writeFile(
   out,
-  JSON.stringify(
+  `${JSON.stringify(
     {
       target: values.target,
       sampleRate: sample,
       only: values.only ?? 'all',
       statements: list
         .sort((a, b) => perCall(b, b.rowsRemoved) - perCall(a, a.rowsRemoved))
-        .map((s) => ({ ...s, roles: [...s.roles] })),
+        .map((s) => ({ ...s, roles: [...s.roles].join(',') })),
     },
     null,
     2,
-  ),
+  )}\n`,
 );
 console.log(`\nwrote ${path.relative(ROOT, out)}`);
