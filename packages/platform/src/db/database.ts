@@ -71,6 +71,9 @@ export interface PlanOptions {
   genericPlans?: boolean;
 }
 
+/** The option every caller of fixed statements passes: plan them generically. */
+export const GENERIC_PLANS: PlanOptions = Object.freeze({ genericPlans: true });
+
 export interface Database {
   transaction<T>(tenantId: string | null, fn: (tx: Transaction) => Promise<T>, options?: PlanOptions): Promise<T>;
   read<T>(

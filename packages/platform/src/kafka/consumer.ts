@@ -16,7 +16,7 @@
 import { decodeEnvelope, decodeEventData, type DecodedEvent, type Envelope, type EventDefinition } from '@hms/proto';
 import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
 import { runWithContext } from '../context.js';
-import type { Database, Transaction } from '../db/database.js';
+import { GENERIC_PLANS, type Database, type Transaction } from '../db/database.js';
 import { messagingSchemaOf, quoteIdent } from '../db/sql.js';
 import { DomainError } from '../errors.js';
 import { normalizeUuid } from '../ids.js';
@@ -29,13 +29,6 @@ import { backoffDelay, isTransientError, sleep } from '../transient.js';
 import { consumerGroupTopicSpecs, deadLetterTopic, ensureTopics, replayGroupId, retryTopic } from './kafka.js';
 import { describeRetention, redeliveryHorizonMs, RETENTION } from './retention.js';
 import { CE, LEGACY_CE } from './cloud-events.js';
-
-/**
- * Handlers apply events through fixed statements: planned generically, so a connection whose
- * first events were a new tenant's does not go on planning them for that tenant's values
- * (PlanOptions.genericPlans), which walked the tenant's rows through a tenant_id-only index.
- */
-const GENERIC_PLANS = { genericPlans: true } as const;
 
 /**
  * Applies one event inside the consumer's transaction (scoped to the event's
@@ -207,6 +200,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       () => runWithContext({ requestId: first.id, tenantId: first.tenantId }, () => batch(envelopes, tx)),
     );
   }
+
+  // Both paths plan generically: handlers run fixed statements, and a connection whose first
+  // events were a new tenant's would go on planning them for its values, walking the tenant's
+  // rows through tenant_id-only indexes (PlanOptions.genericPlans).
 
   /** One event in a transaction of its own (the careful path: retried, dead-lettered alone). */
   async function applyOnce(envelope: Envelope, entry: Entry, topic: string): Promise<'processed' | 'duplicate'> {

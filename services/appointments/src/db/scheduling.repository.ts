@@ -12,6 +12,7 @@ import {
   type Database,
   type Sql,
   type Transaction,
+  GENERIC_PLANS,
 } from '@hms/platform';
 import { AlreadyExistsError, type PendingEvent } from '@hms/platform/domain';
 import {
@@ -349,8 +350,6 @@ export interface SchedulingStoreOptions {
    */
   onSlotsChanged?: (tenantId: string, doctorIds: string[]) => Promise<void>;
 }
-
-const GENERIC_PLANS = { genericPlans: true } as const;
 
 export function createSchedulingStore(db: Database, options: SchedulingStoreOptions = {}): SchedulingStore {
   const { onSlotsChanged } = options;

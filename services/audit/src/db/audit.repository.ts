@@ -3,7 +3,7 @@
  * added and read, checkpoints only read), and the upkeep of audit_log's
  * monthly partitions.
  */
-import { ALL_TENANTS, Conditions, type Database, type Sql } from '@hms/platform';
+import { ALL_TENANTS, Conditions, GENERIC_PLANS, type Database, type Sql } from '@hms/platform';
 import type { AuditStore } from '../domain/audit-store.js';
 import type { Checkpoint } from '../domain/checkpoint.js';
 import { GENESIS_HASH } from '../domain/hash-chain.js';
@@ -166,7 +166,7 @@ export function createAuditStore(db: Database, newId: () => string): AuditStore 
             next: rows.length > page.size && last ? { occurredAt: last.occurredAt, id: last.id } : undefined,
           };
         },
-        { genericPlans: true },
+        GENERIC_PLANS,
       ),
 
     chainHead: (tenantId) =>

@@ -12,6 +12,7 @@ import {
   type Database,
   type Sql,
   type Transaction,
+  GENERIC_PLANS,
 } from '@hms/platform';
 import type { BillChanges, BillStore, CollectionLine, RefundFilter } from '../domain/bill-store.js';
 import {
@@ -43,7 +44,6 @@ const ITEM_COLUMNS = `i.id AS i_id, i.bill_id AS i_bill_id, i.kind AS i_kind, i.
 const BILL_WITH_ITEMS = `SELECT ${BILL_COLUMNS}, ${ITEM_COLUMNS}
   FROM bills b LEFT JOIN bill_items i ON i.tenant_id = b.tenant_id AND i.bill_id = b.id`;
 const ITEM_ORDER = 'ORDER BY b.id DESC, i.position, i.id';
-const GENERIC_PLANS = { genericPlans: true } as const;
 
 type Row = Record<string, unknown>;
 
